@@ -22,6 +22,8 @@ const nodeBundle = {
   sourcemap: true,
   external,
   logLevel: 'warning',
+  // jsonc-parser's UMD build requires its parts dynamically, which a bundle cannot follow; its ESM build is static.
+  alias: { 'jsonc-parser': join(dirname(require.resolve('jsonc-parser/package.json')), 'lib', 'esm', 'main.js') },
   // tfjs-core prints a console banner about tfjs-node; keep bundles quiet and stdout clean for JSON-RPC.
   define: { 'process.env.NODE_ENV': '"production"' },
 };

@@ -1,1 +1,116 @@
-export {};
+// gradient-lab: the training backend. `serve` speaks JSON-RPC to the VS Code extension; the other commands are
+// the same jobs for a terminal.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatEngineReport } from './engines/engineSelect';
+import { surveyEngines } from './engines/engineLoad';
+import { DataError } from './data/idxReader';
+import { EngineUnavailableError } from './engines/engineSelect';
+import { ExperimentError } from './experiment/validate';
+import { progressPrinter } from './cli/progress';
+import { startRun } from './jobs/trainRun';
+import { listRuns } from './jobs/runFolder';
+import { serve } from './server';
+
+const usage = `gradient-lab — train and inspect neural networks (TensorFlow.js)
+
+usage:
+  gradient-lab train FILE.experiment.json [--epochs N] [--engine gpu|cpu|wasm|js] [--runs DIR] [--json]
+  gradient-lab engines [--json]        which engines load here, and why the others do not
+  gradient-lab runs [--runs DIR] [--json]
+  gradient-lab serve                   JSON-RPC over stdio (used by the VS Code extension)
+
+The runs folder defaults to .gradient-lab/runs under the current directory.
+GRADIENT_LAB_ENGINE=gpu|cpu|wasm|js forces an engine.`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  return value;
+}
+
+class UsageError extends Error {}
+
+async function train(args: string[]): Promise<number> {
+  const file = args.find((a, i) => !a.startsWith('--') && !['--epochs', '--engine', '--runs'].includes(args[i - 1]));
+  if (!file) throw new UsageError('train needs an experiment file');
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const epochsArg = option(args, '--epochs');
+  const epochs = epochsArg === undefined ? undefined : Number(epochsArg);
+  if (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${epochsArg}`);
+  const json = args.includes('--json');
+  const print = progressPrinter(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain');
+  const handle = await startRun(
+    { experiment: text, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs }, engine: { value: option(args, '--engine'), from: '--engine' } },
+    print,
+  );
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write('\ncancelling after this step… (Ctrl-C again to stop at once)\n');
+    handle.cancel();
+  });
+  const summary = await handle.done;
+  return summary.status === 'completed' ? 0 : summary.status === 'cancelled' ? 130 : 1;
+}
+
+async function engines(args: string[]): Promise<number> {
+  const info = await surveyEngines();
+  process.stdout.write(args.includes('--json') ? JSON.stringify(info, null, 2) + '\n' : `TensorFlow.js ${info.tfjsVersion}\n${formatEngineReport(info)}\n`);
+  return 0;
+}
+
+function runs(args: string[]): number {
+  const list = listRuns(resolve(option(args, '--runs') ?? '.gradient-lab/runs'));
+  if (args.includes('--json')) {
+    process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+    return 0;
+  }
+  if (!list.length) process.stdout.write('no runs yet\n');
+  for (const r of list) {
+    const acc = r.testAccuracy === undefined ? '' : ` test acc ${(100 * r.testAccuracy).toFixed(2)}%`;
+    process.stdout.write(`${r.runId}  ${r.status.padEnd(10)} ${(r.engine ?? '').padEnd(4)}${acc}${r.seconds ? `  ${r.seconds.toFixed(0)} s` : ''}  ${r.name}\n`);
+  }
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'train':
+      return train(args);
+    case 'engines':
+      return engines(args);
+    case 'runs':
+      return runs(args);
+    case 'serve':
+      serve();
+      return new Promise<number>(() => undefined); // runs until stdin closes
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(usage + '\n');
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UsageError) process.stderr.write(`gradient-lab: ${e.message}\n\n${usage}\n`);
+    else if (e instanceof ExperimentError || e instanceof DataError || e instanceof EngineUnavailableError) process.stderr.write(`gradient-lab: ${e.message}\n`);
+    else process.stderr.write(`gradient-lab: ${e?.stack ?? e}\n`);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  },
+);

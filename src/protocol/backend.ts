@@ -50,6 +50,8 @@ export interface BatchEvent {
   step: number;
   loss: number;
   accuracy: number;
+  /** Images in this batch (the last batch of an epoch may be smaller). */
+  samples: number;
   stepMs: number;
   learningRate: number;
   /** The regularizer ½Σw² over dense weights and biases, without λ. */

@@ -13,8 +13,9 @@ export interface DataSpec {
   dataset?: 'mnist' | 'fashion-mnist';
   /** Fraction of the training file kept back for validation (its last part, as Keras does). */
   validationSplit?: number;
-  /** Use only the first N training / test images (for quick runs). */
+  /** Use only the first N training / validation / test images (for quick runs). */
   trainLimit?: number;
+  validationLimit?: number;
   testLimit?: number;
   classNames?: string[];
 }
@@ -68,7 +69,7 @@ export interface Experiment {
   $schema?: string;
   name: string;
   seed?: number;
-  engine?: EngineName;
+  engine?: EngineName | 'auto';
   data: DataSpec;
   model: ModelSpec;
   optimizer: OptimizerSpec;

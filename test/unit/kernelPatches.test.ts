@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { patchKernels, unpatchKernels } from '../../src/backend/engines/kernelPatches';
 import { relativeError, tf, useBackend } from '../helpers/tfSetup';
 
-interface Case { name: string; x: number[]; f: number[]; strides: number; pad: 'same' | 'valid'; depthwise?: boolean }
+type Shape4 = [number, number, number, number];
+interface Case { name: string; x: Shape4; f: Shape4; strides: number; pad: 'same' | 'valid'; depthwise?: boolean }
 
 const cases: Case[] = [
   { name: 'conv 5x5 same (seed CNN layer 2)', x: [8, 14, 14, 32], f: [5, 5, 32, 64], strides: 1, pad: 'same' },

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+type Inputs = Record<string, TensorInfo>;
 type Kernel = (args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs?: NamedAttrMap }) => TensorInfo;
 
 const originals = new Map<string, Kernel | undefined>();
@@ -43,7 +44,7 @@ function dilate(dy: tf.Tensor4D, sH: number, sW: number): tf.Tensor4D {
   const [n, h, w, c] = dy.shape;
   let t = dy.reshape([n, h, 1, w, 1, c]).pad([[0, 0], [0, 0], [0, sH - 1], [0, 0], [0, sW - 1], [0, 0]]);
   t = t.reshape([n, h * sH, w * sW, c]);
-  return t.slice([0, 0, 0, 0], [n, (h - 1) * sH + 1, (w - 1) * sW + 1, c]);
+  return t.slice([0, 0, 0, 0], [n, (h - 1) * sH + 1, (w - 1) * sW + 1, c]) as tf.Tensor4D;
 }
 
 /** Pad dy so that a stride-1 'valid' convolution with the flipped filter yields the input gradient. */
@@ -80,7 +81,8 @@ function padInput(x: tf.Tensor4D, info: Conv2DInfo): tf.Tensor4D {
 }
 
 /** dW[a,b,i,o] = Σ_n,y,x xpad[n, y·s+a, x·s+b, i] · dy[n,y,x,o]: a convolution over the batch axis. */
-const conv2DBackpropFilter: Kernel = ({ inputs, backend, attrs }) => {
+const conv2DBackpropFilter: Kernel = ({ inputs: named, backend, attrs }) => {
+  const inputs = named as Inputs;
   const info = convInfo(inputs.x.shape, (attrs as { filterShape: number[] }).filterShape, attrs!, false);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return dilatedFallback('Conv2DBackpropFilter', { inputs, backend, attrs });
   return run([inputs.x, inputs.dy], backend, (x, dy) => {
@@ -93,7 +95,8 @@ const conv2DBackpropFilter: Kernel = ({ inputs, backend, attrs }) => {
 };
 
 /** dx = stride-1 convolution of the (dilated, padded) dy with the flipped, in/out-swapped filter. */
-const conv2DBackpropInput: Kernel = ({ inputs, backend, attrs }) => {
+const conv2DBackpropInput: Kernel = ({ inputs: named, backend, attrs }) => {
+  const inputs = named as Inputs;
   const info = convInfo((attrs as { inputShape: number[] }).inputShape, inputs.filter.shape, attrs!, false);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return dilatedFallback('Conv2DBackpropInput', { inputs, backend, attrs });
   return run([inputs.dy, inputs.filter], backend, (dy, filter) => {
@@ -103,7 +106,8 @@ const conv2DBackpropInput: Kernel = ({ inputs, backend, attrs }) => {
 };
 
 /** Depthwise filter gradient: the same batch-axis convolution, done per channel by a depthwise convolution. */
-const depthwiseBackpropFilter: Kernel = ({ inputs, backend, attrs }) => {
+const depthwiseBackpropFilter: Kernel = ({ inputs: named, backend, attrs }) => {
+  const inputs = named as Inputs;
   const filterShape = (attrs as { filterShape: number[] }).filterShape;
   const info = convInfo(inputs.x.shape, filterShape, attrs!, true);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return dilatedFallback('DepthwiseConv2dNativeBackpropFilter', { inputs, backend, attrs });
@@ -121,7 +125,8 @@ const depthwiseBackpropFilter: Kernel = ({ inputs, backend, attrs }) => {
   });
 };
 
-const depthwiseBackpropInput: Kernel = ({ inputs, backend, attrs }) => {
+const depthwiseBackpropInput: Kernel = ({ inputs: named, backend, attrs }) => {
+  const inputs = named as Inputs;
   const inputShape = (attrs as { inputShape: number[] }).inputShape;
   const info = convInfo(inputShape, inputs.filter.shape, attrs!, true);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return dilatedFallback('DepthwiseConv2dNativeBackpropInput', { inputs, backend, attrs });
@@ -136,7 +141,8 @@ const depthwiseBackpropInput: Kernel = ({ inputs, backend, attrs }) => {
 };
 
 /** Σ of rows by segment id, as one matrix product with a one-hot matrix. */
-const unsortedSegmentSum: Kernel = ({ inputs, backend, attrs }) => {
+const unsortedSegmentSum: Kernel = ({ inputs: named, backend, attrs }) => {
+  const inputs = named as Inputs;
   const numSegments = (attrs as { numSegments: number }).numSegments;
   return run([inputs.x, inputs.segmentIds], backend, (x, ids) => {
     const rows = ids.size;

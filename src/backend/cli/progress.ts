@@ -1,0 +1,59 @@
+// Training progress in a terminal: one redrawn line on a TTY, plain lines every few seconds otherwise (logs,
+// CI), JSON lines with --json.
+import type { RunEvent } from '../../protocol/backend';
+
+const pct = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
+const num = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(4));
+
+export function progressPrinter(mode: 'tty' | 'plain' | 'json', out: NodeJS.WritableStream = process.stdout): (e: RunEvent) => void {
+  let stepsPerEpoch = 1;
+  let epochs = 1;
+  let samples = 0;
+  let ms = 0;
+  let lastPlain = 0;
+  let lineOpen = false;
+  const endLine = () => {
+    if (lineOpen) out.write('\n');
+    lineOpen = false;
+  };
+  return (e) => {
+    if (mode === 'json') return void out.write(JSON.stringify(e) + '\n');
+    switch (e.type) {
+      case 'started':
+        stepsPerEpoch = e.stepsPerEpoch;
+        epochs = e.experiment.training.epochs;
+        out.write(`run ${e.runId} on ${e.engine}: ${e.trainSize} training / ${e.validationSize} validation / ${e.testSize} test images\n  ${e.folder}\n`);
+        break;
+      case 'batch': {
+        samples += e.samples;
+        ms += e.stepMs;
+        const inEpoch = e.step - (e.epoch - 1) * stepsPerEpoch;
+        const text = `epoch ${e.epoch}/${epochs} step ${inEpoch}/${stepsPerEpoch}  loss ${num(e.loss)}  acc ${pct(e.accuracy)}  ${((1000 * samples) / ms).toFixed(0)} samples/s`;
+        if (mode === 'tty') {
+          const width = 20;
+          const filled = Math.round((width * inEpoch) / stepsPerEpoch);
+          out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}\x1b[K`);
+          lineOpen = true;
+        } else if (Date.now() - lastPlain > 3000 || inEpoch === stepsPerEpoch) {
+          lastPlain = Date.now();
+          out.write(text + '\n');
+        }
+        break;
+      }
+      case 'epoch':
+        endLine();
+        out.write(`epoch ${e.epoch}: train loss ${num(e.trainLoss)} acc ${pct(e.trainAccuracy)} | validation loss ${num(e.valLoss)} acc ${pct(e.valAccuracy)}${e.best ? ' (best so far)' : ''}  ${e.seconds.toFixed(1)} s\n`);
+        break;
+      case 'finished':
+        endLine();
+        out.write(e.status === 'cancelled'
+          ? `cancelled after ${e.steps} steps; the run is kept.\n`
+          : `test accuracy ${pct(e.test?.accuracy)} (loss ${num(e.test?.loss)}), ${e.samplesPerSec.toFixed(0)} samples/s on ${e.engine}, ${e.seconds.toFixed(1)} s\n`);
+        break;
+      case 'failed':
+        endLine();
+        out.write(`failed: ${e.message}\n`);
+        break;
+    }
+  };
+}

@@ -1,0 +1,154 @@
+// The data sources an experiment can name, all ending as the same in-memory Dataset of bytes (0..255).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import type { DataSpec } from '../../protocol/experiment';
+import { distDir } from '../paths';
+import { downloadDataset, DownloadProgress } from './download';
+import { checkImagesAndLabels, DataError, IdxArray, readIdxFile } from './idxReader';
+
+export interface Split {
+  /** count × height × width bytes, row-major. */
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+export interface Dataset {
+  description: string;
+  height: number;
+  width: number;
+  classNames: string[];
+  train: Split;
+  validation: Split;
+  test: Split;
+}
+
+export const fashionClassNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+function subset(images: Uint8Array, labels: Uint8Array, pixels: number, rows: number[]): Split {
+  const out = new Uint8Array(rows.length * pixels);
+  const outLabels = new Uint8Array(rows.length);
+  rows.forEach((r, i) => {
+    out.set(images.subarray(r * pixels, (r + 1) * pixels), i * pixels);
+    outLabels[i] = labels[r];
+  });
+  return { images: out, labels: outLabels, count: rows.length };
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}
+
+function limit(rows: number[], n: number | undefined): number[] {
+  return n === undefined ? rows : rows.slice(0, n);
+}
+
+function classCount(labels: Uint8Array, names: string[] | undefined, file: string): number {
+  let max = 0;
+  for (const l of labels) max = Math.max(max, l);
+  if (names && max >= names.length) {
+    throw new DataError(`${basename(file)}: holds label ${max}, but data.classNames lists only ${names.length} classes`);
+  }
+  return names?.length ?? max + 1;
+}
+
+/**
+ * The embedded default: 10,000 real MNIST digits from the `mnist` package, stored by class. A fixed split per
+ * class — every 10th digit is a test digit, the one before it a validation digit — so it is stratified and the
+ * same on every machine: 8,000 / 1,000 / 1,000.
+ */
+function loadEmbeddedDigits(spec: DataSpec): Dataset {
+  const dir = join(distDir(), 'data');
+  const images = readIdxFile(join(dir, 'digits-images-idx3-ubyte.gz'));
+  const labels = readIdxFile(join(dir, 'digits-labels-idx1-ubyte.gz'));
+  const { count, height, width } = checkImagesAndLabels(images, labels);
+  const seen = new Array<number>(10).fill(0);
+  const rows: Record<'train' | 'validation' | 'test', number[]> = { train: [], validation: [], test: [] };
+  for (let i = 0; i < count; i++) {
+    const k = seen[labels.data[i]]++ % 10;
+    rows[k === 9 ? 'test' : k === 8 ? 'validation' : 'train'].push(i);
+  }
+  const pixels = height * width;
+  return {
+    description: 'embedded MNIST digits (10,000 from the mnist package; fixed 80/10/10 split)',
+    height, width,
+    classNames: spec.classNames ?? ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    train: subset(images.data, labels.data, pixels, limit(rows.train, spec.trainLimit)),
+    validation: subset(images.data, labels.data, pixels, limit(rows.validation, spec.validationLimit)),
+    test: subset(images.data, labels.data, pixels, limit(rows.test, spec.testLimit)),
+  };
+}
+
+const patterns = {
+  trainImages: /^(train|training)\b.*images?.*idx3/i,
+  trainLabels: /^(train|training)\b.*labels?.*idx1/i,
+  testImages: /^(t10k|test)\b.*images?.*idx3/i,
+  testLabels: /^(t10k|test)\b.*labels?.*idx1/i,
+};
+
+/** Find the four IDX files by the names MNIST, Fashion-MNIST and EMNIST use (e.g. emnist-digits-train-images-idx3-ubyte). */
+export function findIdxFiles(folder: string): Record<keyof typeof patterns, string> {
+  if (!existsSync(folder)) throw new DataError(`dataset folder not found: ${folder}`);
+  if (!statSync(folder).isDirectory()) throw new DataError(`dataset path is not a folder: ${folder}`);
+  const files = readdirSync(folder);
+  const found = {} as Record<keyof typeof patterns, string>;
+  for (const [key, re] of Object.entries(patterns) as [keyof typeof patterns, RegExp][]) {
+    const match = files.find((f) => re.test(f.replace(/^emnist-[a-z]+-/i, '')));
+    if (!match) {
+      const example = { trainImages: 'train-images-idx3-ubyte', trainLabels: 'train-labels-idx1-ubyte', testImages: 't10k-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte' }[key];
+      throw new DataError(`${folder}: no file like ${example}[.gz] (found: ${files.length ? files.join(', ') : 'nothing'})`);
+    }
+    found[key] = join(folder, match);
+  }
+  return found;
+}
+
+function loadIdxFolder(folder: string, spec: DataSpec, description: string): Dataset {
+  const files = findIdxFiles(folder);
+  const read = (images: string, labels: string): [IdxArray, IdxArray, ReturnType<typeof checkImagesAndLabels>] => {
+    const i = readIdxFile(images);
+    const l = readIdxFile(labels);
+    return [i, l, checkImagesAndLabels(i, l)];
+  };
+  const [trainImages, trainLabels, train] = read(files.trainImages, files.trainLabels);
+  const [testImages, testLabels, test] = read(files.testImages, files.testLabels);
+  if (train.height !== test.height || train.width !== test.width) {
+    throw new DataError(`${basename(files.testImages)}: images are ${test.height}×${test.width}, but the training images are ${train.height}×${train.width}`);
+  }
+  const names = spec.classNames ?? (/fashion/i.test(folder) ? fashionClassNames : undefined);
+  const classes = Math.max(classCount(trainLabels.data, names, files.trainLabels), classCount(testLabels.data, names, files.testLabels));
+  const pixels = train.height * train.width;
+  // Keras' validation_split: the last part of the training file.
+  const valCount = Math.round(train.count * (spec.validationSplit ?? 0.1));
+  const trainRows = range(0, train.count - valCount);
+  const valRows = range(train.count - valCount, train.count);
+  return {
+    description,
+    height: train.height, width: train.width,
+    classNames: names ?? Array.from({ length: classes }, (_, i) => String(i)),
+    train: subset(trainImages.data, trainLabels.data, pixels, limit(trainRows, spec.trainLimit)),
+    validation: subset(trainImages.data, trainLabels.data, pixels, limit(valRows, spec.validationLimit)),
+    test: subset(testImages.data, testLabels.data, pixels, limit(range(0, test.count), spec.testLimit)),
+  };
+}
+
+export interface LoadOptions {
+  /** Folder of the experiment file: relative data paths are relative to it. */
+  baseDir?: string;
+  onDownload?: (p: DownloadProgress) => void;
+}
+
+export async function loadDataset(spec: DataSpec, options: LoadOptions = {}): Promise<Dataset> {
+  switch (spec.source) {
+    case 'embedded-digits':
+      return loadEmbeddedDigits(spec);
+    case 'idx-folder': {
+      const folder = isAbsolute(spec.path!) ? spec.path! : resolve(options.baseDir ?? process.cwd(), spec.path!);
+      return loadIdxFolder(folder, spec, `IDX files in ${folder}`);
+    }
+    case 'download': {
+      const folder = await downloadDataset(spec.dataset ?? 'mnist', options.onDownload);
+      return loadIdxFolder(folder, { ...spec, classNames: spec.classNames ?? (spec.dataset === 'fashion-mnist' ? fashionClassNames : undefined) }, `${spec.dataset} (downloaded, cached in ${folder})`);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Checkpoints in the TF.js layers format (model.json + weights.bin), each in its own folder written under a
+// temporary name and renamed when complete; best.json / last.json point at the folder and are replaced
+// atomically. A killed process therefore always leaves a loadable checkpoint behind.
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import '../models/keepDropout'; // registers the custom layer so saved models load
+
+export type CheckpointName = 'best' | 'last';
+
+export interface CheckpointMeta {
+  epoch: number;
+  step: number;
+  valLoss?: number;
+}
+
+export interface CheckpointPointer extends CheckpointMeta {
+  dir: string;
+}
+
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+export async function saveModelFolder(model: tf.LayersModel, dir: string): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const weights = artifacts.weightData ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData)) : new Uint8Array();
+    const modelJson = {
+      format: 'layers-model',
+      generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+      convertedBy: 'Gradient Lab',
+      modelTopology: artifacts.modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+    };
+    writeFileSync(join(tmp, 'weights.bin'), weights);
+    writeFileSync(join(tmp, 'model.json'), JSON.stringify(modelJson));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+  }));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
+
+export async function loadModelFolder(dir: string): Promise<tf.LayersModel> {
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const weights = readFileSync(join(dir, 'weights.bin'));
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
+}
+
+export async function saveCheckpoint(model: tf.LayersModel, checkpointsDir: string, name: CheckpointName, meta: CheckpointMeta): Promise<void> {
+  mkdirSync(checkpointsDir, { recursive: true });
+  const dir = `step-${String(meta.step).padStart(7, '0')}`;
+  if (!existsSync(join(checkpointsDir, dir))) await saveModelFolder(model, join(checkpointsDir, dir));
+  const pointer: CheckpointPointer = { dir, ...meta };
+  writeFileAtomic(join(checkpointsDir, `${name}.json`), JSON.stringify(pointer, null, 2));
+  // drop folders that no pointer names any more
+  const keep = new Set((['best', 'last'] as const).map((n) => readPointer(checkpointsDir, n)?.dir));
+  for (const entry of readdirSync(checkpointsDir)) {
+    if (entry.startsWith('step-') && !keep.has(entry) && !entry.includes('.tmp-')) rmSync(join(checkpointsDir, entry), { recursive: true, force: true });
+  }
+}
+
+export function readPointer(checkpointsDir: string, name: CheckpointName): CheckpointPointer | undefined {
+  const file = join(checkpointsDir, `${name}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CheckpointPointer) : undefined;
+}
+
+export async function loadCheckpoint(checkpointsDir: string, name: CheckpointName): Promise<tf.LayersModel> {
+  const pointer = readPointer(checkpointsDir, name);
+  if (!pointer) throw new Error(`no ${name} checkpoint in ${checkpointsDir}`);
+  return loadModelFolder(join(checkpointsDir, pointer.dir));
+}

@@ -1,0 +1,106 @@
+// A run is a folder: experiment.json, metrics.jsonl (one event per line, appended and written through as each
+// event happens), checkpoints/, and summary.json at the end. The folder alone is enough to redraw a run.
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunEvent, RunSummary } from '../../protocol/backend';
+import { writeFileAtomic } from './checkpoint';
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'run';
+}
+
+function stamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export class RunFolder {
+  readonly checkpoints: string;
+  private fd: number | undefined;
+
+  private constructor(readonly runId: string, readonly folder: string) {
+    this.checkpoints = join(folder, 'checkpoints');
+  }
+
+  /** A new, unique run folder under runsFolder, named by time and experiment name. */
+  static create(runsFolder: string, name: string, experiment: unknown): RunFolder {
+    mkdirSync(runsFolder, { recursive: true });
+    const base = `${stamp(new Date())}-${slug(name)}`;
+    let runId = base;
+    for (let i = 2; existsSync(join(runsFolder, runId)); i++) runId = `${base}-${i}`;
+    const run = new RunFolder(runId, join(runsFolder, runId));
+    mkdirSync(run.folder);
+    writeFileAtomic(join(run.folder, 'experiment.json'), JSON.stringify(experiment, null, 2) + '\n');
+    run.fd = openSync(join(run.folder, 'metrics.jsonl'), 'a');
+    return run;
+  }
+
+  /** Append one event; a process killed afterwards loses nothing written here. */
+  append(event: RunEvent): void {
+    if (this.fd === undefined) throw new Error(`run ${this.runId} is closed`);
+    writeSync(this.fd, JSON.stringify(event) + '\n');
+  }
+
+  finish(summary: RunSummary): void {
+    writeFileAtomic(join(this.folder, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** Read a run's events back; a torn last line (a kill mid-write) is skipped and reported. */
+export function readEvents(folder: string): { events: RunEvent[]; tornLines: number } {
+  const file = join(folder, 'metrics.jsonl');
+  if (!existsSync(file)) return { events: [], tornLines: 0 };
+  const events: RunEvent[] = [];
+  let tornLines = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      events.push(JSON.parse(line) as RunEvent);
+    } catch {
+      tornLines++;
+    }
+  }
+  return { events, tornLines };
+}
+
+export interface RunListing {
+  runId: string;
+  folder: string;
+  name: string;
+  status: RunSummary['status'] | 'incomplete';
+  engine?: string;
+  testAccuracy?: number;
+  bestValLoss?: number;
+  epochsDone?: number;
+  seconds?: number;
+  startedAt: string;
+}
+
+/** Every run under runsFolder, newest first. A run without summary.json was killed or is still running. */
+export function listRuns(runsFolder: string): RunListing[] {
+  if (!existsSync(runsFolder)) return [];
+  const out: RunListing[] = [];
+  for (const runId of readdirSync(runsFolder)) {
+    const folder = join(runsFolder, runId);
+    if (!existsSync(join(folder, 'experiment.json'))) continue;
+    const summaryFile = join(folder, 'summary.json');
+    if (existsSync(summaryFile)) {
+      const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+      out.push({ runId, folder, name: s.name, status: s.status, engine: s.engine, testAccuracy: s.testAccuracy, bestValLoss: s.bestValLoss, epochsDone: s.epochsDone, seconds: s.seconds, startedAt: s.startedAt });
+      continue;
+    }
+    const { events } = readEvents(folder);
+    const started = events.find((e) => e.type === 'started');
+    const epochs = events.filter((e) => e.type === 'epoch').length;
+    let name = runId;
+    try {
+      name = JSON.parse(readFileSync(join(folder, 'experiment.json'), 'utf8')).name ?? runId;
+    } catch {
+      // keep the id as its name
+    }
+    out.push({ runId, folder, name, status: 'incomplete', engine: started?.type === 'started' ? started.engine : undefined, epochsDone: epochs, startedAt: started?.time ?? statSync(folder).mtime.toISOString() });
+  }
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}

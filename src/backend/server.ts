@@ -1,0 +1,70 @@
+// `gradient-lab serve`: the backend as the extension host sees it, JSON-RPC over stdin/stdout.
+// stdout carries only protocol messages; everything else goes to stderr.
+import { createMessageConnection, ResponseError, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  EngineInfoRequest, ErrorCodes, RunCancelRequest, runEventNotifications, RunStartRequest,
+} from '../protocol/backend';
+import { DataError } from './data/idxReader';
+import { loadEngine, requestedEngine } from './engines/engineLoad';
+import { EngineUnavailableError } from './engines/engineSelect';
+import { ExperimentError } from './experiment/validate';
+import { RunHandle, startRun } from './jobs/trainRun';
+import { SafeMessageReader } from './safeReader';
+
+export function toResponseError(e: unknown): ResponseError<unknown> {
+  if (e instanceof ExperimentError) return new ResponseError(ErrorCodes.invalidExperiment, e.message, { problems: e.problems, file: e.file });
+  if (e instanceof DataError) return new ResponseError(ErrorCodes.dataUnavailable, e.message);
+  if (e instanceof EngineUnavailableError) return new ResponseError(ErrorCodes.engineUnavailable, e.message, { candidates: e.candidates });
+  return new ResponseError(-32603, (e as Error)?.message ?? String(e));
+}
+
+export function serve(): void {
+  console.log = console.info = console.warn = console.error; // nothing but protocol on stdout
+  const writer = new StreamMessageWriter(process.stdout);
+  const connection = createMessageConnection(new SafeMessageReader(process.stdin, writer), writer);
+  const runs = new Map<string, RunHandle>();
+  let active: RunHandle | undefined;
+
+  connection.onRequest(EngineInfoRequest.type, async () => {
+    try {
+      return await loadEngine(requestedEngine());
+    } catch (e) {
+      throw toResponseError(e);
+    }
+  });
+
+  connection.onRequest(RunStartRequest.type, async (params) => {
+    if (typeof params !== 'object' || params === null || typeof params.runsFolder !== 'string' || params.experiment === undefined) {
+      throw new ResponseError(-32602, 'run/start needs params { experiment, runsFolder, experimentPath?, overrides? }');
+    }
+    if (active) throw new ResponseError(-32000, `run ${active.runId} is still training; cancel it or wait for it to finish`);
+    try {
+      const handle = await startRun({ ...params, engine: undefined }, (e) => void connection.sendNotification(runEventNotifications[e.type].method, e));
+      active = handle;
+      runs.set(handle.runId, handle);
+      void handle.done.finally(() => {
+        if (active === handle) active = undefined;
+      });
+      return { runId: handle.runId, folder: handle.folder };
+    } catch (e) {
+      throw toResponseError(e);
+    }
+  });
+
+  connection.onRequest(RunCancelRequest.type, (params) => {
+    const run = runs.get(params?.runId);
+    if (!run || run !== active) return { cancelled: false };
+    run.cancel();
+    return { cancelled: true };
+  });
+
+  // stdin closed: the host is gone. Stop the run where it stands (its folder keeps everything) and leave.
+  connection.onClose(async () => {
+    if (active) {
+      active.cancel();
+      await active.done.catch(() => undefined);
+    }
+    process.exit(0);
+  });
+  connection.listen();
+}
