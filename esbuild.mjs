@@ -37,6 +37,10 @@ function listTests(dir) {
   });
 }
 
+function listSources(dir) {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : [];
+}
+
 function copyWasmBinaries() {
   const wasmDist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
   mkdirSync(join(dist, 'wasm'), { recursive: true });
@@ -82,7 +86,7 @@ const builds = [
   { ...nodeBundle, entryPoints: { backend: 'src/backend/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
   {
     ...nodeBundle,
-    entryPoints: Object.fromEntries(listTests(join(root, 'test')).map((p) => [relative(root, p).replace(/\.ts$/, ''), p])),
+    entryPoints: Object.fromEntries([...listTests(join(root, 'test')), ...listSources(join(root, 'bench'))].map((p) => [relative(root, p).replace(/\.ts$/, ''), p])),
     outdir: dist,
   },
 ];

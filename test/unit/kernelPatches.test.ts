@@ -24,6 +24,15 @@ function gradients(c: Case, x: tf.Tensor4D, f: tf.Tensor4D, w: tf.Tensor): tf.Te
   return tf.grads((a, b) => conv(a as tf.Tensor4D, b as tf.Tensor4D))([x, f]);
 }
 
+// Pooling after ReLU has many tied zeros: the gradient must go to the first maximum only, as TF's kernel does.
+const poolCases = [
+  { name: 'maxPool 2x2 after relu', x: [4, 28, 28, 8] as Shape4, size: 2 },
+  { name: 'maxPool 3x3 on 10x11 (rows left over)', x: [2, 10, 11, 3] as Shape4, size: 3 },
+];
+const poolGrad = (x: tf.Tensor4D, size: number, w: tf.Tensor) => tf.grad((a: tf.Tensor4D) => tf.maxPool(a, size, size, 'valid').mul(w).sum())(x);
+const matmulCases = [[false, false], [true, false], [false, true], [true, true]] as const;
+const matmuls = (a: tf.Tensor, b: tf.Tensor) => matmulCases.map(([ta, tb]) => tf.matMul(ta ? a.transpose() as tf.Tensor2D : a as tf.Tensor2D, tb ? b.transpose() as tf.Tensor2D : b as tf.Tensor2D, ta, tb));
+
 function segmentSum(x: tf.Tensor, ids: tf.Tensor1D): tf.Tensor {
   return tf.unsortedSegmentSum(x, ids, 7);
 }
@@ -40,6 +49,15 @@ test('replacement gradient kernels match the pure-JS kernels (max relative error
   const reference = inputs.map(({ c, x, f, w }) => tf.tidy(() => gradients(c, tf.tensor4d(x), tf.tensor4d(f), tf.tensor(w)).map((g) => g.arraySync())));
   const segX = tf.randomNormal([20, 3, 2], 0, 1, 'float32', 4).arraySync();
   const segIds = [0, 6, 2, 2, 1, 0, 5, 5, 5, 3, 3, 6, 0, 1, 2, 4, 4, 4, 6, 0];
+  const poolInputs = poolCases.map((c) => {
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 5).relu().round() as tf.Tensor4D; // ties, many of them
+    const out = tf.maxPool(x, c.size, c.size, 'valid');
+    return { c, x: x.arraySync(), w: tf.randomNormal(out.shape, 0, 1, 'float32', 6).arraySync() };
+  });
+  const poolReference = poolInputs.map(({ c, x, w }) => tf.tidy(() => poolGrad(tf.tensor4d(x), c.size, tf.tensor(w)).arraySync()));
+  const mA = tf.randomNormal([37, 53], 0, 1, 'float32', 7).arraySync();
+  const mB = tf.randomNormal([53, 29], 0, 1, 'float32', 8).arraySync();
+  const matmulReference = tf.tidy(() => matmuls(tf.tensor(mA), tf.tensor(mB)).map((t) => t.arraySync()));
   const segReference = tf.tidy(() => segmentSum(tf.tensor(segX), tf.tensor1d(segIds, 'int32')).arraySync());
 
   for (const backend of ['wasm', 'cpu'] as const) {
@@ -58,7 +76,15 @@ test('replacement gradient kernels match the pure-JS kernels (max relative error
           assert.ok(tf.memory().numTensors - before < 20, 'the kernels leak no tensors');
         });
       });
+      poolInputs.forEach(({ c, x, w }, i) => {
+        const e = tf.tidy(() => relativeError(poolGrad(tf.tensor4d(x), c.size, tf.tensor(w)), tf.tensor(poolReference[i])));
+        assert.ok(e <= 1e-6, `${backend} ${c.name}: MaxPoolGrad rel. error ${e}`);
+      });
       if (backend === 'wasm') {
+        tf.tidy(() => matmuls(tf.tensor(mA), tf.tensor(mB)).forEach((t, i) => {
+          const e = relativeError(t, tf.tensor(matmulReference[i]));
+          assert.ok(e <= 1e-5, `BatchMatMul transposeA=${matmulCases[i][0]} transposeB=${matmulCases[i][1]}: rel. error ${e}`);
+        }));
         const e = tf.tidy(() => relativeError(segmentSum(tf.tensor(segX), tf.tensor1d(segIds, 'int32')), tf.tensor(segReference)));
         assert.ok(e <= 1e-6, `UnsortedSegmentSum rel. error ${e}`);
       }

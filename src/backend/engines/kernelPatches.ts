@@ -154,18 +154,52 @@ const unsortedSegmentSum: Kernel = ({ inputs: named, backend, attrs }) => {
   });
 };
 
+/**
+ * Max-pool gradient for non-overlapping windows (size = stride, no padding): a one-hot of each window's argMax
+ * (the first maximum, as TensorFlow's kernel picks) times dy. Other pools keep the backend's own kernel.
+ */
+const maxPoolGrad: Kernel = ({ inputs: named, backend, attrs }) => {
+  const inputs = named as Inputs;
+  const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: unknown };
+  const [fh, fw] = typeof a.filterSize === 'number' ? [a.filterSize, a.filterSize] : a.filterSize;
+  const [sh, sw] = typeof a.strides === 'number' ? [a.strides, a.strides] : a.strides;
+  if (fh !== sh || fw !== sw || a.pad !== 'valid') return originalKernel('MaxPoolGrad', tf.getBackend())!({ inputs: named, backend, attrs });
+  return run([inputs.input, inputs.dy], backend, (x, dy) => {
+    const [n, h, w, c] = x.shape;
+    const oh = dy.shape[1];
+    const ow = dy.shape[2];
+    const windows = x.slice([0, 0, 0, 0], [n, oh * fh, ow * fw, c])
+      .reshape([n, oh, fh, ow, fw, c]).transpose([0, 1, 3, 5, 2, 4]).reshape([n, oh, ow, c, fh * fw]);
+    const dx = tf.oneHot(windows.argMax(-1), fh * fw).mul(dy.expandDims(-1))
+      .reshape([n, oh, ow, c, fh, fw]).transpose([0, 1, 4, 2, 5, 3]).reshape([n, oh * fh, ow * fw, c]);
+    return oh * fh === h && ow * fw === w ? dx : dx.pad([[0, 0], [0, h - oh * fh], [0, w - ow * fw], [0, 0]]);
+  });
+};
+
+/** wasm's matrix product is ~6× slower with a transpose flag than on explicitly transposed operands. */
+const batchMatMul: Kernel = ({ inputs: named, backend, attrs }) => {
+  const inputs = named as Inputs;
+  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const own = originalKernel('BatchMatMul', tf.getBackend())!;
+  if (!transposeA && !transposeB) return own({ inputs: named, backend, attrs });
+  const swapLast = (t: tf.Tensor) => t.transpose([...t.shape.keys()].map((i, _, all) => (i < all.length - 2 ? i : 2 * all.length - 3 - i)));
+  return run([inputs.a, inputs.b], backend, (x, y) => tf.matMul(transposeA ? swapLast(x) : x, transposeB ? swapLast(y) : y));
+};
+
 const patches: Record<string, Kernel> = {
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
   UnsortedSegmentSum: unsortedSegmentSum,
+  MaxPoolGrad: maxPoolGrad,
+  BatchMatMul: batchMatMul,
 };
 
-/** Which kernels to replace on each backend (measured: see bench/ and the engine notes in README). */
+/** Which kernels to replace on each backend (measured with bench/opTimes.ts and bench/profileStep.ts). */
 export const kernelPatchPlan: Record<string, string[]> = {
   wasm: Object.keys(patches),
-  cpu: ['Conv2DBackpropFilter', 'Conv2DBackpropInput'],
+  cpu: ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'],
 };
 
 /** Register the replacement kernels for one backend; returns their names. Safe to call twice. */

@@ -1,0 +1,41 @@
+// Where a training step of the seed CNN spends its time, per kernel (wasm unless --cpu).
+// node dist/bench/profileStep.js [--cpu] [--own-input-grad]
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { join } from 'node:path';
+import { patchKernels } from '../src/backend/engines/kernelPatches';
+import { buildModel } from '../src/backend/models/buildModel';
+import { planLayers } from '../src/backend/models/layerPlan';
+import { distDir } from '../src/backend/paths';
+
+async function main() {
+  tf.enableProdMode();
+  const backend = process.argv.includes('--cpu') ? 'cpu' : 'wasm';
+  setWasmPaths(join(distDir(), 'wasm') + '/');
+  await tf.setBackend(backend);
+  const names = process.argv.includes('--own-input-grad') ? ['Conv2DBackpropFilter'] : undefined;
+  patchKernels(backend, names);
+  const input = { height: 28, width: 28, channels: 1 };
+  const plan = planLayers({ kind: 'cnn', conv: [{ filters: 32, kernel: 5 }, { filters: 64, kernel: 5 }], dense: [128], dropoutKeep: 0.5 }, input, 10);
+  const { model } = buildModel(plan, input, { init: 'he', seed: 1 });
+  const opt = tf.train.adam(0.001);
+  const xs = tf.randomUniform([64, 28, 28, 1]);
+  const ys = tf.oneHot(tf.randomUniform([64], 0, 10, 'int32') as tf.Tensor1D, 10);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const step = () => tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+    opt.applyGradients(grads);
+    return value.dataSync()[0];
+  });
+  step();
+  const t0 = performance.now();
+  for (let i = 0; i < 5; i++) step();
+  const ms = (performance.now() - t0) / 5;
+  console.log(`${backend}: ${ms.toFixed(1)} ms/step = ${((64 * 1000) / ms).toFixed(0)} samples/s`);
+  const profile = await tf.profile(() => void step());
+  const byKernel = new Map<string, number>();
+  for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+  const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
+  for (const [name, t] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 14)) console.log(`${name.padEnd(28)} ${t.toFixed(1).padStart(7)} ms ${((100 * t) / total).toFixed(0).padStart(3)}%`);
+}
+void main();
