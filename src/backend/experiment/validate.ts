@@ -58,7 +58,7 @@ export function locate(text: string | undefined, tree: Node | undefined, segment
   return {};
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateSchema = ajv.compile(schema);
 
 function describe(e: ErrorObject): { segments: Segment[]; message: string } {

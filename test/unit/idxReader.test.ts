@@ -1,0 +1,102 @@
+// The IDX reader on real Fashion-MNIST files and on damaged copies of them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadDataset } from '../../src/backend/data/datasets';
+import { DataError, readIdxFile } from '../../src/backend/data/idxReader';
+import { fashionDir, readGz, requireFashion, smallIdxFolder, writeGz } from '../helpers/fixtures';
+
+test('reads Debian\'s Fashion-MNIST: 60,000 + 10,000 images of 28×28 with labels 0..9', () => {
+  requireFashion();
+  const images = readIdxFile(join(fashionDir, 'train-images-idx3-ubyte.gz'));
+  const labels = readIdxFile(join(fashionDir, 'train-labels-idx1-ubyte.gz'));
+  assert.deepEqual(images.dims, [60000, 28, 28]);
+  assert.deepEqual(labels.dims, [60000]);
+  const counts = new Array(10).fill(0);
+  for (const l of labels.data) counts[l]++;
+  assert.deepEqual(counts, new Array(10).fill(6000)); // Fashion-MNIST is balanced
+});
+
+test('loads an IDX folder with a Keras-style validation split and class names', async () => {
+  const data = await loadDataset({ source: 'idx-folder', path: fashionDir, validationSplit: 0.1 });
+  assert.equal(data.train.count, 54000);
+  assert.equal(data.validation.count, 6000);
+  assert.equal(data.test.count, 10000);
+  assert.equal(data.classNames[9], 'Ankle boot');
+  assert.equal(data.train.images.length, 54000 * 784);
+});
+
+test('the embedded digits: a fixed stratified 80/10/10 split of 10,000 real MNIST digits', async () => {
+  const data = await loadDataset({ source: 'embedded-digits' });
+  assert.equal(data.train.count + data.validation.count + data.test.count, 10000);
+  assert.ok(Math.abs(data.train.count - 8000) < 10 && Math.abs(data.test.count - 1000) < 10);
+  const perClass = new Array(10).fill(0);
+  for (const l of data.test.labels) perClass[l]++;
+  assert.ok(perClass.every((c) => c >= 80), `every digit is in the test split: ${perClass}`);
+  // real images: mostly background, some ink
+  const ink = data.train.images.subarray(0, 784).filter((p) => p > 128).length;
+  assert.ok(ink > 30 && ink < 400, `first image has ${ink} ink pixels`);
+});
+
+function expectDataError(f: () => unknown, pattern: RegExp): void {
+  assert.throws(f, (e: unknown) => {
+    assert.ok(e instanceof DataError, `a DataError, got ${e}`);
+    assert.match((e as Error).message, pattern);
+    return true;
+  });
+}
+
+test('a truncated IDX file names the file, what the header declares and what follows', () => {
+  const dir = smallIdxFolder();
+  const file = join(dir, 'train-images-idx3-ubyte.gz');
+  writeGz(file, readGz(file).subarray(0, 16 + 5000 * 784 + 100));
+  expectDataError(() => readIdxFile(file), /train-images-idx3-ubyte\.gz: truncated: the header declares 10,000 × 28 × 28 = 7,840,000 bytes of data, but only 3,920,100 follow/);
+});
+
+test('a gzip stream cut short is reported as such', () => {
+  const dir = smallIdxFolder();
+  const file = join(dir, 'train-images-idx3-ubyte.gz');
+  writeFileSync(file, readFileSync(file).subarray(0, 50_000));
+  expectDataError(() => readIdxFile(file), /gzip stream is truncated/);
+});
+
+test('a file that is not IDX, or holds another element type, says so', () => {
+  const dir = smallIdxFolder();
+  const file = join(dir, 'train-labels-idx1-ubyte.gz');
+  const bytes = readGz(file);
+  writeGz(file, Buffer.concat([Buffer.from('PK\u0003\u0004'), bytes.subarray(4)]));
+  expectDataError(() => readIdxFile(file), /not an IDX file: it starts with bytes 50 4b 03 04/);
+  const floats = Buffer.from(bytes);
+  floats[2] = 0x0d;
+  writeGz(file, floats);
+  expectDataError(() => readIdxFile(file), /float32 \(0x0d\)/);
+});
+
+test('labels/images count mismatch names both files and both counts', async () => {
+  const dir = smallIdxFolder();
+  const file = join(dir, 't10k-labels-idx1-ubyte.gz');
+  const bytes = Buffer.from(readGz(file).subarray(0, 8 + 9999));
+  bytes.writeUInt32BE(9999, 4);
+  writeGz(file, bytes);
+  await assert.rejects(loadDataset({ source: 'idx-folder', path: dir }), /labels\/images count mismatch: t10k-images-idx3-ubyte\.gz holds 10,000 images but t10k-labels-idx1-ubyte\.gz holds 9,999 labels/);
+});
+
+test('a missing dataset folder, and a folder without IDX files', async () => {
+  await assert.rejects(loadDataset({ source: 'idx-folder', path: '/nonexistent/fashion' }), /dataset folder not found: \/nonexistent\/fashion/);
+  await assert.rejects(loadDataset({ source: 'idx-folder', path: '/usr/share' }), /no file like train-images-idx3-ubyte\[\.gz\]/);
+});
+
+test('download: offline, a message that points to the offline sources; online, the real data set', async () => {
+  process.env.GRADIENT_LAB_CACHE = smallIdxFolder(); // an empty cache for this test
+  try {
+    const data = await loadDataset({ source: 'download', dataset: 'fashion-mnist' });
+    assert.equal(data.train.count + data.validation.count, 60000); // this machine is online
+  } catch (e) {
+    assert.match((e as Error).message, /could not download fashion-mnist \(train-images-idx3-ubyte\.gz from http/);
+    assert.match((e as Error).message, /"source": "embedded-digits"/);
+    assert.match((e as Error).message, /\/usr\/share\/datasets\/fashion-mnist/);
+  } finally {
+    delete process.env.GRADIENT_LAB_CACHE;
+  }
+});
