@@ -55,7 +55,8 @@ function classCount(labels: Uint8Array, names: string[] | undefined, file: strin
 /**
  * The embedded default: 10,000 real MNIST digits from the `mnist` package, stored by class. A fixed split per
  * class — every 10th digit is a test digit, the one before it a validation digit — so it is stratified and the
- * same on every machine: 8,000 / 1,000 / 1,000.
+ * same on every machine: 8,000 / 1,000 / 1,000. Rows are interleaved by class so that any prefix (trainLimit…)
+ * is stratified too.
  */
 function loadEmbeddedDigits(spec: DataSpec): Dataset {
   const dir = join(distDir(), 'data');
@@ -63,11 +64,14 @@ function loadEmbeddedDigits(spec: DataSpec): Dataset {
   const labels = readIdxFile(join(dir, 'digits-labels-idx1-ubyte.gz'));
   const { count, height, width } = checkImagesAndLabels(images, labels);
   const seen = new Array<number>(10).fill(0);
-  const rows: Record<'train' | 'validation' | 'test', number[]> = { train: [], validation: [], test: [] };
+  const keyed: Record<'train' | 'validation' | 'test', [number, number][]> = { train: [], validation: [], test: [] };
   for (let i = 0; i < count; i++) {
-    const k = seen[labels.data[i]]++ % 10;
-    rows[k === 9 ? 'test' : k === 8 ? 'validation' : 'train'].push(i);
+    const label = labels.data[i];
+    const k = seen[label]++;
+    const split = k % 10 === 9 ? 'test' : k % 10 === 8 ? 'validation' : 'train';
+    keyed[split].push([Math.floor(k / 10) * 10 + label, i]); // position within its class first, then class
   }
+  const rows = Object.fromEntries(Object.entries(keyed).map(([s, r]) => [s, r.sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i)])) as Record<'train' | 'validation' | 'test', number[]>;
   const pixels = height * width;
   return {
     description: 'embedded MNIST digits (10,000 from the mnist package; fixed 80/10/10 split)',

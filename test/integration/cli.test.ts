@@ -1,0 +1,115 @@
+// The CLI as a user meets it: each kind of bad input gives its message (file, line, field) and exit code 1.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readEvents } from '../../src/backend/jobs/runFolder';
+import { runCli } from '../helpers/backendProcess';
+import { readGz, smallIdxFolder, tempDir, writeExperiment, writeGz } from '../helpers/fixtures';
+
+const base = {
+  name: 'cli test', seed: 1, data: { source: 'embedded-digits', trainLimit: 640, validationLimit: 200, testLimit: 200 },
+  model: { kind: 'mlp', dense: [32] }, optimizer: { name: 'adam', learningRate: 0.003 }, training: { epochs: 1, batchSize: 32 },
+};
+
+function train(experiment: unknown, extra: string[] = []) {
+  const dir = tempDir();
+  const file = writeExperiment(dir, experiment);
+  return { dir, ...runCli(['train', file, ...extra], { cwd: dir }) };
+}
+
+function noRuns(dir: string): boolean {
+  const runs = join(dir, '.gradient-lab', 'runs');
+  return !existsSync(runs) || readdirSync(runs).length === 0;
+}
+
+test('train: prints progress and a summary, and the run lands in .gradient-lab/runs of the current folder', () => {
+  const r = train(base);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /on wasm: 640 training \/ 200 validation \/ 200 test images/);
+  assert.match(r.stdout, /epoch 1: train loss \d\.\d+ acc \d+\.\d+% \| validation loss/);
+  assert.match(r.stdout, /test accuracy \d+\.\d+% \(loss \d\.\d+\), \d+ samples\/s on wasm/);
+  const runs = join(r.dir, '.gradient-lab', 'runs');
+  const [runId] = readdirSync(runs);
+  const summary = JSON.parse(readFileSync(join(runs, runId, 'summary.json'), 'utf8'));
+  assert.ok(summary.testAccuracy > 0.5 && summary.samplesPerSec > 0 && summary.engine === 'wasm');
+  const list = runCli(['runs'], { cwd: r.dir });
+  assert.match(list.stdout, new RegExp(`${runId}\\s+completed\\s+wasm test acc`));
+});
+
+test('train --json prints one event per line', () => {
+  const r = train(base, ['--json', '--epochs', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(events[0].type, 'started');
+  assert.equal(events.at(-1).type, 'finished');
+  assert.equal(events.filter((e) => e.type === 'batch').length, 20);
+});
+
+test('bad input: malformed JSON', () => {
+  const r = train('{\n  "name": "x",\n  "seed": 1\n  "data": {}\n}');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /test\.experiment\.json:4:3 invalid JSON: expected ','/);
+  assert.ok(noRuns(r.dir));
+});
+
+test('bad input: unknown layer type', () => {
+  const r = train({ ...base, model: { kind: 'layers', layers: [{ type: 'dense', units: 8 }, { type: 'lstm', units: 8 }] } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /test\.experiment\.json:\d+:\d+ model\.layers\[1\]\.type: unknown layer type "lstm" \(expected one of: "conv2d", "maxPool", "batchNorm", "flatten", "dense", "dropout"\)/);
+});
+
+test('bad input: a kernel larger than the image', () => {
+  const r = train({ ...base, model: { kind: 'cnn', conv: [{ filters: 8, kernel: 29 }] } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /test\.experiment\.json:\d+:\d+ model\.conv\[0\]\.kernel: kernel 29×29 is larger than the 28×28 input of this layer/);
+  assert.ok(noRuns(r.dir));
+});
+
+test('bad input: a missing dataset folder, relative to the experiment file', () => {
+  const r = train({ ...base, data: { source: 'idx-folder', path: 'no-such-data' } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /dataset folder not found: .*\/no-such-data/);
+});
+
+test('bad input: a truncated IDX file', () => {
+  const dir = smallIdxFolder();
+  const file = join(dir, 't10k-images-idx3-ubyte.gz');
+  writeGz(file, readGz(file).subarray(0, 100_000));
+  const r = train({ ...base, data: { source: 'idx-folder', path: dir } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /t10k-images-idx3-ubyte\.gz: truncated: the header declares 10,000 × 28 × 28 = 7,840,000 bytes of data, but only 99,984 follow/);
+});
+
+test('bad input: labels and images counts differ', () => {
+  const dir = smallIdxFolder();
+  const file = join(dir, 'train-labels-idx1-ubyte.gz');
+  const bytes = Buffer.from(readGz(file).subarray(0, 8 + 7000));
+  bytes.writeUInt32BE(7000, 4);
+  writeGz(file, bytes);
+  const r = train({ ...base, data: { source: 'idx-folder', path: dir } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /labels\/images count mismatch: train-images-idx3-ubyte\.gz holds 10,000 images but train-labels-idx1-ubyte\.gz holds 7,000 labels/);
+});
+
+test('bad input: a huge learning rate makes the loss NaN: the run stops, says where and why, keeps its steps', () => {
+  const r = train({ ...base, optimizer: { name: 'sgd', learningRate: 1e9 }, training: { epochs: 1, batchSize: 32, checkpointEvery: 1 } });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /failed: the loss became (NaN|Infinity) at epoch 1, step \d+ \(learning rate 1000000000\): training diverged\. Lower optimizer\.learningRate/);
+  const runs = join(r.dir, '.gradient-lab', 'runs');
+  const folder = join(runs, readdirSync(runs)[0]);
+  const summary = JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8'));
+  assert.equal(summary.status, 'failed');
+  const { events } = readEvents(folder);
+  assert.equal(events.at(-1)!.type, 'failed');
+});
+
+test('usage errors exit 2 with the usage text', () => {
+  const r = runCli(['train']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /train needs an experiment file/);
+  assert.equal(runCli(['frobnicate']).code, 2);
+  const e = train(base, ['--epochs', 'zero']);
+  assert.equal(e.code, 2);
+  assert.match(e.stderr, /--epochs must be a whole number ≥ 1, got zero/);
+});

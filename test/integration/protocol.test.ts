@@ -1,0 +1,164 @@
+// The real backend process over the real protocol: engines, bad messages, a real run, cancel, kill, exit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BatchEvent, EngineInfoRequest, ErrorCodes, RunCancelRequest, RunEvent, RunFinishedEvent, RunStartRequest, RunSummary,
+} from '../../src/protocol/backend';
+import { loadCheckpoint, readPointer } from '../../src/backend/jobs/checkpoint';
+import { readEvents } from '../../src/backend/jobs/runFolder';
+import { loadDataset } from '../../src/backend/data/datasets';
+import { makeBatch, identityRows } from '../../src/backend/data/batches';
+import { startBackend } from '../helpers/backendProcess';
+import { fashionDir, requireFashion, tempDir } from '../helpers/fixtures';
+import { tf, useBackend } from '../helpers/tfSetup';
+
+const isBatch = (e: RunEvent): e is BatchEvent => e.type === 'batch';
+const isFinished = (e: RunEvent): e is RunFinishedEvent => e.type === 'finished';
+
+const digitsMlp = (training: object) => ({
+  name: 'digits mlp', seed: 3, data: { source: 'embedded-digits' },
+  model: { kind: 'mlp', dense: [64] }, optimizer: { name: 'adam', learningRate: 0.002 }, training: { epochs: 1, batchSize: 32, ...training },
+});
+
+test('engine/info: wasm runs here, and the native engines say why they do not', async () => {
+  const b = startBackend();
+  try {
+    const info = await b.connection.sendRequest(EngineInfoRequest.type);
+    assert.equal(info.engine, 'wasm');
+    assert.equal(info.backend, 'wasm');
+    const byName = Object.fromEntries(info.candidates.map((c) => [c.name, c]));
+    assert.equal(byName.gpu.status, 'unavailable');
+    assert.match(byName.gpu.reason!, /@tensorflow\/tfjs-node-gpu is not installed/);
+    assert.equal(byName.cpu.status, 'unavailable');
+    assert.equal(byName.wasm.status, 'chosen');
+    assert.ok(info.patchedKernels.includes('Conv2DBackpropFilter'));
+  } finally {
+    await b.stop();
+  }
+});
+
+test('malformed messages get JSON-RPC errors and the process carries on', async () => {
+  const b = startBackend();
+  try {
+    const raw = (body: string) => b.proc.stdin!.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    raw('{"jsonrpc": "2.0", "id": 1, "method": ');
+    raw('[1, 2, 3]');
+    await assert.rejects(b.connection.sendRequest('nothing/here'), (e: { code: number }) => e.code === -32601);
+    await assert.rejects(b.connection.sendRequest(RunStartRequest.type, 42 as never), (e: { code: number }) => e.code === -32602);
+    const info = await b.connection.sendRequest(EngineInfoRequest.type); // still alive
+    assert.equal(info.engine, 'wasm');
+    const log = b.clientLog.join('\n');
+    assert.match(log, /"code": -32700/);
+    assert.match(log, /Parse error/);
+    assert.match(log, /"code": -32600/);
+  } finally {
+    await b.stop();
+  }
+});
+
+test('run/start rejects an invalid experiment with the JSON path, before any run folder exists', async () => {
+  const b = startBackend();
+  const runs = tempDir();
+  try {
+    const bad = digitsMlp({});
+    (bad.model as Record<string, unknown>).dense = [64, -3];
+    await assert.rejects(b.connection.sendRequest(RunStartRequest.type, { experiment: bad, runsFolder: runs }), (e: { code: number; message: string }) => {
+      assert.equal(e.code, ErrorCodes.invalidExperiment);
+      assert.match(e.message, /model\.dense\[1\]: must be >= 1, got -3/);
+      return true;
+    });
+    await assert.rejects(
+      b.connection.sendRequest(RunStartRequest.type, { experiment: { ...digitsMlp({}), data: { source: 'idx-folder', path: '/no/such/folder' } }, runsFolder: runs }),
+      (e: { code: number; message: string }) => e.code === ErrorCodes.dataUnavailable && /dataset folder not found: \/no\/such\/folder/.test(e.message),
+    );
+    assert.equal(existsSync(join(runs, 'x')), false);
+  } finally {
+    await b.stop();
+  }
+});
+
+test('a short run on Fashion-MNIST (Debian\'s files) reaches ≥ 80 % test accuracy; loss falls; every step is on disk', async () => {
+  requireFashion();
+  const b = startBackend();
+  const runs = tempDir();
+  try {
+    const experiment = {
+      name: 'fashion mlp', seed: 1,
+      data: { source: 'idx-folder', path: fashionDir, trainLimit: 20000, validationLimit: 2000, testLimit: 5000 },
+      model: { kind: 'mlp', dense: [256] }, optimizer: { name: 'adam', learningRate: 0.001 }, training: { epochs: 2, batchSize: 64 },
+    };
+    const { runId, folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment, runsFolder: runs });
+    const finished = await b.waitFor((e): e is RunFinishedEvent => isFinished(e) && e.runId === runId);
+    assert.equal(finished.status, 'completed');
+    assert.ok(finished.test!.accuracy >= 0.8, `test accuracy ${finished.test!.accuracy}`);
+    assert.equal(finished.test!.confusion.flat().reduce((a, c) => a + c, 0), 5000);
+    assert.equal(finished.test!.perClass[1].name, 'Trouser');
+    const batches = b.events.filter(isBatch);
+    assert.equal(batches.length, finished.steps);
+    assert.equal(finished.steps, 2 * Math.ceil(20000 / 64));
+    const mean = (xs: BatchEvent[]) => xs.reduce((s, e) => s + e.loss, 0) / xs.length;
+    assert.ok(mean(batches.slice(-20)) < 0.6 * mean(batches.slice(0, 20)), `loss falls: ${mean(batches.slice(0, 20))} → ${mean(batches.slice(-20))}`);
+    const onDisk = readEvents(folder);
+    assert.equal(onDisk.tornLines, 0);
+    assert.deepEqual(onDisk.events, b.events.filter((e) => e.runId === runId));
+    const summary = JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8')) as RunSummary;
+    assert.equal(summary.testAccuracy, finished.test!.accuracy);
+    assert.equal(summary.engine, 'wasm');
+    assert.ok(summary.samplesPerSec > 0);
+  } finally {
+    await b.stop();
+  }
+});
+
+test('run/cancel stops mid-epoch; the run keeps what it did', async () => {
+  const b = startBackend();
+  const runs = tempDir();
+  try {
+    const { runId, folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment: digitsMlp({ batchSize: 16 }), runsFolder: runs });
+    await b.waitFor((e) => isBatch(e) && e.step === 5);
+    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest.type, { runId }), { cancelled: true });
+    const finished = await b.waitFor(isFinished);
+    assert.equal(finished.status, 'cancelled');
+    assert.ok(finished.steps >= 5 && finished.steps < 500, `stopped at step ${finished.steps} of ${Math.ceil(8000 / 16)}`);
+    const summary = JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8')) as RunSummary;
+    assert.equal(summary.status, 'cancelled');
+    assert.equal(readEvents(folder).events.filter(isBatch).length, finished.steps);
+    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest.type, { runId }), { cancelled: false });
+  } finally {
+    await b.stop();
+  }
+});
+
+test('killing the backend mid-run leaves a readable metrics.jsonl and a loadable last checkpoint', async () => {
+  const b = startBackend();
+  const runs = tempDir();
+  const { folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment: digitsMlp({ checkpointEvery: 5 }), runsFolder: runs });
+  await b.waitFor((e) => isBatch(e) && e.step === 23);
+  b.proc.kill('SIGKILL');
+  await b.exited;
+  const { events, tornLines } = readEvents(folder);
+  assert.equal(tornLines, 0);
+  assert.ok(events.filter(isBatch).length >= 23);
+  assert.equal(existsSync(join(folder, 'summary.json')), false);
+  const last = readPointer(join(folder, 'checkpoints'), 'last');
+  assert.ok(last && last.step >= 20, `last checkpoint at step ${last?.step}`);
+  await useBackend('cpu');
+  const model = await loadCheckpoint(join(folder, 'checkpoints'), 'last');
+  const data = await loadDataset({ source: 'embedded-digits' });
+  const accuracy = tf.tidy(() => {
+    const { xs, ys } = makeBatch(data.test, 28, 28, identityRows(data.test.count), 0, data.test.count);
+    return (model.predict(xs) as tf.Tensor).argMax(1).equal(ys).mean().dataSync()[0];
+  });
+  assert.ok(accuracy > 0.5, `the checkpoint after ${last!.step} steps classifies ${accuracy} of the test digits`);
+});
+
+test('the backend exits cleanly (code 0) when its stdin closes', async () => {
+  const b = startBackend();
+  await b.connection.sendRequest(EngineInfoRequest.type);
+  b.proc.stdin!.end();
+  const { code } = await b.exited;
+  assert.equal(code, 0);
+  b.connection.dispose();
+});
