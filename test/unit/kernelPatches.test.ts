@@ -29,7 +29,7 @@ const poolCases = [
   { name: 'maxPool 2x2 after relu', x: [4, 28, 28, 8] as Shape4, size: 2 },
   { name: 'maxPool 3x3 on 10x11 (rows left over)', x: [2, 10, 11, 3] as Shape4, size: 3 },
 ];
-const poolGrad = (x: tf.Tensor4D, size: number, w: tf.Tensor) => tf.grad((a: tf.Tensor4D) => tf.maxPool(a, size, size, 'valid').mul(w).sum())(x);
+const poolGrad = (x: tf.Tensor4D, size: number, w: tf.Tensor) => tf.grad((a) => tf.maxPool(a as tf.Tensor4D, size, size, 'valid').mul(w).sum())(x);
 const matmulCases = [[false, false], [true, false], [false, true], [true, true]] as const;
 const matmuls = (a: tf.Tensor, b: tf.Tensor) => matmulCases.map(([ta, tb]) => tf.matMul(ta ? a.transpose() as tf.Tensor2D : a as tf.Tensor2D, tb ? b.transpose() as tf.Tensor2D : b as tf.Tensor2D, ta, tb));
 

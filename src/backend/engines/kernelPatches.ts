@@ -165,9 +165,8 @@ const maxPoolGrad: Kernel = ({ inputs: named, backend, attrs }) => {
   const [sh, sw] = typeof a.strides === 'number' ? [a.strides, a.strides] : a.strides;
   if (fh !== sh || fw !== sw || a.pad !== 'valid') return originalKernel('MaxPoolGrad', tf.getBackend())!({ inputs: named, backend, attrs });
   return run([inputs.input, inputs.dy], backend, (x, dy) => {
-    const [n, h, w, c] = x.shape;
-    const oh = dy.shape[1];
-    const ow = dy.shape[2];
+    const [n, h, w, c] = (x as tf.Tensor4D).shape;
+    const [, oh, ow] = (dy as tf.Tensor4D).shape;
     const windows = x.slice([0, 0, 0, 0], [n, oh * fh, ow * fw, c])
       .reshape([n, oh, fh, ow, fw, c]).transpose([0, 1, 3, 5, 2, 4]).reshape([n, oh, ow, c, fh * fw]);
     const dx = tf.oneHot(windows.argMax(-1), fh * fw).mul(dy.expandDims(-1))
