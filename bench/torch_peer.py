@@ -1,0 +1,48 @@
+"""The PyTorch peer of bench/throughput.ts: the same networks on the same embedded digits, batch 64, Adam.
+Run with Debian's python3-torch: /usr/bin/python3 bench/torch_peer.py --model cnn --steps 30 --threads 2"""
+import argparse, gzip, json, time
+import numpy as np
+import torch
+import torch.nn as nn
+
+p = argparse.ArgumentParser()
+p.add_argument("--model", default="cnn")
+p.add_argument("--steps", type=int, default=30)
+p.add_argument("--threads", type=int, default=2)
+p.add_argument("--data", default="dist/data")
+a = p.parse_args()
+torch.set_num_threads(a.threads)
+torch.manual_seed(1)
+
+def idx(path):
+    raw = gzip.open(path).read()
+    rank = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+x = torch.tensor(idx(f"{a.data}/digits-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255
+y = torch.tensor(idx(f"{a.data}/digits-labels-idx1-ubyte.gz"), dtype=torch.long)
+order = torch.randperm(len(y))
+
+if a.model == "cnn":
+    net = nn.Sequential(
+        nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(7 * 7 * 64, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+else:
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+opt = torch.optim.Adam(net.parameters(), lr=0.001)
+loss_fn = nn.CrossEntropyLoss()
+
+times = []
+for step in range(a.steps + 1):
+    rows = order[(step * 64) % 9984:(step * 64) % 9984 + 64]
+    t0 = time.perf_counter()
+    opt.zero_grad()
+    loss = loss_fn(net(x[rows]), y[rows])
+    loss.backward()
+    opt.step()
+    loss.item()
+    times.append(time.perf_counter() - t0)
+ms = 1000 * sum(times[1:]) / a.steps
+print(json.dumps({"engine": f"pytorch-{a.threads}t", "model": a.model, "steps": a.steps, "msPerStep": ms, "samplesPerSec": 64000 / ms}))

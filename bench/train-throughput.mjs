@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Training throughput of every engine that loads here against PyTorch on the CPU, measured in the same run:
+// the seed CNN (conv5x5x32, pool, conv5x5x64, pool, dense 128, dense 10) and an MLP (784-256-10), batch 64.
+// Usage: npm run bench   (needs Debian's python3-torch and libopenblas0-pthread for the peer)
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(new URL(import.meta.url).pathname), '..');
+const run = (args) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+const node = (args) => JSON.parse(run(args).trim().split('\n').at(-1));
+
+const engines = JSON.parse(run([join(root, 'dist/backend.js'), 'engines', '--json'])).candidates.filter((c) => c.status === 'chosen' || c.status === 'available').map((c) => c.name);
+const steps = { cnn: { default: 30, js: 3 }, mlp: { default: 200, js: 50 } };
+const python = '/usr/bin/python3';
+const rows = [];
+for (const model of ['cnn', 'mlp']) {
+  const peers = {};
+  if (existsSync(python)) {
+    for (const threads of [2, 1]) {
+      try {
+        const r = JSON.parse(execFileSync(python, [join(root, 'bench/torch_peer.py'), '--model', model, '--steps', String(steps[model].default), '--threads', String(threads)], { cwd: root, encoding: 'utf8' }));
+        peers[threads] = r.samplesPerSec;
+        rows.push({ model, engine: r.engine, samplesPerSec: r.samplesPerSec });
+      } catch (e) {
+        console.error(`PyTorch peer failed (apt-get install python3-torch libopenblas0-pthread): ${e.message.split('\n')[0]}`);
+      }
+    }
+  }
+  for (const engine of engines) {
+    const r = node([join(root, 'dist/bench/throughput.js'), '--engine', engine, '--model', model, '--steps', String(steps[model][engine] ?? steps[model].default)]);
+    rows.push({ model, engine, samplesPerSec: r.samplesPerSec, vs2: peers[2] && r.samplesPerSec / peers[2], vs1: peers[1] && r.samplesPerSec / peers[1] });
+  }
+}
+const fmt = (x) => (x === undefined ? '' : `${x.toFixed(3)}×`);
+console.log(`\n${'model'.padEnd(6)}${'engine'.padEnd(12)}${'samples/s'.padStart(11)}  ${'÷ PyTorch 2 threads'.padStart(20)}  ${'÷ PyTorch 1 thread'.padStart(19)}`);
+for (const r of rows) console.log(`${r.model.padEnd(6)}${r.engine.padEnd(12)}${r.samplesPerSec.toFixed(1).padStart(11)}  ${fmt(r.vs2).padStart(20)}  ${fmt(r.vs1).padStart(19)}`);
