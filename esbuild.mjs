@@ -84,10 +84,22 @@ function embedDigits() {
 
 const builds = [
   { ...nodeBundle, entryPoints: { backend: 'src/backend/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
+  // the extension host side: no TF.js in here (the backend process has it)
+  { ...nodeBundle, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode'] },
+  // panel front ends: plain browser scripts, loaded under a nonce CSP
+  { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning', entryPoints: { 'webview/training': 'webview-ui/training/main.ts' }, outdir: dist },
+  // Mocha suites that run inside a real VS Code's extension host (test/e2e/host/): mocha and vscode come from there
+  {
+    ...nodeBundle,
+    entryPoints: Object.fromEntries(listSources(join(root, 'test', 'e2e', 'host')).map((p) => [relative(root, p).replace(/\.ts$/, ''), p])),
+    outdir: dist,
+    external: [...external, 'vscode', 'mocha'],
+  },
   {
     ...nodeBundle,
     entryPoints: Object.fromEntries([...listTests(join(root, 'test')), ...listSources(join(root, 'bench'))].map((p) => [relative(root, p).replace(/\.ts$/, ''), p])),
     outdir: dist,
+    external: [...external, 'playwright-core'],
   },
 ];
 

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../models/keepDropout'; // registers the custom layer so saved models load
+import { writeFileAtomic } from './atomicWrite';
 
 export type CheckpointName = 'best' | 'last';
 
@@ -16,12 +17,6 @@ export interface CheckpointMeta {
 
 export interface CheckpointPointer extends CheckpointMeta {
   dir: string;
-}
-
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
 }
 
 export async function saveModelFolder(model: tf.LayersModel, dir: string): Promise<void> {

@@ -1,0 +1,115 @@
+// The backend process as the extension host sees it: started on first use (not at activation), spoken to over
+// the typed protocol, and after a crash reported with what died and the last lines it wrote; the next request
+// starts a fresh one.
+import * as vscode from 'vscode';
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  EngineInfo, EngineInfoRequest, RunCancelRequest, RunEvent, runEventNotifications, RunStartParams, RunStartRequest, RunStartResult,
+} from '../protocol/backend';
+
+export interface BackendCrash {
+  description: string;
+  stderrTail: string;
+}
+
+export class BackendClient implements vscode.Disposable {
+  private proc: ChildProcess | undefined;
+  private connection: MessageConnection | undefined;
+  private stderrLines: string[] = [];
+  private stopping = false;
+  private readonly events = new vscode.EventEmitter<RunEvent>();
+  private readonly crashes = new vscode.EventEmitter<BackendCrash>();
+  readonly onEvent = this.events.event;
+  readonly onCrash = this.crashes.event;
+  engine: EngineInfo | undefined;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {}
+
+  private start(): MessageConnection {
+    const config = vscode.workspace.getConfiguration('gradientLab');
+    const nodePath = config.get<string>('nodePath') || undefined;
+    const engine = config.get<string>('engine') ?? 'auto';
+    const backendJs = this.context.asAbsolutePath(join('dist', 'backend.js'));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      GRADIENT_LAB_ENGINE: engine === 'auto' ? '' : engine,
+      GRADIENT_LAB_NATIVE_DIRS: join(this.context.globalStorageUri.fsPath, 'native'),
+    };
+    // Without a configured Node, the extension host's own runtime runs the backend (Electron as plain Node).
+    if (!nodePath) env.ELECTRON_RUN_AS_NODE = '1';
+    const command = nodePath ?? process.execPath;
+    this.log.appendLine(`starting the backend: ${command} ${backendJs} serve (engine: ${engine})`);
+    const proc = spawn(command, [backendJs, 'serve'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.stderrLines = [];
+    proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.log.append(chunk);
+      this.stderrLines.push(...chunk.split('\n').filter(Boolean));
+      this.stderrLines = this.stderrLines.slice(-20);
+    });
+    const connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    for (const n of Object.values(runEventNotifications)) connection.onNotification(n.method, (e: RunEvent) => this.events.fire(e));
+    connection.listen();
+    proc.on('error', (err) => this.log.appendLine(`backend process error: ${err.message}`));
+    proc.on('exit', (code, signal) => {
+      if (this.proc !== proc) return;
+      this.proc = undefined;
+      this.connection?.dispose();
+      this.connection = undefined;
+      this.engine = undefined;
+      if (this.stopping) return;
+      const description = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      this.log.appendLine(`the backend ${description}`);
+      this.crashes.fire({ description, stderrTail: this.stderrLines.slice(-5).join('\n') });
+    });
+    this.proc = proc;
+    this.connection = connection;
+    return connection;
+  }
+
+  private get rpc(): MessageConnection {
+    return this.connection ?? this.start();
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    this.engine = await this.rpc.sendRequest(EngineInfoRequest.type);
+    return this.engine;
+  }
+
+  startRun(params: RunStartParams): Promise<RunStartResult> {
+    return this.rpc.sendRequest(RunStartRequest.type, params);
+  }
+
+  async cancel(runId: string): Promise<boolean> {
+    if (!this.connection) return false;
+    return (await this.connection.sendRequest(RunCancelRequest.type, { runId })).cancelled;
+  }
+
+  /** Stop the process (settings changed, deactivation); closing stdin lets it finish cleanly. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    this.stopping = true;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.stdin!.end();
+    const timer = setTimeout(() => proc.kill(), 5000);
+    await exited;
+    clearTimeout(timer);
+    this.stopping = false;
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.events.dispose();
+    this.crashes.dispose();
+  }
+}

@@ -1,0 +1,120 @@
+// Activation does no work beyond registering: the backend process starts on the first command that needs it.
+import * as vscode from 'vscode';
+import type { PanelState } from '../protocol/webview';
+import { BackendClient } from './backendClient';
+import { ExperimentDiagnostics, TrainLensProvider } from './experimentFiles';
+import { installNativeEngine } from './nativeInstall';
+import { listRuns } from '../backend/jobs/runFolder';
+import { RunStore } from './runStore';
+import { starters } from './starterExperiments';
+import { StatusBar } from './statusBar';
+import { TrainingPanel, trainingPanelType } from './trainingPanel';
+import { runsFolderFor, trainExperiment, TrainingDeps } from './training';
+import { formatEngineReport } from '../backend/engines/engineSelect';
+
+export interface GradientLabApi {
+  store: RunStore;
+  client: BackendClient;
+  /** Milliseconds activate() took. */
+  activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): GradientLabApi {
+  const t0 = performance.now();
+  const log = vscode.window.createOutputChannel('Gradient Lab');
+  const store = new RunStore();
+  const client = new BackendClient(context, log);
+  const status = new StatusBar();
+  const diagnostics = new ExperimentDiagnostics();
+  const cancel = (runId: string) => void client.cancel(runId);
+  const showPanel = (runId: string | undefined) => TrainingPanel.show(context, store, cancel, runId);
+  const deps: TrainingDeps = { client, store, status, diagnostics, log, showPanel };
+
+  client.onEvent((e) => store.add(e));
+  client.onCrash(({ description, stderrTail }) => {
+    const failed = store.failLive(`the training backend stopped unexpectedly (${description})${stderrTail ? `; its last lines:\n${stderrTail}` : ''}. What was trained so far is in the run folder.`);
+    status.setEngine(undefined);
+    status.idle();
+    void vscode.window.showErrorMessage(
+      `Gradient Lab: the training backend ${description}${failed.length ? ' during a run' : ''}. It restarts on the next command.${stderrTail ? ` Last output: ${stderrTail.split('\n').at(-1)}` : ''}`,
+      'Show Log',
+    ).then((a) => a && log.show());
+  });
+
+  const command = (id: string, f: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, f));
+  command('gradientLab.trainExperiment', (uri?: vscode.Uri) => trainExperiment(deps, uri));
+  command('gradientLab.stopTraining', async () => {
+    const live = store.liveRun();
+    if (!live) return void vscode.window.showInformationMessage('Gradient Lab: nothing is training.');
+    await client.cancel(live.runId);
+  });
+  command('gradientLab.showTrainingPanel', () => showPanel(TrainingPanel.visibleRunId ?? store.latest()?.runId));
+  command('gradientLab.openRun', async (folder?: string) => {
+    if (!folder) {
+      const root = vscode.workspace.workspaceFolders?.[0];
+      const runs = root ? listRuns(runsFolderFor(vscode.Uri.joinPath(root.uri, 'x'))) : [];
+      if (!runs.length) return void vscode.window.showInformationMessage('Gradient Lab: no runs in this workspace yet.');
+      const pick = await vscode.window.showQuickPick(runs.map((r) => ({
+        label: r.name, description: `${r.status}${r.testAccuracy !== undefined ? ` · test ${(100 * r.testAccuracy).toFixed(2)}%` : ''} · ${r.engine ?? ''}`, detail: r.runId, folder: r.folder,
+      })), { placeHolder: 'Run to open' });
+      folder = pick?.folder;
+    }
+    if (folder) showPanel(store.load(folder).runId);
+  });
+  command('gradientLab.showEngineInfo', async () => {
+    const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Gradient Lab: probing engines' }, () => client.engineInfo());
+    status.setEngine(info.engine);
+    status.idle();
+    log.appendLine(`TensorFlow.js ${info.tfjsVersion}\n${formatEngineReport(info)}`);
+    const passedOver = info.candidates.filter((c) => c.status === 'unavailable').map((c) => c.name).join(', ');
+    const action = await vscode.window.showInformationMessage(`Gradient Lab trains on ${info.engine}${passedOver ? ` (unavailable: ${passedOver})` : ''}.`, 'Details', 'Install Native Engine…');
+    if (action === 'Details') log.show();
+    if (action === 'Install Native Engine…') await vscode.commands.executeCommand('gradientLab.installNativeEngine');
+  });
+  command('gradientLab.newExperiment', async () => {
+    const pick = await vscode.window.showQuickPick(starters.map((s) => ({ ...s, description: s.fileName })), { placeHolder: 'Starter experiment' });
+    if (!pick) return;
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = root
+      ? vscode.Uri.joinPath(root, pick.fileName)
+      : await vscode.window.showSaveDialog({ filters: { 'Experiment': ['experiment.json'] } });
+    if (!target) return;
+    let uri = target;
+    for (let i = 2; await exists(uri); i++) uri = vscode.Uri.joinPath(target, '..', pick.fileName.replace('.experiment.json', `-${i}.experiment.json`));
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(pick.text));
+    await vscode.window.showTextDocument(uri);
+  });
+  command('gradientLab.installNativeEngine', () => installNativeEngine(context, client, log));
+
+  context.subscriptions.push(
+    log, store, client, status, diagnostics,
+    vscode.languages.registerCodeLensProvider({ pattern: '**/*.experiment.json' }, new TrainLensProvider()),
+    vscode.window.registerWebviewPanelSerializer(trainingPanelType, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
+        TrainingPanel.restore(panel, context, store, cancel, state);
+      },
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      // a new engine or Node takes effect with a fresh backend, once nothing is training
+      if ((e.affectsConfiguration('gradientLab.engine') || e.affectsConfiguration('gradientLab.nodePath')) && !store.liveRun()) {
+        status.setEngine(undefined);
+        status.idle();
+        void client.stop();
+      }
+    }),
+  );
+  return { store, client, activationMs: performance.now() - t0 };
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function deactivate(): void {
+  // the client is disposed with the subscriptions: its backend gets stdin closed and exits cleanly
+}

@@ -1,0 +1,89 @@
+// Every run the window knows about, and its events: the extension host owns this history, panels only draw it.
+// A run is loaded from its folder when it is reopened, so nothing lives only in memory.
+import * as vscode from 'vscode';
+import { appendFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { RunEvent, RunFailedEvent } from '../protocol/backend';
+import { RunStatus, RunView, statusFromEvents } from '../protocol/webview';
+import { readEvents } from '../backend/jobs/runFolder';
+
+export interface RunChange {
+  runId: string;
+  status: RunStatus;
+  events: RunEvent[];
+}
+
+export class RunStore implements vscode.Disposable {
+  private readonly runs = new Map<string, RunView>();
+  private readonly live = new Set<string>();
+  private readonly changed = new vscode.EventEmitter<RunChange>();
+  readonly onDidChange = this.changed.event;
+  private latestId: string | undefined;
+
+  /** A run the backend has just started. */
+  begin(runId: string, folder: string, name: string): void {
+    this.live.add(runId);
+    this.runs.set(runId, { runId, folder, name, status: 'starting', events: [] });
+    this.latestId = runId;
+  }
+
+  add(event: RunEvent): void {
+    const run = this.runs.get(event.runId);
+    if (!run) return;
+    run.events.push(event);
+    if (event.type === 'started') run.name = event.experiment.name;
+    if (event.type === 'finished' || event.type === 'failed') this.live.delete(run.runId);
+    run.status = statusFromEvents(run.events, this.live.has(run.runId));
+    this.changed.fire({ runId: run.runId, status: run.status, events: [event] });
+  }
+
+  /** The backend died under a live run: say so in the run's own record, on disk too, so a reopened panel shows it. */
+  failLive(message: string): string[] {
+    const failed = [...this.live];
+    for (const runId of failed) {
+      const run = this.runs.get(runId)!;
+      const event: RunFailedEvent = { type: 'failed', runId, message };
+      try {
+        appendFileSync(join(run.folder, 'metrics.jsonl'), JSON.stringify(event) + '\n');
+      } catch {
+        // the folder may be gone; the panel still shows the failure
+      }
+      this.add(event);
+    }
+    return failed;
+  }
+
+  /** A run from its folder (reopening a finished run, or restoring a panel after a reload). */
+  load(folder: string): RunView {
+    const known = [...this.runs.values()].find((r) => r.folder === folder);
+    if (known) return known;
+    const { events } = readEvents(folder);
+    const started = events.find((e) => e.type === 'started');
+    const runId = started?.runId ?? basename(folder);
+    const name = started?.type === 'started' ? started.experiment.name : runId;
+    const run: RunView = { runId, folder, name, status: statusFromEvents(events, false), events };
+    this.runs.set(runId, run);
+    return run;
+  }
+
+  get(runId: string): RunView | undefined {
+    return this.runs.get(runId);
+  }
+
+  latest(): RunView | undefined {
+    return this.latestId ? this.runs.get(this.latestId) : undefined;
+  }
+
+  isLive(runId: string): boolean {
+    return this.live.has(runId);
+  }
+
+  liveRun(): RunView | undefined {
+    const [id] = this.live;
+    return id ? this.runs.get(id) : undefined;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,36 @@
+// One status bar item: the engine when idle (click: engine info), the running job when training (click: stop).
+import * as vscode from 'vscode';
+import type { RunView } from '../protocol/webview';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('gradientLab.status', vscode.StatusBarAlignment.Left, 10);
+  private engine: string | undefined;
+
+  constructor() {
+    this.item.name = 'Gradient Lab';
+    this.idle();
+  }
+
+  setEngine(engine: string | undefined): void {
+    this.engine = engine;
+  }
+
+  idle(): void {
+    this.item.text = `$(pulse) ${this.engine ?? 'Gradient Lab'}`;
+    this.item.tooltip = this.engine ? `Gradient Lab: training engine ${this.engine}. Click for details.` : 'Gradient Lab: the training backend starts on first use. Click for engine details.';
+    this.item.command = 'gradientLab.showEngineInfo';
+    this.item.backgroundColor = undefined;
+    this.item.show();
+  }
+
+  running(run: RunView, progress: string): void {
+    this.item.text = `$(sync~spin) ${this.engine ?? ''} ${run.name}: ${progress}`.replace(/\s+/g, ' ');
+    this.item.tooltip = `Gradient Lab is training "${run.name}". Click to stop.`;
+    this.item.command = 'gradientLab.stopTraining';
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

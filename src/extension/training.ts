@@ -1,0 +1,102 @@
+// "Train Experiment…": save, send to the backend, then show progress (cancellable) in a notification, the status
+// bar and the panel until the run ends. Rejections land in the Problems panel with their lines.
+import * as vscode from 'vscode';
+import { isAbsolute, join } from 'node:path';
+import { BatchEvent, ErrorCodes, RunEvent } from '../protocol/backend';
+import type { Problem } from '../backend/experiment/validate';
+import { BackendClient } from './backendClient';
+import { ExperimentDiagnostics, pickExperiment } from './experimentFiles';
+import { RunStore } from './runStore';
+import { StatusBar } from './statusBar';
+
+export interface TrainingDeps {
+  client: BackendClient;
+  store: RunStore;
+  status: StatusBar;
+  diagnostics: ExperimentDiagnostics;
+  log: vscode.OutputChannel;
+  showPanel(runId: string): void;
+}
+
+export function runsFolderFor(uri: vscode.Uri): string {
+  const configured = vscode.workspace.getConfiguration('gradientLab', uri).get<string>('runsFolder') || '.gradient-lab/runs';
+  if (isAbsolute(configured)) return configured;
+  const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return join(folder ?? join(uri.fsPath, '..'), configured);
+}
+
+function progressText(e: BatchEvent, epochs: number, stepsPerEpoch: number): string {
+  return `epoch ${e.epoch}/${epochs} · step ${e.step - (e.epoch - 1) * stepsPerEpoch}/${stepsPerEpoch} · loss ${e.loss.toFixed(4)}`;
+}
+
+/** Returns the run id, or undefined when nothing was started (cancelled pick, untrusted, rejected). */
+export async function trainExperiment(deps: TrainingDeps, given?: vscode.Uri): Promise<string | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('Gradient Lab: training is disabled in an untrusted workspace, because it reads data and writes run folders. Trust the workspace to train.', 'Manage Workspace Trust')
+      .then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
+    return undefined;
+  }
+  const live = deps.store.liveRun();
+  if (live) {
+    void vscode.window.showWarningMessage(`Gradient Lab is still training "${live.name}". Stop it first (Gradient Lab: Stop Training).`);
+    return undefined;
+  }
+  const uri = await pickExperiment(given);
+  if (!uri) return undefined;
+  const document = await vscode.workspace.openTextDocument(uri);
+  if (document.isDirty) await document.save();
+  let started;
+  try {
+    started = await deps.client.startRun({ experiment: document.getText(), experimentPath: uri.fsPath, runsFolder: runsFolderFor(uri) });
+  } catch (e) {
+    const err = e as { code?: number; message: string; data?: { problems?: Problem[] } };
+    if (err.code === ErrorCodes.invalidExperiment && err.data?.problems) deps.diagnostics.set(uri, err.data.problems);
+    deps.log.appendLine(`run/start rejected: ${err.message}`);
+    void vscode.window.showErrorMessage(`Gradient Lab: ${err.message.split('\n')[0]}${err.code === ErrorCodes.invalidExperiment ? ' (see the Problems panel)' : ''}`, 'Show Log')
+      .then((a) => a && deps.log.show());
+    return undefined;
+  }
+  deps.diagnostics.clear(uri);
+  deps.store.begin(started.runId, started.folder, vscode.workspace.asRelativePath(uri)); // renamed by its 'started' event
+  deps.showPanel(started.runId);
+  void watchProgress(deps, started.runId);
+  return started.runId;
+}
+
+function watchProgress(deps: TrainingDeps, runId: string): Thenable<void> {
+  const run = deps.store.get(runId)!;
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Gradient Lab: ${run.name}`, cancellable: true },
+    (progress, token) => new Promise<void>((resolve) => {
+      let epochs = 1;
+      let stepsPerEpoch = 1;
+      let reported = 0;
+      token.onCancellationRequested(() => void deps.client.cancel(runId));
+      const listener = deps.store.onDidChange(({ runId: id, events }) => {
+        if (id !== runId) return;
+        for (const e of events as RunEvent[]) {
+          if (e.type === 'started') {
+            epochs = e.experiment.training.epochs;
+            stepsPerEpoch = e.stepsPerEpoch;
+            deps.status.running(run, 'starting');
+          } else if (e.type === 'batch') {
+            const done = (100 * e.step) / (epochs * stepsPerEpoch);
+            const text = progressText(e, epochs, stepsPerEpoch);
+            progress.report({ message: text, increment: done - reported });
+            reported = done;
+            deps.status.running(run, text);
+          } else if (e.type === 'finished' || e.type === 'failed') {
+            listener.dispose();
+            deps.status.idle();
+            if (e.type === 'failed') {
+              void vscode.window.showErrorMessage(`Gradient Lab: "${run.name}" failed: ${e.message.split('\n')[0]}`);
+            } else if (e.status === 'completed' && e.test) {
+              void vscode.window.showInformationMessage(`Gradient Lab: "${run.name}" finished — test accuracy ${(100 * e.test.accuracy).toFixed(2)}% on ${e.engine} (${e.samplesPerSec.toFixed(0)} samples/s).`);
+            }
+            resolve();
+          }
+        }
+      });
+    }),
+  );
+}

@@ -1,0 +1,129 @@
+// The training panel: one webview per window showing one run. The host sends a snapshot whenever the webview
+// says 'ready' (first load, reload, restore after a window reload) or becomes visible again, then deltas.
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import type { RunEvent } from '../protocol/backend';
+import type { HostToPanel, PanelState, PanelToHost } from '../protocol/webview';
+import { RunStore } from './runStore';
+
+export const trainingPanelType = 'gradientLab.training';
+
+export class TrainingPanel implements vscode.Disposable {
+  private static current: TrainingPanel | undefined;
+  private runId: string | undefined;
+  private ready = false;
+  private pending: RunEvent[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  /** Show a run in the panel, creating or revealing it. */
+  static show(context: vscode.ExtensionContext, store: RunStore, onCancel: (runId: string) => void, runId: string | undefined): TrainingPanel {
+    if (!TrainingPanel.current) {
+      const panel = vscode.window.createWebviewPanel(trainingPanelType, 'Gradient Lab', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, TrainingPanel.options(context));
+      TrainingPanel.current = new TrainingPanel(panel, context, store, onCancel);
+    }
+    TrainingPanel.current.showRun(runId);
+    TrainingPanel.current.panel.reveal(undefined, true);
+    return TrainingPanel.current;
+  }
+
+  /** A panel VS Code restores after a window reload (the webview serializer). */
+  static restore(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, store: RunStore, onCancel: (runId: string) => void, state: PanelState | undefined): void {
+    panel.webview.options = TrainingPanel.options(context);
+    TrainingPanel.current?.dispose();
+    TrainingPanel.current = new TrainingPanel(panel, context, store, onCancel);
+    TrainingPanel.current.showRun(state?.folder ? store.load(state.folder).runId : undefined);
+  }
+
+  static get visibleRunId(): string | undefined {
+    return TrainingPanel.current?.runId;
+  }
+
+  private static options(context: vscode.ExtensionContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    };
+  }
+
+  private constructor(readonly panel: vscode.WebviewPanel, private readonly context: vscode.ExtensionContext, private readonly store: RunStore, onCancel: (runId: string) => void) {
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) this.sendSnapshot(); // a hidden webview may have been discarded: redraw from the host's copy
+      }),
+      panel.webview.onDidReceiveMessage((m: PanelToHost) => {
+        if (m.type === 'ready') {
+          this.ready = true;
+          this.sendSnapshot();
+        } else if (m.type === 'cancel') {
+          onCancel(m.runId);
+        } else if (m.type === 'revealFolder') {
+          const run = store.get(m.runId);
+          if (run) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.folder));
+        }
+      }),
+      store.onDidChange((c) => {
+        if (c.runId !== this.runId) return;
+        this.pending.push(...c.events);
+        // at most ~10 posts a second: the webview redraws once per animation frame anyway
+        this.flushTimer ??= setTimeout(() => this.flush(), 100);
+      }),
+    );
+  }
+
+  private showRun(runId: string | undefined): void {
+    this.runId = runId;
+    const run = runId ? this.store.get(runId) : undefined;
+    this.panel.title = run ? `Gradient Lab: ${run.name}` : 'Gradient Lab';
+    this.pending = [];
+    this.sendSnapshot();
+  }
+
+  private post(message: HostToPanel): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private sendSnapshot(): void {
+    if (!this.ready) return;
+    this.pending = [];
+    this.post({ type: 'snapshot', run: this.runId ? this.store.get(this.runId) : undefined });
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const run = this.runId ? this.store.get(this.runId) : undefined;
+    if (!this.ready || !run || !this.pending.length) return;
+    this.post({ type: 'events', runId: run.runId, status: run.status, events: this.pending });
+    this.pending = [];
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const asset = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...path));
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${asset('media', 'training.css')}">
+  <title>Gradient Lab</title>
+</head>
+<body>
+  <div id="app"></div>
+  <script nonce="${nonce}" src="${asset('dist', 'webview', 'training.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (TrainingPanel.current === this) TrainingPanel.current = undefined;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.disposables.forEach((d) => d.dispose());
+    this.panel.dispose();
+  }
+}

@@ -1,0 +1,74 @@
+// Line charts with chart.js: decimation for long runs, no animation, theme colours read from VS Code's CSS
+// variables (and re-read when the theme changes).
+import {
+  Chart, Decimation, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip,
+} from 'chart.js';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Legend, Tooltip);
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Series {
+  label: string;
+  /** A VS Code theme colour variable, e.g. --vscode-charts-blue. */
+  color: string;
+  points: Point[];
+  /** Epoch-level series are drawn as points joined by lines; step-level as a thin line. */
+  perEpoch?: boolean;
+}
+
+const css = (name: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || '#888';
+
+export class LineChart {
+  readonly chart: Chart<'line', Point[]>;
+
+  constructor(readonly canvas: HTMLCanvasElement, readonly series: Series[], options: { yLabel?: string; percent?: boolean } = {}) {
+    this.chart = new Chart(canvas, {
+      type: 'line',
+      data: { datasets: series.map((s) => ({ label: s.label, data: s.points, parsing: false, normalized: true, borderWidth: s.perEpoch ? 2 : 1, pointRadius: s.perEpoch ? 3 : 0, tension: 0 })) },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'nearest', intersect: false, axis: 'x' },
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 8 } },
+          y: { type: 'linear', title: { display: !!options.yLabel, text: options.yLabel ?? '' }, ticks: options.percent ? { callback: (v) => `${Math.round(Number(v) * 100)}%` } : {} },
+        },
+        plugins: {
+          decimation: { enabled: true, algorithm: 'lttb', samples: 600 },
+          legend: { labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${options.percent ? `${(c.parsed.y! * 100).toFixed(2)}%` : c.parsed.y!.toPrecision(4)}` } },
+        },
+      },
+    });
+    this.applyTheme();
+  }
+
+  applyTheme(): void {
+    const fg = css('--vscode-foreground');
+    const grid = css('--vscode-editorWidget-border') || css('--vscode-panel-border');
+    this.chart.data.datasets.forEach((d, i) => {
+      const color = css(this.series[i].color);
+      d.borderColor = color;
+      d.backgroundColor = color;
+    });
+    for (const axis of Object.values(this.chart.options.scales ?? {})) {
+      if (!axis) continue;
+      axis.grid = { ...axis.grid, color: grid };
+      axis.ticks = { ...axis.ticks, color: fg };
+      if ('title' in axis && axis.title) axis.title.color = fg;
+    }
+    if (this.chart.options.plugins?.legend?.labels) this.chart.options.plugins.legend.labels.color = fg;
+    this.chart.update('none');
+  }
+
+  /** Called at most once per animation frame, after points were pushed into the series. */
+  redraw(): void {
+    this.chart.update('none');
+    this.canvas.dataset.points = String(this.series.reduce((n, s) => n + s.points.length, 0));
+  }
+}

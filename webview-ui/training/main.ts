@@ -1,0 +1,157 @@
+// The training panel's front end: a pure view of the run the host sends. Snapshot → rebuild; events → append,
+// redraw at most once per animation frame.
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { RunEvent, RunStartedEvent } from '../../src/protocol/backend';
+import type { HostToPanel, PanelState, PanelToHost, RunStatus, RunView } from '../../src/protocol/webview';
+import { LineChart, Point } from './charts';
+import { renderConfusion, renderReport } from './results';
+
+declare function acquireVsCodeApi(): { postMessage(m: PanelToHost): void; setState(s: PanelState): void; getState(): PanelState | undefined };
+const vscode = acquireVsCodeApi();
+
+const app = document.getElementById('app')!;
+app.innerHTML = `
+  <header>
+    <h1 id="run-name">Gradient Lab</h1>
+    <vscode-badge id="status" variant="default"></vscode-badge>
+    <span class="facts"><span id="engine"></span><span id="throughput"></span><span>test accuracy <strong id="test-accuracy">–</strong></span></span>
+    <span class="actions"><vscode-button id="stop" secondary>Stop</vscode-button><vscode-button id="reveal" secondary>Reveal Folder</vscode-button></span>
+  </header>
+  <p id="progress"></p>
+  <p id="message" class="error" hidden></p>
+  <p id="empty">No run to show. Run <strong>Gradient Lab: Train Experiment…</strong> on an experiment file.</p>
+  <section id="charts" class="charts" hidden>
+    <figure><figcaption>Loss</figcaption><div class="chart"><canvas id="loss-chart"></canvas></div></figure>
+    <figure><figcaption>Accuracy</figcaption><div class="chart"><canvas id="accuracy-chart"></canvas></div></figure>
+    <figure><figcaption>Step time</figcaption><div class="chart"><canvas id="step-chart"></canvas></div></figure>
+    <figure><figcaption>L2 regularizer ½Σw² (dense layers, without λ)</figcaption><div class="chart"><canvas id="l2-chart"></canvas></div></figure>
+  </section>
+  <section id="results" class="results" hidden>
+    <figure><figcaption>Confusion matrix (test set)</figcaption><div id="confusion"></div></figure>
+    <figure><figcaption>Classification report (test set)</figcaption><div id="report"></div></figure>
+  </section>`;
+
+const $ = (id: string) => document.getElementById(id)!;
+const series = {
+  trainLoss: [] as Point[], valLoss: [] as Point[], trainAcc: [] as Point[], valAcc: [] as Point[], stepMs: [] as Point[], l2: [] as Point[],
+};
+const charts = [
+  new LineChart($('loss-chart') as HTMLCanvasElement, [
+    { label: 'train (per step)', color: '--vscode-charts-blue', points: series.trainLoss },
+    { label: 'validation (per epoch)', color: '--vscode-charts-orange', points: series.valLoss, perEpoch: true },
+  ]),
+  new LineChart($('accuracy-chart') as HTMLCanvasElement, [
+    { label: 'train (per step)', color: '--vscode-charts-blue', points: series.trainAcc },
+    { label: 'validation (per epoch)', color: '--vscode-charts-orange', points: series.valAcc, perEpoch: true },
+  ], { percent: true }),
+  new LineChart($('step-chart') as HTMLCanvasElement, [{ label: 'ms per step', color: '--vscode-charts-green', points: series.stepMs }], { yLabel: 'ms' }),
+  new LineChart($('l2-chart') as HTMLCanvasElement, [{ label: '½Σw²', color: '--vscode-charts-purple', points: series.l2 }]),
+];
+
+let run: { runId: string; folder: string; status: RunStatus; started?: RunStartedEvent; lastStep: number } | undefined;
+let frame = 0;
+
+function clear(): void {
+  for (const s of Object.values(series)) s.length = 0;
+  $('confusion').replaceChildren();
+  $('report').replaceChildren();
+  $('results').hidden = true;
+  $('message').hidden = true;
+  $('test-accuracy').textContent = '–';
+  $('throughput').textContent = '';
+  $('engine').textContent = '';
+  $('progress').textContent = '';
+}
+
+function apply(e: RunEvent): void {
+  if (!run) return;
+  switch (e.type) {
+    case 'started':
+      run.started = e;
+      $('engine').textContent = `engine ${e.engine}`;
+      break;
+    case 'batch': {
+      run.lastStep = e.step;
+      series.trainLoss.push({ x: e.step, y: e.loss });
+      series.trainAcc.push({ x: e.step, y: e.accuracy });
+      series.stepMs.push({ x: e.step, y: e.stepMs });
+      series.l2.push({ x: e.step, y: e.l2 });
+      const epochs = run.started?.experiment.training.epochs;
+      const perEpoch = run.started?.stepsPerEpoch ?? 1;
+      $('progress').textContent = `epoch ${e.epoch}${epochs ? `/${epochs}` : ''} · step ${e.step - (e.epoch - 1) * perEpoch}/${perEpoch} · loss ${e.loss.toFixed(4)} · accuracy ${(100 * e.accuracy).toFixed(1)}%`;
+      break;
+    }
+    case 'epoch':
+      if (e.valLoss !== undefined) series.valLoss.push({ x: run.lastStep, y: e.valLoss });
+      if (e.valAccuracy !== undefined) series.valAcc.push({ x: run.lastStep, y: e.valAccuracy });
+      break;
+    case 'finished':
+      $('throughput').textContent = `${e.samplesPerSec.toFixed(0)} samples/s`;
+      $('progress').textContent = e.status === 'cancelled' ? `cancelled after ${e.steps} steps` : `finished: ${e.epochsDone} epochs, ${e.steps} steps in ${e.seconds.toFixed(1)} s`;
+      if (e.test) {
+        $('test-accuracy').textContent = `${(100 * e.test.accuracy).toFixed(2)}%`;
+        const names = run.started?.classNames ?? e.test.perClass.map((c) => c.name);
+        renderConfusion($('confusion'), e.test, names);
+        renderReport($('report'), e.test);
+        $('results').hidden = false;
+      }
+      break;
+    case 'failed':
+      $('message').textContent = e.message;
+      $('message').hidden = false;
+      $('progress').textContent = 'failed';
+      break;
+  }
+}
+
+function showStatus(status: RunStatus): void {
+  if (!run) return;
+  run.status = status;
+  $('status').textContent = status;
+  $('status').dataset.status = status;
+  ($('stop') as HTMLElement).hidden = status !== 'running' && status !== 'starting';
+  document.body.dataset.status = status;
+}
+
+function scheduleRedraw(): void {
+  frame ||= requestAnimationFrame(() => {
+    frame = 0;
+    charts.forEach((c) => c.redraw());
+  });
+}
+
+function showRun(view: RunView | undefined): void {
+  clear();
+  $('empty').hidden = !!view;
+  $('charts').hidden = !view;
+  if (!view) {
+    run = undefined;
+    $('run-name').textContent = 'Gradient Lab';
+    $('status').textContent = '';
+    scheduleRedraw();
+    return;
+  }
+  run = { runId: view.runId, folder: view.folder, status: view.status, lastStep: 0 };
+  vscode.setState({ runId: view.runId, folder: view.folder });
+  $('run-name').textContent = view.name;
+  view.events.forEach(apply);
+  showStatus(view.status);
+  scheduleRedraw();
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
+  const m = event.data;
+  if (m.type === 'snapshot') showRun(m.run);
+  else if (m.type === 'events' && run && m.runId === run.runId) {
+    m.events.forEach(apply);
+    showStatus(m.status);
+    scheduleRedraw();
+  }
+});
+
+$('stop').addEventListener('click', () => run && vscode.postMessage({ type: 'cancel', runId: run.runId }));
+$('reveal').addEventListener('click', () => run && vscode.postMessage({ type: 'revealFolder', runId: run.runId }));
+// VS Code swaps the body's theme class: re-read the colours
+new MutationObserver(() => charts.forEach((c) => c.applyTheme())).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+vscode.postMessage({ type: 'ready' });
