@@ -19,17 +19,25 @@ export class RunStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunChange>();
   readonly onDidChange = this.changed.event;
   private latestId: string | undefined;
+  /** Events of a run whose run/start answer has not been handled yet (notifications can overtake it). */
+  private readonly early = new Map<string, RunEvent[]>();
 
   /** A run the backend has just started. */
   begin(runId: string, folder: string, name: string): void {
     this.live.add(runId);
     this.runs.set(runId, { runId, folder, name, status: 'starting', events: [] });
     this.latestId = runId;
+    const early = this.early.get(runId) ?? [];
+    this.early.delete(runId);
+    early.forEach((e) => this.add(e));
   }
 
   add(event: RunEvent): void {
     const run = this.runs.get(event.runId);
-    if (!run) return;
+    if (!run) {
+      this.early.set(event.runId, [...(this.early.get(event.runId) ?? []), event]);
+      return;
+    }
     run.events.push(event);
     if (event.type === 'started') run.name = event.experiment.name;
     if (event.type === 'finished' || event.type === 'failed') this.live.delete(run.runId);

@@ -97,7 +97,8 @@ export async function startRun(params: StartParams, listener: (e: RunEvent) => v
     run.append(e);
     listener(e);
   };
-  const done = train(prep, run, emit, () => cancelled).finally(() => model.dispose());
+  // Start on the next turn, so the caller can answer run/start before the run's first notification.
+  const done = new Promise<void>((r) => setImmediate(r)).then(() => train(prep, run, emit, () => cancelled)).finally(() => model.dispose());
   return { runId: run.runId, folder: run.folder, engine, cancel: () => (cancelled = true), done };
 }
 

@@ -1,0 +1,23 @@
+// The workspace the end-to-end tests open: small real experiments and deliberately broken ones.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const quick = {
+  name: 'quick digits MLP', seed: 1,
+  data: { source: 'embedded-digits', trainLimit: 4000, validationLimit: 500, testLimit: 500 },
+  model: { kind: 'mlp', dense: [64] }, optimizer: { name: 'adam', learningRate: 0.003 }, training: { epochs: 2, batchSize: 32 },
+};
+
+export function e2eWorkspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gl-ws-'));
+  const write = (name: string, value: unknown) => writeFileSync(join(dir, name), typeof value === 'string' ? value : JSON.stringify(value, null, 2) + '\n');
+  write('quick.experiment.json', quick);
+  write('slow.experiment.json', {
+    ...quick, name: 'slow digits CNN', data: { source: 'embedded-digits' },
+    model: { kind: 'cnn', conv: [{ filters: 32, kernel: 5 }, { filters: 64, kernel: 5 }], dense: [128] }, training: { epochs: 1, batchSize: 64 },
+  });
+  write('bad-shape.experiment.json', { ...quick, name: 'bad shape', model: { kind: 'cnn', conv: [{ filters: 8, kernel: 29 }] } });
+  write('bad-schema.experiment.json', { ...quick, name: 'bad schema', model: { kind: 'cnn', conv: [{ filters: 8, kernal: 5 }] } });
+  return dir;
+}
