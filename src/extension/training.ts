@@ -78,6 +78,7 @@ function watchProgress(deps: TrainingDeps, runId: string): Thenable<void> {
           if (e.type === 'started') {
             epochs = e.experiment.training.epochs;
             stepsPerEpoch = e.stepsPerEpoch;
+            deps.status.setEngine(e.engine);
             deps.status.running(run, 'starting');
           } else if (e.type === 'batch') {
             const done = (100 * e.step) / (epochs * stepsPerEpoch);

@@ -7,6 +7,8 @@ import type { HostToPanel, PanelState, PanelToHost } from '../protocol/webview';
 import { RunStore } from './runStore';
 
 export const trainingPanelType = 'gradientLab.training';
+/** The folder of the run the panel shows, kept by the host: the webview's own state may not be saved before a reload. */
+const shownRunKey = 'gradientLab.panelRunFolder';
 
 export class TrainingPanel implements vscode.Disposable {
   private static current: TrainingPanel | undefined;
@@ -32,7 +34,8 @@ export class TrainingPanel implements vscode.Disposable {
     panel.webview.options = TrainingPanel.options(context);
     TrainingPanel.current?.dispose();
     TrainingPanel.current = new TrainingPanel(panel, context, store, onCancel);
-    TrainingPanel.current.showRun(state?.folder ? store.load(state.folder).runId : undefined);
+    const folder = state?.folder ?? context.workspaceState.get<string>(shownRunKey);
+    TrainingPanel.current.showRun(folder ? store.load(folder).runId : undefined);
   }
 
   static get visibleRunId(): string | undefined {
@@ -67,6 +70,7 @@ export class TrainingPanel implements vscode.Disposable {
       }),
       store.onDidChange((c) => {
         if (c.runId !== this.runId) return;
+        if (c.events.some((e) => e.type === 'started')) this.panel.title = `Gradient Lab: ${store.get(c.runId)!.name}`;
         this.pending.push(...c.events);
         // at most ~10 posts a second: the webview redraws once per animation frame anyway
         this.flushTimer ??= setTimeout(() => this.flush(), 100);
@@ -78,6 +82,7 @@ export class TrainingPanel implements vscode.Disposable {
     this.runId = runId;
     const run = runId ? this.store.get(runId) : undefined;
     this.panel.title = run ? `Gradient Lab: ${run.name}` : 'Gradient Lab';
+    void this.context.workspaceState.update(shownRunKey, run?.folder);
     this.pending = [];
     this.sendSnapshot();
   }

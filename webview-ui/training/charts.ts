@@ -35,7 +35,7 @@ export class LineChart {
         maintainAspectRatio: false,
         interaction: { mode: 'nearest', intersect: false, axis: 'x' },
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 8 } },
+          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 8, precision: 0 } },
           y: { type: 'linear', title: { display: !!options.yLabel, text: options.yLabel ?? '' }, ticks: options.percent ? { callback: (v) => `${Math.round(Number(v) * 100)}%` } : {} },
         },
         plugins: {

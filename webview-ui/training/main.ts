@@ -52,6 +52,8 @@ const charts = [
 let run: { runId: string; folder: string; status: RunStatus; started?: RunStartedEvent; lastStep: number } | undefined;
 let frame = 0;
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function clear(): void {
   for (const s of Object.values(series)) s.length = 0;
   $('confusion').replaceChildren();
@@ -69,6 +71,7 @@ function apply(e: RunEvent): void {
   switch (e.type) {
     case 'started':
       run.started = e;
+      $('run-name').textContent = e.experiment.name;
       $('engine').textContent = `engine ${e.engine}`;
       break;
     case 'batch': {
@@ -88,7 +91,9 @@ function apply(e: RunEvent): void {
       break;
     case 'finished':
       $('throughput').textContent = `${e.samplesPerSec.toFixed(0)} samples/s`;
-      $('progress').textContent = e.status === 'cancelled' ? `cancelled after ${e.steps} steps` : `finished: ${e.epochsDone} epochs, ${e.steps} steps in ${e.seconds.toFixed(1)} s`;
+      $('progress').textContent = e.status === 'cancelled'
+        ? `cancelled after ${plural(e.steps, 'step')}`
+        : `finished: ${plural(e.epochsDone, 'epoch')}, ${plural(e.steps, 'step')} in ${e.seconds.toFixed(1)} s`;
       if (e.test) {
         $('test-accuracy').textContent = `${(100 * e.test.accuracy).toFixed(2)}%`;
         const names = run.started?.classNames ?? e.test.perClass.map((c) => c.name);
@@ -125,6 +130,8 @@ function showRun(view: RunView | undefined): void {
   clear();
   $('empty').hidden = !!view;
   $('charts').hidden = !view;
+  ($('reveal') as HTMLElement).hidden = !view;
+  ($('stop') as HTMLElement).hidden = true;
   if (!view) {
     run = undefined;
     $('run-name').textContent = 'Gradient Lab';

@@ -1,0 +1,101 @@
+// Layer 2 of the end-to-end tests: a person's path through the real workbench, driven by Playwright in
+// Debian's Chromium. Screenshots of the panel (dark and light theme) go to test-artifacts/screenshots/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openVsCode, panelFrame, runCommand, screenshotsDir } from './codeServer';
+import { e2eWorkspace } from './fixtures';
+
+async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotsDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotsDir, `${name}.png`) });
+}
+
+/** The panel's results (confusion matrix, report), which sit below the fold in a full-window screenshot. */
+async function shootResults(page: Page, name: string): Promise<void> {
+  const results = panelFrame(page).locator('#results');
+  await results.scrollIntoViewIfNeeded();
+  await results.screenshot({ path: join(screenshotsDir, `${name}.png`) });
+}
+
+async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await input.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).waitFor();
+}
+
+async function lossPoints(page: Page): Promise<number> {
+  return Number(await panelFrame(page).locator('#loss-chart').getAttribute('data-points', { timeout: 60_000 }));
+}
+
+test('a person trains the starter experiment from the palette and watches it in the panel', { timeout: 900_000 }, async () => {
+  const vscode = await openVsCode({ workspace: e2eWorkspace(), settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+  const { page } = vscode;
+  try {
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+
+    // New Experiment… writes the starter and opens it, with its "▶ Train" lens
+    await runCommand(page, 'Gradient Lab: New Experiment…');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Quick MLP on the embedded digits' }).click();
+    await page.locator('.tab.active', { hasText: 'digits-mlp.experiment.json' }).waitFor();
+    await page.locator('.codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 60_000 });
+
+    await runCommand(page, 'Gradient Lab: Train Experiment…');
+    const panel = panelFrame(page);
+    await panel.locator('#test-accuracy', { hasText: '%' }).waitFor({ timeout: 180_000 });
+    const accuracy = Number((await panel.locator('#test-accuracy').textContent())!.replace('%', ''));
+    assert.ok(accuracy > 80, `test accuracy shown: ${accuracy}%`);
+    const steps = Number(/(\d+) steps/.exec((await panel.locator('#progress').textContent())!)![1]);
+    assert.equal(await lossPoints(page), steps + 1, 'every training step and the validation point are drawn');
+    assert.equal(await panel.locator('#status').textContent(), 'completed');
+    assert.equal(await panel.locator('table.confusion tbody tr').count(), 10);
+    assert.match((await panel.locator('#engine').textContent())!, /engine wasm/);
+    assert.match((await page.locator('.statusbar').textContent())!, /wasm/, 'the status bar names the engine');
+    assert.ok(await page.locator('.monaco-workbench.vs-dark').count(), 'a dark theme');
+    await shoot(page, 'training-panel-dark');
+    await shootResults(page, 'results-dark');
+
+    await runCommand(page, 'Preferences: Color Theme');
+    await page.locator('.quick-input-widget input').fill('Light Modern');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.getByText('Light Modern', { exact: false }) }).first().click();
+    await page.locator('.monaco-workbench.vs').waitFor();
+    await page.waitForTimeout(500); // the charts re-read the theme colours on the body's class change
+    await shoot(page, 'training-panel-light');
+    await shootResults(page, 'results-light');
+
+    // a reloaded window restores the panel with the same curves, from the host's copy of the run
+    const before = await lossPoints(page);
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await panelFrame(page).locator('#test-accuracy', { hasText: '%' }).waitFor({ timeout: 60_000 });
+    assert.equal(await lossPoints(page), before);
+
+    // the backend dies mid-run: the panel shows the run failed with the reason, the next Train starts afresh
+    await openFile(page, 'slow.experiment.json');
+    await runCommand(page, 'Gradient Lab: Train Experiment…');
+    await panel.locator('#run-name', { hasText: 'slow digits CNN' }).waitFor({ timeout: 60_000 });
+    for (let i = 0; (await lossPoints(page).catch(() => 0)) < 3; i++) {
+      assert.ok(i < 300, 'the slow run draws its first steps');
+      await page.waitForTimeout(200);
+    }
+    execFileSync('pkill', ['-KILL', '-f', 'dist/backend.js serve']);
+    await panel.locator('#status', { hasText: 'failed' }).waitFor({ timeout: 30_000 });
+    assert.match((await panel.locator('#message').textContent())!, /the training backend stopped unexpectedly \(killed by SIGKILL\)/);
+    await shoot(page, 'backend-killed');
+    await openFile(page, 'quick.experiment.json');
+    await runCommand(page, 'Gradient Lab: Train Experiment…');
+    await panel.locator('#run-name', { hasText: 'quick digits MLP' }).waitFor({ timeout: 60_000 });
+    await panel.locator('#status', { hasText: 'completed' }).waitFor({ timeout: 180_000 });
+  } catch (e) {
+    await shoot(page, 'ui-test-failure').catch(() => undefined);
+    throw e;
+  } finally {
+    await vscode.stop();
+  }
+});
