@@ -97,7 +97,7 @@ const builds = [
   },
   {
     ...nodeBundle,
-    entryPoints: Object.fromEntries([...listTests(join(root, 'test')), ...listSources(join(root, 'bench'))].map((p) => [relative(root, p).replace(/\.ts$/, ''), p])),
+    entryPoints: Object.fromEntries([...listTests(join(root, 'test')), ...listSources(join(root, 'bench')), join(root, 'test', 'e2e', 'fixturesCli.ts')].map((p) => [relative(root, p).replace(/\.ts$/, ''), p])),
     outdir: dist,
     external: [...external, 'playwright-core'],
   },

@@ -84,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(pick.text));
     await vscode.window.showTextDocument(uri);
   });
-  command('gradientLab.installNativeEngine', () => installNativeEngine(context, client, log));
+  command('gradientLab.installNativeEngine', (kind?: 'cpu' | 'gpu') => installNativeEngine(context, client, log, kind));
 
   context.subscriptions.push(
     log, store, client, status, diagnostics,

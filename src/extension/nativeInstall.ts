@@ -5,31 +5,23 @@ import * as vscode from 'vscode';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { explainInstallFailure, missingCudaLibraries } from '../backend/engines/nativeProbe';
 import { BackendClient } from './backendClient';
 
-/** The CUDA 11.2 / cuDNN 8.1 libraries libtensorflow 2.9 (tfjs-node-gpu 4.x) loads. */
-export const cudaLibraries = ['libcudart.so.11.0', 'libcublas.so.11', 'libcublasLt.so.11', 'libcufft.so.10', 'libcurand.so.10', 'libcusolver.so.11', 'libcusparse.so.11', 'libcudnn.so.8'];
-
-export function missingCudaLibraries(ldconfigOutput: string): string[] {
-  return cudaLibraries.filter((lib) => !ldconfigOutput.includes(lib));
+export interface InstallOutcome {
+  ok: boolean;
+  message: string;
 }
 
-/** The reason an npm install of a native engine failed, from its log. */
-export function explainInstallFailure(log: string): string {
-  const host = /(ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN)\s+([\w.-]+)/.exec(log);
-  if (host) return `the download failed (${host[1]} ${host[2]}): no network access to it from this machine`;
-  if (/libtensorflow/i.test(log) && /(404|403)/.test(log)) return 'the libtensorflow download was refused by its server (HTTP 403/404)';
-  if (/EACCES|EPERM/.test(log)) return 'npm was not allowed to write to the extension storage folder';
-  const err = log.split('\n').filter((l) => /npm (error|ERR!)/.test(l)).slice(0, 3).join(' ');
-  return err || 'npm failed (see the log)';
-}
+const choices = [
+  { engine: 'cpu', label: 'CPU', description: '@tensorflow/tfjs-node', detail: 'libtensorflow on the CPU (with its own threads): usually several times faster than wasm', pkg: '@tensorflow/tfjs-node' },
+  { engine: 'gpu', label: 'GPU (CUDA)', description: '@tensorflow/tfjs-node-gpu', detail: 'needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1', pkg: '@tensorflow/tfjs-node-gpu' },
+] as const;
 
-export async function installNativeEngine(context: vscode.ExtensionContext, client: BackendClient, log: vscode.OutputChannel): Promise<void> {
-  const pick = await vscode.window.showQuickPick([
-    { label: 'CPU', description: '@tensorflow/tfjs-node', detail: 'libtensorflow on the CPU (with its own threads): usually several times faster than wasm', pkg: '@tensorflow/tfjs-node' },
-    { label: 'GPU (CUDA)', description: '@tensorflow/tfjs-node-gpu', detail: 'needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1', pkg: '@tensorflow/tfjs-node-gpu' },
-  ], { placeHolder: 'Native TensorFlow engine to install' });
-  if (!pick) return;
+/** `kind` skips the question (for keybindings and tests). */
+export async function installNativeEngine(context: vscode.ExtensionContext, client: BackendClient, log: vscode.OutputChannel, kind?: 'cpu' | 'gpu'): Promise<InstallOutcome | undefined> {
+  const pick = kind ? choices.find((c) => c.engine === kind) : await vscode.window.showQuickPick([...choices], { placeHolder: 'Native TensorFlow engine to install' });
+  if (!pick) return undefined;
   const version: string = context.extension.packageJSON.dependencies['@tensorflow/tfjs'];
   const dir = join(context.globalStorageUri.fsPath, 'native');
   mkdirSync(dir, { recursive: true });
@@ -60,8 +52,11 @@ export async function installNativeEngine(context: vscode.ExtensionContext, clie
   );
   if (code !== 0) {
     const why = code === -1 ? 'npm was not found on the PATH of the extension host' : explainInstallFailure(output);
-    void vscode.window.showErrorMessage(`Gradient Lab: installing ${pick.pkg} failed: ${why}. The wasm engine stays in use.`, 'Show Log').then((a) => a && log.show());
-    return;
+    const engine = (await client.engineInfo().catch(() => undefined))?.engine ?? 'wasm';
+    const message = `installing ${pick.pkg} failed: ${why}. The ${engine} engine stays in use.`;
+    log.appendLine(message);
+    void vscode.window.showErrorMessage(`Gradient Lab: ${message}`, 'Show Log').then((a) => a && log.show());
+    return { ok: false, message };
   }
   if (pick.pkg.endsWith('-gpu') && process.platform === 'linux') {
     const ldconfig = await new Promise<string>((resolve) => execFile('ldconfig', ['-p'], (_e, out) => resolve(out ?? '')));
@@ -72,5 +67,7 @@ export async function installNativeEngine(context: vscode.ExtensionContext, clie
   }
   await client.stop(); // the next backend probes the new package
   const info = await client.engineInfo();
-  void vscode.window.showInformationMessage(`Gradient Lab: ${pick.pkg} installed; the backend now trains on ${info.engine}.`);
+  const message = `${pick.pkg} installed; the backend now trains on ${info.engine}.`;
+  void vscode.window.showInformationMessage(`Gradient Lab: ${message}`);
+  return { ok: true, message };
 }

@@ -10,7 +10,10 @@ const quick = {
 };
 
 export function e2eWorkspace(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gl-ws-'));
+  return e2eWorkspaceInto(mkdtempSync(join(tmpdir(), 'gl-ws-')));
+}
+
+export function e2eWorkspaceInto(dir: string): string {
   const write = (name: string, value: unknown) => writeFileSync(join(dir, name), typeof value === 'string' ? value : JSON.stringify(value, null, 2) + '\n');
   write('quick.experiment.json', quick);
   write('slow.experiment.json', {

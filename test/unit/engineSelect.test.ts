@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineUnavailableError, parseEngineName, selectEngine, TryResult } from '../../src/backend/engines/engineSelect';
-import { explainNativeFailure } from '../../src/backend/engines/nativeProbe';
+import { cudaLibraries, explainInstallFailure, explainNativeFailure, missingCudaLibraries } from '../../src/backend/engines/nativeProbe';
 import type { EngineName } from '../../src/protocol/experiment';
 
 const outcomes = (ok: Partial<Record<EngineName, boolean>>) => async (name: EngineName): Promise<TryResult> =>
@@ -53,4 +53,13 @@ test('native load failures are explained: missing addon, CUDA libraries of the w
   assert.match(cuda, /needs CUDA 11\.2 and cuDNN 8\.1/);
   assert.match(cuda, /libcudart\.so\.11\.0 was not found/);
   assert.match(explainNativeFailure('cpu', 'libtensorflow.so.2: cannot open shared object file'), /shared library libtensorflow\.so\.2 was not found/);
+});
+
+test('install failures and missing CUDA libraries are named', () => {
+  assert.match(explainInstallFailure('npm error request to https://storage.googleapis.com/tf-builds/libtensorflow.tar.gz failed, reason: getaddrinfo ENOTFOUND storage.googleapis.com'),
+    /the download failed \(ENOTFOUND storage\.googleapis\.com\)/);
+  assert.match(explainInstallFailure('npm error code EACCES'), /not allowed to write/);
+  const ldconfig = '\tlibcudart.so.11.0 (libc6,x86-64) => /usr/local/cuda-11.2/lib64/libcudart.so.11.0\n\tlibcublas.so.11 (libc6,x86-64) => /x\n';
+  assert.deepEqual(missingCudaLibraries(ldconfig), ['libcublasLt.so.11', 'libcufft.so.10', 'libcurand.so.10', 'libcusolver.so.11', 'libcusparse.so.11', 'libcudnn.so.8']);
+  assert.deepEqual(missingCudaLibraries(cudaLibraries.join('\n')), []);
 });

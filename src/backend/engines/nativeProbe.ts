@@ -106,3 +106,21 @@ export function probeNative(engine: NativeEngine, options: { timeoutMs?: number;
     );
   });
 }
+
+/** The CUDA 11.2 / cuDNN 8.1 libraries libtensorflow 2.9 (tfjs-node-gpu 4.x) loads. */
+export const cudaLibraries = ['libcudart.so.11.0', 'libcublas.so.11', 'libcublasLt.so.11', 'libcufft.so.10', 'libcurand.so.10', 'libcusolver.so.11', 'libcusparse.so.11', 'libcudnn.so.8'];
+
+export function missingCudaLibraries(ldconfigOutput: string): string[] {
+  return cudaLibraries.filter((lib) => !ldconfigOutput.includes(lib));
+}
+
+/** The reason an npm install of a native engine failed, from its log. */
+export function explainInstallFailure(log: string): string {
+  const host = /(ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN)\s+([\w.-]+)/.exec(log);
+  if (host) return `the download failed (${host[1]} ${host[2]}): no network access to it from this machine`;
+  if (/libtensorflow/i.test(log) && /(404|403)/.test(log)) return 'the libtensorflow download was refused by its server (HTTP 403/404)';
+  if (/EACCES|EPERM/.test(log)) return 'npm was not allowed to write to the extension storage folder';
+  const err = log.split('\n').filter((l) => /npm (error|ERR!)/.test(l)).slice(0, 3).join(' ');
+  return err || 'npm failed (see the log)';
+}
+

@@ -12,11 +12,13 @@ const extensionId = 'gradient-lab.gradient-lab';
 const workspace = () => vscode.workspace.workspaceFolders![0].uri;
 const file = (name: string) => vscode.Uri.joinPath(workspace(), name);
 
-async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 180_000): Promise<T> {
+type Truthy<T> = Exclude<T, undefined | null | false | 0 | ''>;
+
+async function until<T>(what: string, f: () => T, timeoutMs = 180_000): Promise<Truthy<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = f();
-    if (v) return v;
+    if (v) return v as Truthy<T>;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -68,6 +70,18 @@ export function extensionSuite(): void {
       await vscode.window.showTextDocument(uri);
       const diagnostics = await until('schema diagnostics', () => vscode.languages.getDiagnostics(uri).length && vscode.languages.getDiagnostics(uri), 60_000);
       assert.ok(diagnostics.some((d) => /kernal/.test(d.message) && /not allowed/i.test(d.message)), diagnostics.map((d) => d.message).join('\n'));
+    });
+
+    test('installing the native CPU engine offline fails with the download it could not make; wasm stays', async function () {
+      const outcome = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('gradientLab.installNativeEngine', 'cpu');
+      if (outcome.ok) {
+        // a machine with network access: the native engine really installed and loads
+        assert.match(outcome.message, /now trains on cpu/);
+        return;
+      }
+      assert.match(outcome.message, /installing @tensorflow\/tfjs-node failed: the download failed \((ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT) [\w.-]+\)/);
+      assert.match(outcome.message, /The wasm engine stays in use/);
+      assert.equal((await api.client.engineInfo()).engine, 'wasm');
     });
 
     test('killing the backend mid-run marks the run failed with the reason; the next Train starts a fresh backend', async () => {
