@@ -91,13 +91,14 @@ const builds = [
   // Mocha suites that run inside a real VS Code's extension host (test/e2e/host/): mocha and vscode come from there
   {
     ...nodeBundle,
-    entryPoints: Object.fromEntries(listSources(join(root, 'test', 'e2e', 'host')).map((p) => [relative(root, p).replace(/\.ts$/, ''), p])),
+    // outside dist/test/: node --test runs every .js file below a folder named test
+    entryPoints: { 'e2e-host/index': 'test/e2e/host/index.ts', 'e2e-host/fixturesCli': 'test/e2e/fixturesCli.ts' },
     outdir: dist,
     external: [...external, 'vscode', 'mocha'],
   },
   {
     ...nodeBundle,
-    entryPoints: Object.fromEntries([...listTests(join(root, 'test')), ...listSources(join(root, 'bench')), join(root, 'test', 'e2e', 'fixturesCli.ts')].map((p) => [relative(root, p).replace(/\.ts$/, ''), p])),
+    entryPoints: Object.fromEntries([...listTests(join(root, 'test')), ...listSources(join(root, 'bench'))].map((p) => [relative(root, p).replace(/\.ts$/, ''), p])),
     outdir: dist,
     external: [...external, 'playwright-core'],
   },

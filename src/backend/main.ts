@@ -10,6 +10,7 @@ import { ExperimentError } from './experiment/validate';
 import { progressPrinter } from './cli/progress';
 import { startRun } from './jobs/trainRun';
 import { listRuns } from './jobs/runFolder';
+import { checkMarkdown } from './gradcheck/checkFile';
 import { serve } from './server';
 
 const usage = `gradient-lab — train and inspect neural networks (TensorFlow.js)
@@ -18,6 +19,7 @@ usage:
   gradient-lab train FILE.experiment.json [--epochs N] [--engine gpu|cpu|wasm|js] [--runs DIR] [--json]
   gradient-lab engines [--json]        which engines load here, and why the others do not
   gradient-lab runs [--runs DIR] [--json]
+  gradient-lab check FILE.md [--json]  gradient-check the backprop derivations in a Markdown file
   gradient-lab serve                   JSON-RPC over stdio (used by the VS Code extension)
 
 The runs folder defaults to .gradient-lab/runs under the current directory.
@@ -68,6 +70,28 @@ async function engines(args: string[]): Promise<number> {
   return 0;
 }
 
+function check(args: string[]): number {
+  const file = args.find((a) => !a.startsWith('--'));
+  if (!file) throw new UsageError('check needs a Markdown file');
+  let text: string;
+  try {
+    text = readFileSync(resolve(file), 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const t0 = performance.now();
+  const results = checkMarkdown(text);
+  const ms = performance.now() - t0;
+  if (args.includes('--json')) {
+    process.stdout.write(JSON.stringify(results.map((r) => ({ line: r.line, latex: r.latex, verdict: r.verdict, message: r.message, sides: r.sides, warnings: r.warnings })), null, 2) + '\n');
+  } else {
+    for (const r of results) process.stdout.write(`${file}:${r.line}:${r.column} ${r.message}\n`);
+    const count = (v: string) => results.filter((r) => r.verdict === v).length;
+    process.stdout.write(`${results.length} claims: ${count('pass')} pass, ${count('fail')} fail, ${count('inconclusive')} inconclusive, ${count('parse-error')} cannot parse — ${ms.toFixed(0)} ms\n`);
+  }
+  return results.length && results.every((r) => r.verdict === 'pass') ? 0 : 1;
+}
+
 function runs(args: string[]): number {
   const list = listRuns(resolve(option(args, '--runs') ?? '.gradient-lab/runs'));
   if (args.includes('--json')) {
@@ -91,6 +115,8 @@ async function main(argv: string[]): Promise<number> {
       return engines(args);
     case 'runs':
       return runs(args);
+    case 'check':
+      return check(args);
     case 'serve':
       serve();
       return new Promise<number>(() => undefined); // runs until stdin closes

@@ -12,10 +12,10 @@ import { dirname, join } from 'node:path';
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const workspace = mkdtempSync(join(tmpdir(), 'gl-ws-'));
 // the same fixture files the code-server layer writes (kept in sync by using the built helper)
-const { e2eWorkspaceInto } = await import(join(root, 'dist', 'test', 'e2e', 'fixturesCli.js'));
+const { e2eWorkspaceInto } = await import(join(root, 'dist', 'e2e-host', 'fixturesCli.js'));
 e2eWorkspaceInto(workspace);
 await runTests({
   extensionDevelopmentPath: root,
-  extensionTestsPath: join(root, 'dist', 'test', 'e2e', 'host', 'index.js'),
+  extensionTestsPath: join(root, 'dist', 'e2e-host', 'index.js'),
   launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
 });

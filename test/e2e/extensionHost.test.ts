@@ -15,7 +15,7 @@ test('extension-host suites pass in a real VS Code (code-server)', { timeout: 90
   const exited = new Promise<number>((r) => (resolveExit = r));
   const vscode = await openVsCode({
     workspace: e2eWorkspace(),
-    testsPath: join(distDir(), 'test', 'e2e', 'host', 'index.js'),
+    testsPath: join(distDir(), 'e2e-host', 'index.js'),
     onLog: (line) => {
       lines.push(line);
       if (!noise.test(line)) process.stdout.write(`  │ ${line}\n`);

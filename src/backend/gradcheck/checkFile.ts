@@ -1,0 +1,100 @@
+// Check every claim of a Markdown file against the network its nearest gradcheck block above declares.
+import { rng } from '../data/batches';
+import { BlockError, BlockSpec, parseBlock } from './blockSpec';
+import { checkClaim, ClaimResult, isClaim, Verdict } from './claims';
+import type { Env } from './evaluate';
+import { scanMarkdown } from './markdownMath';
+import { Draw } from './network';
+
+export interface FileResult {
+  /** 1-based line and column of the math (or of the block, for block problems). */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  latex: string;
+  verdict: Verdict;
+  message: string;
+  sides: number[];
+  perDraw: number[][];
+  warnings: string[];
+}
+
+function environments(spec: BlockSpec, seed: number): Env[] {
+  return Array.from({ length: spec.draws }, (_, d) => {
+    const random = rng(seed + 7919 * d);
+    const env: Env = { consts: spec.consts, hidden: spec.hidden, warnings: new Set() };
+    if (spec.net) env.draw = new Draw(spec.net, random);
+    if (spec.graph) {
+      const [lo, hi] = spec.graph.inputRange;
+      env.graph = { spec: spec.graph, values: new Map([...spec.graph.inputs.keys()].map((name) => [name, Array.from({ length: spec.graph!.n }, () => lo + (hi - lo) * random())])) };
+    }
+    return env;
+  });
+}
+
+/** Every claim's verdict, in order; `onResult` sees each as soon as it is known (the first lens need not wait). */
+export function checkMarkdown(text: string, onResult?: (r: FileResult) => void): FileResult[] {
+  const results: FileResult[] = [];
+  const emit = (r: FileResult) => {
+    results.push(r);
+    onResult?.(r);
+  };
+  const items = scanMarkdown(text);
+  let spec: BlockSpec | undefined;
+  let envs: Env[] = [];
+  let blockBroken = false;
+  let blockHasMath = true;
+  let blockAt: { line: number; column: number } | undefined;
+  const noMathBelow = () => {
+    if (blockAt && !blockHasMath) {
+      emit({ ...blockAt, endLine: blockAt.line, endColumn: blockAt.column + 12, latex: '', verdict: 'inconclusive', message: '∅ this gradcheck block has no claim below it (math with "=", up to the next block or the end of the file)', sides: [], perDraw: [], warnings: [] });
+    }
+  };
+  for (const item of items) {
+    if (item.kind === 'block') {
+      noMathBelow();
+      blockAt = { line: item.line + 1, column: 1 };
+      blockHasMath = false;
+      try {
+        spec = parseBlock(item.content);
+        envs = environments(spec, 1);
+        blockBroken = false;
+      } catch (e) {
+        if (!(e instanceof BlockError)) throw e;
+        const line = item.contentLine + e.lineInBlock + 1;
+        emit({ line, column: 1, endLine: line, endColumn: 200, latex: '', verdict: 'parse-error', message: `⚠ gradcheck block: ${e.message}`, sides: [], perDraw: [], warnings: [] });
+        spec = undefined;
+        blockBroken = true;
+        blockHasMath = true; // reported already
+      }
+      continue;
+    }
+    if (!isClaim(item.latex)) continue;
+    blockHasMath = true;
+    if (!spec) {
+      if (!blockBroken) continue; // no block yet: nothing is declared (the editor offers "Declare network…")
+      emit({ ...pos(item), latex: item.latex, verdict: 'parse-error', message: '⚠ not checked: the gradcheck block above has an error', sides: [], perDraw: [], warnings: [] });
+      continue;
+    }
+    let r: ClaimResult;
+    try {
+      r = checkClaim(item.latex, { envs, tolerance: spec.tolerance });
+    } catch (e) {
+      r = { verdict: 'fail', message: `✗ ${(e as Error).message}`, sides: [], perDraw: [], warnings: [] };
+    }
+    emit({ ...pos(item), latex: item.latex, verdict: r.verdict, message: r.message, sides: r.sides, perDraw: r.perDraw, warnings: r.warnings });
+  }
+  noMathBelow();
+  return results;
+}
+
+function pos(item: { line: number; column: number; endLine: number; endColumn: number }) {
+  return { line: item.line + 1, column: item.column + 1, endLine: item.endLine + 1, endColumn: item.endColumn + 1 };
+}
+
+/** True when the file has math but no gradcheck block (the editor offers to declare one). */
+export function needsDeclaration(text: string): boolean {
+  const items = scanMarkdown(text);
+  return !items.some((i) => i.kind === 'block') && items.some((i) => i.kind === 'math' && isClaim(i.latex));
+}

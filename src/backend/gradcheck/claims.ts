@@ -1,0 +1,225 @@
+// A claim is a chain of sides, A = B = C (also across &= lines); it passes when every side equals the first at
+// every draw and every value of its free indices.
+import { LatexError, Node, Parser, raw, tokenize } from './latex';
+import { children, Env, EvalError, evaluate, inferRange } from './evaluate';
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'parse-error';
+
+export interface ClaimResult {
+  verdict: Verdict;
+  message: string;
+  /** Each side's value at the first draw and the first index values. */
+  sides: number[];
+  /** Per draw, per side (first index values), for hovers. */
+  perDraw: number[][];
+  warnings: string[];
+  /** Offset in the latex of a parse error. */
+  errorAt?: number;
+}
+
+/** Split a formula into the sides of its chain: top-level '=' (and '&=', '\\' line breaks). */
+export function splitSides(input: string): { text: string; offset: number }[] {
+  // aligned / align / split / gathered only lay the chain out: blank them (same length keeps offsets)
+  const latex = input.replace(/\\(begin|end)\{(aligned|align\*?|split|gathered|equation\*?)\}/g, (m) => ' '.repeat(m.length));
+  const sides: { text: string; offset: number }[] = [];
+  let depth = 0;
+  let begin = 0;
+  let envDepth = 0;
+  for (let i = 0; i < latex.length; i++) {
+    const c = latex[i];
+    if (latex.startsWith('\\begin', i)) envDepth++;
+    if (latex.startsWith('\\end', i)) envDepth--;
+    if (c === '\\' && (latex[i + 1] === '{' || latex[i + 1] === '}')) { i++; continue; }
+    if (c === '{' || c === '(' || c === '[') depth++;
+    else if (c === '}' || c === ')' || c === ']') depth--;
+    else if (c === '=' && depth === 0 && envDepth === 0 && latex[i - 1] !== '\\') {
+      sides.push({ text: latex.slice(begin, i), offset: begin });
+      begin = i + 1;
+    }
+  }
+  sides.push({ text: latex.slice(begin), offset: begin });
+  // alignment marks and line breaks between the sides of an aligned chain are not part of the math
+  return sides.map((s) => ({ offset: s.offset, text: envDepth === 0 && !/\\begin/.test(s.text) ? s.text.replace(/&|\\\\/g, ' ') : s.text }));
+}
+
+export function isClaim(latex: string): boolean {
+  return splitSides(latex).length > 1;
+}
+
+/** Index letters used in a side that no sum binds (layer superscripts included). */
+export function freeIndices(node: Node, bound = new Set<string>()): Set<string> {
+  const out = new Set<string>();
+  const walk = (n: Node, b: Set<string>) => {
+    if (n.k === 'big') {
+      n.from && walk(n.from, b);
+      n.to && walk(n.to, b);
+      walk(n.body, new Set([...b, n.index]));
+      return;
+    }
+    if (n.k === 'sym') {
+      const idx = [...n.sub, ...(n.layer ? [n.layer] : [])];
+      for (const x of idx) collectLetters(x, b, out, n.name);
+      return;
+    }
+    children(n).forEach((c) => walk(c, b));
+  };
+  walk(node, bound);
+  return out;
+}
+
+function collectLetters(n: Node, bound: Set<string>, out: Set<string>, owner: string): void {
+  if (n.k === 'sym' && !n.sub.length) {
+    // the n of t_n, E_n, y_n is the training example
+    if (!(n.name === 'n' && ['t', 'E', 'y'].includes(owner)) && !bound.has(n.name) && /^[a-zA-Z]$/.test(n.name)) out.add(n.name);
+    return;
+  }
+  children(n).forEach((c) => collectLetters(c, bound, out, owner));
+}
+
+const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? Number(x.toPrecision(4)).toString() : x.toExponential(2));
+
+export interface CheckOptions {
+  envs: Env[];
+  tolerance: number;
+  /** Look for a single ')' that repairs a parse error (off inside that search). */
+  repairHint?: boolean;
+}
+
+/** Every assignment of the free indices, each drawn from the range its uses allow. */
+function bindings(sides: Node[], vars: string[], env: Env): Map<string, number>[] {
+  const out: Map<string, number>[] = [];
+  const rec = (i: number, bind: Map<string, number>) => {
+    if (out.length > 5000) throw new EvalError('more than 5,000 index combinations: fix some indices');
+    if (i === vars.length) return void out.push(new Map(bind));
+    const v = vars[i];
+    let lo = -Infinity;
+    let hi = Infinity;
+    for (const s of sides) {
+      const r = inferRange(s, v, env, bind);
+      if (r) {
+        lo = Math.max(lo, r.lo);
+        hi = Math.min(hi, r.hi);
+      }
+    }
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new EvalError(`the range of index ${v} cannot be inferred from its uses`);
+    for (let x = lo; x <= hi; x++) rec(i + 1, new Map(bind).set(v, x));
+  };
+  // layer indices first: unit ranges depend on them
+  rec(0, new Map());
+  return out;
+}
+
+export function checkClaim(latex: string, options: CheckOptions): ClaimResult {
+  const parts = splitSides(latex);
+  const sides: Node[] = [];
+  for (const part of parts) {
+    try {
+      sides.push(Parser.parse(part.text));
+    } catch (e) {
+      if (!(e instanceof LatexError)) throw e;
+      return parseError(latex, part.offset + e.offset, e.message, options);
+    }
+  }
+  return evaluateSides(sides, options);
+}
+
+function evaluateSides(sides: Node[], options: CheckOptions): ClaimResult {
+  const warnings = new Set<string>();
+  options.envs.forEach((e) => (e.warnings = warnings));
+  const free = sides.map((s) => freeIndices(s));
+  const all = [...new Set(free.flatMap((f) => [...f]))];
+  // layer-index letters first, so unit ranges can use them
+  const layerLetters = new Set<string>();
+  sides.forEach((s) => walkSyms(s, (n) => n.layer && n.layer.k === 'sym' && layerLetters.add(n.layer.name)));
+  all.sort((a, b) => Number(layerLetters.has(b)) - Number(layerLetters.has(a)));
+  const unbound = all.filter((v) => !free.every((f) => f.has(v)));
+  try {
+    const env0 = options.envs[0];
+    const binds = bindings(sides, all, env0);
+    if (unbound.length) return unboundResult(sides, binds, unbound, options, warnings);
+    let maxRel = 0;
+    let nonZero = false;
+    const perDraw: number[][] = [];
+    for (const [di, env] of options.envs.entries()) {
+      for (const [bi, bind] of binds.entries()) {
+        const values = sides.map((s) => evaluate(s, env, bind));
+        if (bi === 0) perDraw.push(values);
+        for (let i = 1; i < values.length; i++) {
+          const [a, b] = [values[0], values[i]];
+          if (!Number.isFinite(a) || !Number.isFinite(b)) {
+            return { verdict: 'fail', message: `✗ side ${Number.isFinite(a) ? i + 1 : 1} is ${Number.isFinite(a) ? b : a}${where(bind, di)}`, sides: perDraw[0] ?? values, perDraw, warnings: [...warnings] };
+          }
+          if (a === 0 && b === 0) continue;
+          nonZero = true;
+          const rel = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+          maxRel = Math.max(maxRel, rel);
+          if (rel > options.tolerance) {
+            return {
+              verdict: 'fail', message: `✗ side ${i + 1} ≠ side 1: ${fmt(b)} vs ${fmt(a)} (rel err ${fmt(rel)}${where(bind, di, true)})`,
+              sides: perDraw[0], perDraw, warnings: [...warnings],
+            };
+          }
+        }
+      }
+    }
+    if (!nonZero) return { verdict: 'inconclusive', message: '∅ inconclusive: every side is exactly 0 in every draw (dead units?) — nothing was compared', sides: perDraw[0], perDraw, warnings: [...warnings] };
+    const lenient = warnings.size ? ` ⚠ ${[...warnings].join('; ')}` : '';
+    return { verdict: 'pass', message: `✓ gradient check: ${sides.length} sides agree (rel err ${fmt(maxRel)})${lenient}`, sides: perDraw[0], perDraw, warnings: [...warnings] };
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    return { verdict: 'fail', message: `✗ ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
+  }
+}
+
+function where(bind: Map<string, number>, draw: number, withDraw = false): string {
+  const idx = [...bind].map(([k, v]) => `${k} = ${v}`).join(', ');
+  return [idx && (withDraw ? `; ${idx}` : ` at ${idx}`), withDraw && draw > 0 ? `, draw ${draw + 1}` : ''].join('');
+}
+
+function walkSyms(n: Node, f: (s: Extract<Node, { k: 'sym' }>) => unknown): void {
+  if (n.k === 'sym') f(n);
+  children(n).forEach((c) => walkSyms(c, f));
+}
+
+/** An index that some side never mentions: report for which of its values the claim would hold. */
+function unboundResult(sides: Node[], binds: Map<string, number>[], unbound: string[], options: CheckOptions, warnings: Set<string>): ClaimResult {
+  const holds: string[] = [];
+  for (const bind of binds) {
+    const ok = options.envs.every((env) => {
+      const v = sides.map((s) => evaluate(s, env, bind));
+      return v.every((x) => Math.abs(x - v[0]) <= options.tolerance * Math.max(Math.abs(x), Math.abs(v[0])));
+    });
+    if (ok) holds.push(unbound.map((u) => `${u} = ${bind.get(u)}`).join(', '));
+  }
+  const names = unbound.join(', ');
+  const message = `✗ index ${names} is unbound — ${holds.length ? `the claim holds if ${[...new Set(holds)].join(' or ')}` : 'the claim holds for none of its values'}`;
+  return { verdict: 'fail', message, sides: [], perDraw: [], warnings: [...warnings] };
+}
+
+/** Where one added ')' makes the claim parse and pass, say so. */
+function parseError(latex: string, offset: number, message: string, options: CheckOptions): ClaimResult {
+  let hint = '';
+  if (options.repairHint !== false && /unbalanced|expected '\)'|end of the formula/.test(message) && latex.length < 2000) {
+    let positions: number[] = [];
+    try {
+      positions = tokenize(latex).map((t) => t.end);
+    } catch {
+      positions = [];
+    }
+    for (const p of [...positions].reverse()) {
+      const fixed = latex.slice(0, p) + ')' + latex.slice(p);
+      try {
+        const r = checkClaim(fixed, { ...options, repairHint: false });
+        if (r.verdict === 'pass') {
+          hint = ` — adding ')' after '${latex.slice(Math.max(0, p - 12), p).trim()}' (column ${p + 1}) makes it parse and pass`;
+          break;
+        }
+      } catch {
+        // keep looking
+      }
+    }
+  }
+  return { verdict: 'parse-error', message: `⚠ cannot parse: ${message} at column ${offset + 1}${hint}`, sides: [], perDraw: [], warnings: [], errorAt: offset };
+}
+
+export { raw };

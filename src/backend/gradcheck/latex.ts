@@ -1,0 +1,488 @@
+// A small LaTeX math tokenizer and recursive-descent parser for backprop derivations (Bishop's notation).
+// Generic CAS parsers misread this notation (w_{12}^{(3)} as a power, \delta as Kronecker); here a superscript
+// in parentheses on a, z, w, \delta is a layer, \delta with two indices and no layer is Kronecker's.
+
+export class LatexError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
+  }
+}
+
+export interface Token {
+  t: string; // 'num' | 'letter' | 'cmd' | punctuation itself
+  v: string;
+  at: number;
+  end: number;
+}
+
+const ignoredCommands = new Set(['\\,', '\\;', '\\:', '\\!', '\\quad', '\\qquad', '\\ ', '\\displaystyle', '\\big', '\\Big', '\\bigg', '\\Bigg', '\\nonumber', '\\notag']);
+
+export function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i];
+    if (/\s/.test(c)) { i++; continue; }
+    const start = i;
+    if (/[0-9.]/.test(c)) {
+      while (i < src.length && /[0-9.]/.test(src[i])) i++;
+      out.push({ t: 'num', v: src.slice(start, i), at: start, end: i });
+      continue;
+    }
+    if (c === '\\') {
+      if (src[i + 1] === '\\') { out.push({ t: '\\\\', v: '\\\\', at: i, end: i + 2 }); i += 2; continue; }
+      if (/[a-zA-Z]/.test(src[i + 1] ?? '')) {
+        i++;
+        while (i < src.length && /[a-zA-Z]/.test(src[i])) i++;
+      } else i += 2;
+      const v = src.slice(start, i);
+      if (ignoredCommands.has(v)) continue;
+      if (v === '\\left' || v === '\\right' || v === '\\bigl' || v === '\\bigr' || v === '\\Bigl' || v === '\\Bigr') continue; // the delimiter follows
+      if (v === '\\{' || v === '\\}') { out.push({ t: v === '\\{' ? '(' : ')', v, at: start, end: i }); continue; }
+      if (v === '\\text' || v === '\\mathrm' || v === '\\operatorname' || v === '\\mathbf' || v === '\\boldsymbol' || v === '\\mathit') {
+        // \text{otherwise}, \operatorname{ReLU}: one name token
+        const open = src.indexOf('{', i);
+        const close = src.indexOf('}', open);
+        if (open < 0 || close < 0 || src.slice(i, open).trim()) throw new LatexError(`${v} needs {…}`, start);
+        out.push({ t: v === '\\mathbf' || v === '\\boldsymbol' ? 'letter' : 'name', v: src.slice(open + 1, close).trim(), at: start, end: close + 1 });
+        i = close + 1;
+        continue;
+      }
+      out.push({ t: 'cmd', v, at: start, end: i });
+      continue;
+    }
+    if (/[a-zA-Z]/.test(c)) { out.push({ t: 'letter', v: c, at: i, end: i + 1 }); i++; continue; }
+    if (c === '%') { while (i < src.length && src[i] !== '\n') i++; continue; }
+    if ('+-*/^_()[]{}=,\'&<>|!:;'.includes(c)) { out.push({ t: c, v: c, at: i, end: i + 1 }); i++; continue; }
+    if (c === '≤' || c === '≥') { out.push({ t: 'cmd', v: c === '≤' ? '\\le' : '\\ge', at: i, end: i + 1 }); i++; continue; }
+    throw new LatexError(`unexpected character '${c}'`, i);
+  }
+  return out;
+}
+
+export type Node =
+  | { k: 'num'; v: number; at: number }
+  | { k: 'sym'; name: string; sub: Node[]; sup?: Node; layer?: Node; primes: number; args?: Node[]; at: number; end: number }
+  | { k: 'call'; fn: string; primes: number; power?: Node; args: Node[]; at: number }
+  | { k: 'bin'; op: '+' | '-' | '*' | '/' | '^'; l: Node; r: Node; at: number }
+  | { k: 'neg'; e: Node; at: number }
+  | { k: 'big'; op: 'sum' | 'prod'; index: string; from?: Node; to?: Node; body: Node; at: number }
+  | { k: 'deriv'; num: Node; den: Node; lenient: boolean; at: number }
+  | { k: 'partial'; e: Node; at: number }
+  | { k: 'cases'; branches: { value: Node; cond?: Node }[]; at: number }
+  | { k: 'cmp'; op: '<' | '>' | '<=' | '>=' | '='; l: Node; r: Node; at: number }
+  | { k: 'otherwise'; at: number };
+
+const functions: Record<string, string> = {
+  '\\sigma': 'sigma', '\\tanh': 'tanh', '\\exp': 'exp', '\\ln': 'ln', '\\log': 'ln', '\\max': 'max', '\\min': 'min',
+  '\\sinh': 'sinh', '\\cosh': 'cosh', '\\sqrt': 'sqrt', ReLU: 'relu', relu: 'relu', softplus: 'softplus', sgn: 'sign', sign: 'sign',
+};
+const greek = new Set(['\\alpha', '\\beta', '\\gamma', '\\delta', '\\epsilon', '\\varepsilon', '\\eta', '\\theta', '\\lambda', '\\mu', '\\xi', '\\rho', '\\tau', '\\phi', '\\varphi', '\\psi', '\\omega', '\\kappa', '\\nu', '\\zeta', '\\chi', '\\Delta']);
+/** Symbols whose parenthesised superscript is a layer index, not a power. */
+const layered = new Set(['a', 'z', 'w', '\\delta', 'b']);
+/** Letters that take an argument list without meaning multiplication: E_n(w), y(x, w). */
+const functionOfWeights = new Set(['E', 'y']);
+
+export class Parser {
+  private i = 0;
+  constructor(private readonly toks: Token[], private readonly srcLength: number) {}
+
+  static parse(src: string): Node {
+    const p = new Parser(tokenize(src), src.length);
+    const n = p.expr();
+    if (!p.done()) throw new LatexError(`unexpected '${p.peek()!.v}'`, p.peek()!.at);
+    return n;
+  }
+
+  done(): boolean {
+    return this.i >= this.toks.length;
+  }
+
+  peek(o = 0): Token | undefined {
+    return this.toks[this.i + o];
+  }
+
+  private next(): Token {
+    const t = this.toks[this.i++];
+    if (!t) throw new LatexError('unexpected end of the formula', this.srcLength);
+    return t;
+  }
+
+  private expect(t: string, what?: string): Token {
+    const tok = this.peek();
+    if (!tok || tok.t !== t) {
+      throw new LatexError(tok ? `expected '${what ?? t}' but found '${tok.v}'` : `unbalanced: expected '${what ?? t}' before the end`, tok?.at ?? this.srcLength);
+    }
+    return this.next();
+  }
+
+  private is(t: string, v?: string): boolean {
+    const tok = this.peek();
+    return !!tok && tok.t === t && (v === undefined || tok.v === v);
+  }
+
+  expr(): Node {
+    let l = this.term();
+    while (this.is('+') || this.is('-') || this.is('cmd', '\\pm')) {
+      const op = this.next().t === '-' ? '-' : '+';
+      l = { k: 'bin', op, l, r: this.term(), at: l.at };
+    }
+    return l;
+  }
+
+  private startsFactor(): boolean {
+    const t = this.peek();
+    if (!t) return false;
+    if (t.t === 'num' || t.t === 'letter' || t.t === 'name' || t.t === '(' || t.t === '[' || t.t === '{') return true;
+    if (t.t === 'cmd') return !['\\cdot', '\\times', '\\le', '\\leq', '\\ge', '\\geq', '\\lt', '\\gt', '\\end', '\\pm'].includes(t.v);
+    return false;
+  }
+
+  private term(): Node {
+    let l = this.unary();
+    for (;;) {
+      if (this.is('cmd', '\\cdot') || this.is('cmd', '\\times') || this.is('*')) {
+        this.next();
+        l = { k: 'bin', op: '*', l, r: this.unary(), at: l.at };
+      } else if (this.is('/')) {
+        this.next();
+        const r = this.unary();
+        // \partial E / \partial w
+        l = l.k === 'partial' && r.k === 'partial' ? { k: 'deriv', num: l.e, den: r.e, lenient: false, at: l.at } : { k: 'bin', op: '/', l, r, at: l.at };
+      } else if (this.startsFactor()) {
+        const r = this.unary();
+        // \frac{\partial}{\partial w} applied to what follows
+        if (l.k === 'deriv' && l.num.k === 'num' && Number.isNaN(l.num.v)) l = { ...l, num: r };
+        else l = { k: 'bin', op: '*', l, r, at: l.at };
+      } else return l;
+    }
+  }
+
+  private unary(): Node {
+    if (this.is('-')) {
+      const at = this.next().at;
+      return { k: 'neg', e: this.unary(), at };
+    }
+    if (this.is('+')) this.next();
+    return this.power();
+  }
+
+  private power(): Node {
+    const base = this.primary();
+    if (this.is('^')) {
+      this.next();
+      const exp = this.group();
+      if (base.k === 'sym' && base.name === 'e' && !base.sub.length) return { k: 'call', fn: 'exp', primes: 0, args: [exp], at: base.at };
+      return { k: 'bin', op: '^', l: base, r: exp, at: base.at };
+    }
+    return base;
+  }
+
+  /** {…} or a single token (x^2, \frac12). */
+  group(): Node {
+    if (this.is('{')) {
+      this.next();
+      const e = this.expr();
+      this.expect('}');
+      return e;
+    }
+    const t = this.next();
+    if (t.t === 'num') return { k: 'num', v: Number(t.v[0]), at: t.at, ...(t.v.length > 1 ? this.pushBack(t) : {}) };
+    if (t.t === 'letter') return this.symbolFrom(t);
+    if (t.t === 'cmd' && greek.has(t.v)) return this.symbolFrom(t);
+    throw new LatexError(`expected a group {…} but found '${t.v}'`, t.at);
+  }
+
+  /** \frac12: the first digit is the numerator, the rest goes back to the stream. */
+  private pushBack(t: Token): Record<string, never> {
+    this.toks.splice(this.i, 0, { t: 'num', v: t.v.slice(1), at: t.at + 1, end: t.end });
+    return {};
+  }
+
+  private primary(): Node {
+    const t = this.peek();
+    if (!t) throw new LatexError('unexpected end of the formula', this.srcLength);
+    if (t.t === 'num') {
+      this.next();
+      if (!/^\d*\.?\d+$/.test(t.v)) throw new LatexError(`malformed number '${t.v}'`, t.at);
+      return { k: 'num', v: Number(t.v), at: t.at };
+    }
+    if (t.t === '(' || t.t === '[' || t.t === '{') {
+      this.next();
+      const close = t.t === '(' ? ')' : t.t === '[' ? ']' : '}';
+      if (t.v === '\\{') {
+        const e = this.expr();
+        this.expect(')', '\\}');
+        return e;
+      }
+      const e = this.expr();
+      this.expect(close);
+      // (X_{in})_k: a parenthesised name with an index
+      if (this.is('_') && e.k === 'sym') {
+        this.next();
+        return { ...e, name: `(${e.name}${e.sub.length ? `_{${e.sub.map(raw).join('')}}` : ''})`, sub: this.indices() };
+      }
+      return e;
+    }
+    if (t.t === 'letter' || t.t === 'name') {
+      this.next();
+      if (t.t === 'name' && functions[t.v]) return this.call(functions[t.v], t.at);
+      return this.symbolFrom(t);
+    }
+    if (t.t === 'cmd') {
+      if (t.v === '\\frac' || t.v === '\\dfrac' || t.v === '\\tfrac') return this.frac();
+      if (t.v === '\\partial') {
+        this.next();
+        // a bare \partial, as in \frac{\partial}{\partial w}
+        if (this.is('}')) return { k: 'sym', name: '\\partial', sub: [], primes: 0, at: t.at, end: t.end };
+        return { k: 'partial', e: this.power(), at: t.at };
+      }
+      if (t.v === '\\sum' || t.v === '\\prod') return this.big(t.v === '\\sum' ? 'sum' : 'prod');
+      if (t.v === '\\boxed') {
+        this.next();
+        return this.group();
+      }
+      if (t.v === '\\begin') return this.environment();
+      if (functions[t.v]) {
+        this.next();
+        return this.call(functions[t.v], t.at);
+      }
+      if (greek.has(t.v)) {
+        this.next();
+        return this.symbolFrom(t);
+      }
+      throw new LatexError(`unsupported command ${t.v}`, t.at);
+    }
+    throw new LatexError(`unexpected '${t.v}'`, t.at);
+  }
+
+  private call(fn: string, at: number): Node {
+    let primes = 0;
+    while (this.is('\'')) { this.next(); primes++; }
+    let power: Node | undefined;
+    if (this.is('^')) { // \tanh^2(a)
+      this.next();
+      power = this.group();
+    }
+    if (fn === 'sqrt' && this.is('{')) return { k: 'call', fn, primes, args: [this.group()], at };
+    if (!this.is('(') && !this.is('[')) {
+      // \exp x, \sigma a: one factor
+      return { k: 'call', fn, primes, power, args: [this.power()], at };
+    }
+    const close = this.next().t === '(' ? ')' : ']';
+    const args = [this.expr()];
+    while (this.is(',')) { this.next(); args.push(this.expr()); }
+    this.expect(close);
+    return { k: 'call', fn, primes, power, args, at };
+  }
+
+  private frac(): Node {
+    const at = this.next().at;
+    // \frac{\partial …}{\partial …} and \frac{\partial}{\partial w}
+    const num = this.group();
+    const den = this.group();
+    const isD = (n: Node) => n.k === 'partial' || (n.k === 'sym' && n.name === 'd' && !n.sub.length);
+    if (num.k === 'partial' || (num.k === 'sym' && num.name === '\\partial')) {
+      if (den.k === 'partial') return { k: 'deriv', num: num.k === 'partial' ? num.e : { k: 'num', v: NaN, at }, den: den.e, lenient: false, at };
+      return { k: 'deriv', num: num.k === 'partial' ? num.e : { k: 'num', v: NaN, at }, den, lenient: true, at };
+    }
+    if (num.k === 'sym' && num.name === 'd' && !num.sub.length && den.k === 'bin' && den.op === '*' && isD(den.l)) {
+      return { k: 'deriv', num: { k: 'num', v: NaN, at }, den: den.r, lenient: false, at }; // \frac{d}{da}
+    }
+    if (num.k === 'bin' && num.op === '*' && isD(num.l) && den.k === 'bin' && den.op === '*' && isD(den.l)) {
+      return { k: 'deriv', num: num.r, den: den.r, lenient: false, at }; // \frac{dE}{dw}
+    }
+    return { k: 'bin', op: '/', l: num, r: den, at };
+  }
+
+  private big(op: 'sum' | 'prod'): Node {
+    const at = this.next().at;
+    let index = '';
+    let from: Node | undefined;
+    let to: Node | undefined;
+    if (this.is('_')) {
+      this.next();
+      if (this.is('{')) {
+        this.next();
+        index = this.expect('letter', 'an index letter').v;
+        if (this.is('=')) {
+          this.next();
+          from = this.expr();
+        }
+        this.expect('}');
+      } else index = this.expect('letter', 'an index letter').v;
+    }
+    if (this.is('^')) {
+      this.next();
+      to = this.group();
+    }
+    if (!index) throw new LatexError(`\\${op} needs an index: \\${op}_{k=1}^{n} or \\${op}_k`, at);
+    return { k: 'big', op, index, from, to, body: this.sumBody(), at };
+  }
+
+  /** A sum's body: the product that follows (stops at + and -, as conventional). */
+  private sumBody(): Node {
+    let l = this.unary();
+    while (this.startsFactor() || this.is('cmd', '\\cdot') || this.is('cmd', '\\times')) {
+      if (this.is('cmd', '\\cdot') || this.is('cmd', '\\times')) this.next();
+      l = { k: 'bin', op: '*', l, r: this.unary(), at: l.at };
+    }
+    return l;
+  }
+
+  private environment(): Node {
+    const at = this.next().at;
+    this.expect('{');
+    const name = this.expect('letter').v + this.lettersUntil('}');
+    this.expect('}');
+    if (name !== 'cases') throw new LatexError(`unsupported environment ${name}`, at);
+    const branches: { value: Node; cond?: Node }[] = [];
+    for (;;) {
+      const value = this.expr();
+      let cond: Node | undefined;
+      if (this.is('&')) {
+        this.next();
+        cond = this.condition();
+      }
+      branches.push({ value, cond });
+      if (this.is('\\\\')) { this.next(); continue; }
+      break;
+    }
+    this.expect('cmd', '\\end');
+    this.expect('{');
+    this.lettersUntil('}');
+    this.expect('}');
+    return { k: 'cases', branches, at };
+  }
+
+  private lettersUntil(close: string): string {
+    let s = '';
+    while (this.peek() && this.peek()!.t !== close) s += this.next().v;
+    return s;
+  }
+
+  private condition(): Node {
+    const t = this.peek();
+    if (t && t.t === 'name' && /otherwise|else/.test(t.v)) { this.next(); return { k: 'otherwise', at: t.at }; }
+    if (t && t.t === 'name' && /^if$/.test(t.v)) this.next();
+    const l = this.expr();
+    const op = this.next();
+    const ops: Record<string, '<' | '>' | '<=' | '>=' | '='> = { '<': '<', '>': '>', '=': '=', '\\le': '<=', '\\leq': '<=', '\\ge': '>=', '\\geq': '>=', '\\lt': '<', '\\gt': '>' };
+    const o = ops[op.v];
+    if (!o) throw new LatexError(`expected a comparison in the condition, found '${op.v}'`, op.at);
+    return { k: 'cmp', op: o, l, r: this.expr(), at: l.at };
+  }
+
+  /** Subscript contents: w_{jk} → j, k; w_{12} → 1, 2; w_{j,k}; a_{j+1}; a single token. */
+  private indices(): Node[] {
+    if (!this.is('{')) {
+      const t = this.next();
+      return [t.t === 'num' ? { k: 'num', v: Number(t.v), at: t.at } : this.symbolFrom(t, true)];
+    }
+    this.next();
+    const out: Node[] = [];
+    while (!this.is('}')) {
+      if (this.is(',')) { this.next(); continue; }
+      const t = this.peek()!;
+      if (t.t === 'num' && !this.is(',', undefined) && t.v.length > 1 && !this.toks.slice(this.i).some((x, n) => n > 0 && n < 3 && x.t === ',')) {
+        // digits without commas: one index per digit (w_{12})
+        this.next();
+        for (const [n, d] of [...t.v].entries()) out.push({ k: 'num', v: Number(d), at: t.at + n });
+        continue;
+      }
+      out.push(this.indexExpr());
+    }
+    this.expect('}');
+    return out;
+  }
+
+  private indexExpr(): Node {
+    let l: Node = this.indexAtom();
+    while (this.is('+') || this.is('-')) {
+      const op = this.next().t as '+' | '-';
+      l = { k: 'bin', op, l, r: this.indexAtom(), at: l.at };
+    }
+    return l;
+  }
+
+  private indexAtom(): Node {
+    const t = this.next();
+    if (t.t === 'num') return { k: 'num', v: Number(t.v), at: t.at };
+    if (t.t === 'letter' || (t.t === 'cmd' && greek.has(t.v))) return { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
+    if (t.t === 'name') return { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
+    throw new LatexError(`unexpected '${t.v}' in a subscript`, t.at);
+  }
+
+  private symbolFrom(t: Token, bare = false): Node {
+    const node: Extract<Node, { k: 'sym' }> = { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
+    if (bare) return node;
+    for (;;) {
+      if (this.is('_')) {
+        this.next();
+        node.sub = this.indices();
+      } else if (this.is('^') && layered.has(node.name) && this.isLayerSuperscript()) {
+        this.next();
+        this.expect('{');
+        this.expect('(');
+        node.layer = this.indexExpr();
+        this.expect(')');
+        this.expect('}');
+      } else if (this.is('\'')) {
+        this.next();
+        node.primes++;
+      } else break;
+    }
+    node.end = this.toks[this.i - 1]?.end ?? node.end;
+    if (node.name === 'h' || node.name === 'f' || node.name === 'g') {
+      if (this.is('(') || node.primes) return this.callNamed(node.name, node.at, node.primes);
+    }
+    if (functionOfWeights.has(node.name) && this.is('(') && this.isArgumentList()) {
+      // E_n(w), y(x, w): the quantity itself
+      while (!this.is(')')) this.next();
+      this.next();
+    }
+    return node;
+  }
+
+  private isLayerSuperscript(): boolean {
+    return this.peek(1)?.t === '{' && this.peek(2)?.t === '(';
+  }
+
+  private isArgumentList(): boolean {
+    for (let n = 1; ; n++) {
+      const t = this.peek(n);
+      if (!t) return false;
+      if (t.t === ')') return n > 1;
+      if (!(t.t === 'letter' || t.t === ',' || t.t === 'name' || (t.t === 'cmd' && t.v === '\\mathbf'))) return false;
+    }
+  }
+
+  /** h(a), h'(a) after the letter was read. */
+  private callNamed(fn: string, at: number, primes: number): Node {
+    let power: Node | undefined;
+    if (this.is('^')) {
+      this.next();
+      power = this.group();
+    }
+    if (!this.is('(') && !this.is('[')) return { k: 'call', fn, primes, power, args: [this.power()], at };
+    const close = this.next().t === '(' ? ')' : ']';
+    const args = [this.expr()];
+    while (this.is(',')) { this.next(); args.push(this.expr()); }
+    this.expect(close);
+    return { k: 'call', fn, primes, power, args, at };
+  }
+}
+
+/** The source form of a small node, for messages. */
+export function raw(n: Node): string {
+  switch (n.k) {
+    case 'num': return String(n.v);
+    case 'sym': {
+      const sub = n.sub.length ? `_{${n.sub.map(raw).join(n.sub.some((s) => s.k !== 'num' || String(s.v).length > 1) && n.sub.length > 1 && n.sub.some((s) => s.k === 'bin') ? ',' : '')}}` : '';
+      return `${n.name}${sub}${n.layer ? `^{(${raw(n.layer)})}` : ''}${"'".repeat(n.primes)}`;
+    }
+    case 'bin': return `${raw(n.l)}${n.op}${raw(n.r)}`;
+    case 'neg': return `-${raw(n.e)}`;
+    default: return '…';
+  }
+}
