@@ -1,9 +1,10 @@
 // The CLI as a user meets it: each kind of bad input gives its message (file, line, field) and exit code 1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEvents } from '../../src/backend/jobs/runFolder';
+import { packageRoot } from '../../src/backend/paths';
 import { runCli } from '../helpers/backendProcess';
 import { readGz, smallIdxFolder, tempDir, writeExperiment, writeGz } from '../helpers/fixtures';
 
@@ -112,4 +113,20 @@ test('usage errors exit 2 with the usage text', () => {
   const e = train(base, ['--epochs', 'zero']);
   assert.equal(e.code, 2);
   assert.match(e.stderr, /--epochs must be a whole number ≥ 1, got zero/);
+});
+
+test('check: one line per claim, --json array, exit 0 only when every claim passes', () => {
+  const example = join(packageRoot(), 'examples', 'backprop-3-4-4-1.md');
+  const text = runCli(['check', example]);
+  assert.equal(text.code, 1);
+  assert.match(text.stdout, /backprop-3-4-4-1\.md:\d+:\d+ ✗ w_\{11\}\^\{\(4\)\} does not exist/);
+  assert.match(text.stdout, /23 claims: 15 pass, 7 fail, 0 inconclusive, 1 cannot parse — \d+ ms/);
+  const json = JSON.parse(runCli(['check', example, '--json']).stdout) as { line: number; latex: string; verdict: string; message: string; sides: number[] }[];
+  assert.equal(json.length, 23);
+  assert.deepEqual(Object.keys(json[0]).sort(), ['latex', 'line', 'message', 'sides', 'verdict', 'warnings']);
+  assert.ok(json.every((r) => ['pass', 'fail', 'inconclusive', 'parse-error'].includes(r.verdict)));
+  const dir = tempDir();
+  const good = join(dir, 'good.md');
+  writeFileSync(good, '```gradcheck\nnetwork: 2-3-1\n```\n\n$$\\delta_1^{(3)} = y - t_n$$\n');
+  assert.equal(runCli(['check', good]).code, 0);
 });

@@ -317,17 +317,25 @@ export class Parser {
       to = this.group();
     }
     if (!index) throw new LatexError(`\\${op} needs an index: \\${op}_{k=1}^{n} or \\${op}_k`, at);
-    return { k: 'big', op, index, from, to, body: this.sumBody(), at };
-  }
-
-  /** A sum's body: the product that follows (stops at + and -, as conventional). */
-  private sumBody(): Node {
-    let l = this.unary();
+    // The body runs over the following factors up to the last one that uses the index (so in
+    // \prod_l h'(a^{(l)}) \prod_l w^{(l)} x_1 neither the second product nor x_1 is inside the first), and
+    // stops at + and -, as conventional. Outside factors multiply the result.
+    const factors: Node[] = [this.unary()];
     while (this.startsFactor() || this.is('cmd', '\\cdot') || this.is('cmd', '\\times')) {
       if (this.is('cmd', '\\cdot') || this.is('cmd', '\\times')) this.next();
-      l = { k: 'bin', op: '*', l, r: this.unary(), at: l.at };
+      if ((this.is('cmd', '\\sum') || this.is('cmd', '\\prod')) && this.bindsSame(index)) break;
+      factors.push(this.unary());
     }
-    return l;
+    let last = factors.length - 1;
+    while (last > 0 && !mentions(factors[last], index)) last--;
+    const product = (xs: Node[]) => xs.reduce((l, r) => ({ k: 'bin', op: '*', l, r, at: l.at }) as Node);
+    const node: Node = { k: 'big', op, index, from, to, body: product(factors.slice(0, last + 1)), at };
+    return last + 1 < factors.length ? product([node, ...factors.slice(last + 1)]) : node;
+  }
+
+  /** Does the \sum or \prod at the cursor bind this index letter? */
+  private bindsSame(index: string): boolean {
+    return this.peek(1)?.t === '_' && (this.peek(2)?.v === index || (this.peek(2)?.t === '{' && this.peek(3)?.v === index));
   }
 
   private environment(): Node {
@@ -470,6 +478,20 @@ export class Parser {
     while (this.is(',')) { this.next(); args.push(this.expr()); }
     this.expect(close);
     return { k: 'call', fn, primes, power, args, at };
+  }
+}
+
+/** Whether a node uses an index letter (not counting sums and products that bind it again). */
+export function mentions(n: Node, index: string): boolean {
+  switch (n.k) {
+    case 'sym': return (n.name === index && !n.sub.length) || n.sub.some((x) => mentions(x, index)) || (!!n.layer && mentions(n.layer, index));
+    case 'big': return (!!n.from && mentions(n.from, index)) || (!!n.to && mentions(n.to, index)) || (n.index !== index && mentions(n.body, index));
+    case 'bin': case 'cmp': return mentions(n.l, index) || mentions(n.r, index);
+    case 'neg': case 'partial': return mentions(n.e, index);
+    case 'call': return n.args.some((a) => mentions(a, index)) || (!!n.power && mentions(n.power, index));
+    case 'deriv': return mentions(n.num, index) || mentions(n.den, index);
+    case 'cases': return n.branches.some((b) => mentions(b.value, index) || (!!b.cond && mentions(b.cond, index)));
+    default: return false;
   }
 }
 

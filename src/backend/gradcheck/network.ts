@@ -41,6 +41,11 @@ export class Draw {
     for (let l = 1; l < L; l++) this.W[l] = Array.from({ length: net.units[l] }, () => Array.from({ length: net.units[l - 1] }, () => u(net.weights)));
     const outputs = net.units[L - 1];
     this.t = net.loss === 'cross-entropy' ? oneHot(Math.floor(random() * outputs), outputs) : Array.from({ length: outputs }, () => u(net.inputs));
+    this.recompute();
+  }
+
+  /** Redo both passes after a weight or input was changed (finite-difference comparisons in tests). */
+  recompute(): void {
     this.forward();
     this.backward();
   }
