@@ -2,8 +2,9 @@
 // stdout carries only protocol messages; everything else goes to stderr.
 import { createMessageConnection, ResponseError, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
-  EngineInfoRequest, ErrorCodes, RunCancelRequest, runEventNotifications, RunStartRequest,
+  EngineInfoRequest, ErrorCodes, GradcheckFileRequest, GradcheckResultNotification, RunCancelRequest, runEventNotifications, RunStartRequest,
 } from '../protocol/backend';
+import { checkMarkdown, needsDeclaration, suggestBlock } from './gradcheck/checkFile';
 import { DataError } from './data/idxReader';
 import { loadEngine, requestedEngine } from './engines/engineLoad';
 import { EngineUnavailableError } from './engines/engineSelect';
@@ -56,6 +57,14 @@ export function serve(): void {
     if (!run || run !== active) return { cancelled: false };
     run.cancel();
     return { cancelled: true };
+  });
+
+  // Derivation checks are float64 JavaScript, milliseconds per claim: they run between training steps.
+  connection.onRequest(GradcheckFileRequest.type, ({ uri, version, text }) => {
+    if (typeof text !== 'string') throw new ResponseError(-32602, 'gradcheck/file needs params { uri, version, text }');
+    const t0 = performance.now();
+    const results = checkMarkdown(text, (result) => void connection.sendNotification(GradcheckResultNotification, { uri, version, result }));
+    return { uri, version, results, suggestedBlock: needsDeclaration(text) ? suggestBlock(text) : undefined, ms: performance.now() - t0 };
   });
 
   // stdin closed: the host is gone. Stop the run where it stands (its folder keeps everything) and leave.

@@ -6,7 +6,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
-  EngineInfo, EngineInfoRequest, RunCancelRequest, RunEvent, runEventNotifications, RunStartParams, RunStartRequest, RunStartResult,
+  EngineInfo, EngineInfoRequest, GradcheckFileParams, GradcheckFileRequest, GradcheckFileResult, GradcheckResult, GradcheckResultNotification,
+  RunCancelRequest, RunEvent, runEventNotifications, RunStartParams, RunStartRequest, RunStartResult,
 } from '../protocol/backend';
 
 export interface BackendCrash {
@@ -21,6 +22,8 @@ export class BackendClient implements vscode.Disposable {
   private stopping = false;
   private readonly events = new vscode.EventEmitter<RunEvent>();
   private readonly crashes = new vscode.EventEmitter<BackendCrash>();
+  private readonly gradcheckResults = new vscode.EventEmitter<{ uri: string; version: number; result: GradcheckResult }>();
+  readonly onGradcheckResult = this.gradcheckResults.event;
   readonly onEvent = this.events.event;
   readonly onCrash = this.crashes.event;
   engine: EngineInfo | undefined;
@@ -50,6 +53,7 @@ export class BackendClient implements vscode.Disposable {
     });
     const connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     for (const n of Object.values(runEventNotifications)) connection.onNotification(n.method, (e: RunEvent) => this.events.fire(e));
+    connection.onNotification(GradcheckResultNotification, (r) => this.gradcheckResults.fire(r));
     connection.listen();
     proc.on('error', (err) => this.log.appendLine(`backend process error: ${err.message}`));
     proc.on('exit', (code, signal) => {
@@ -89,6 +93,10 @@ export class BackendClient implements vscode.Disposable {
     return this.rpc.sendRequest(RunStartRequest.type, params);
   }
 
+  checkDerivations(params: GradcheckFileParams): Promise<GradcheckFileResult> {
+    return this.rpc.sendRequest(GradcheckFileRequest.type, params);
+  }
+
   async cancel(runId: string): Promise<boolean> {
     if (!this.connection) return false;
     return (await this.connection.sendRequest(RunCancelRequest.type, { runId })).cancelled;
@@ -111,5 +119,6 @@ export class BackendClient implements vscode.Disposable {
     void this.stop();
     this.events.dispose();
     this.crashes.dispose();
+    this.gradcheckResults.dispose();
   }
 }

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { PanelState } from '../protocol/webview';
 import { BackendClient } from './backendClient';
+import { DerivationChecks, gradcheckTemplate } from './derivations';
 import { ExperimentDiagnostics, TrainLensProvider } from './experimentFiles';
 import { installNativeEngine } from './nativeInstall';
 import { listRuns } from '../backend/jobs/runFolder';
@@ -83,6 +84,38 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     for (let i = 2; await exists(uri); i++) uri = vscode.Uri.joinPath(target, '..', pick.fileName.replace('.experiment.json', `-${i}.experiment.json`));
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(pick.text));
     await vscode.window.showTextDocument(uri);
+  });
+  const derivations = new DerivationChecks(client, log);
+  const markdown = { language: 'markdown' };
+  context.subscriptions.push(derivations, vscode.languages.registerCodeLensProvider(markdown, derivations), vscode.languages.registerHoverProvider(markdown, derivations));
+  command('gradientLab.checkDerivations', async (uri?: vscode.Uri) => {
+    const document = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+    if (!document || document.languageId !== 'markdown') return void vscode.window.showInformationMessage('Gradient Lab: open a Markdown file with derivations to check.');
+    const entry = await derivations.check(document);
+    const results = entry?.results ?? [];
+    const count = (v: string) => results.filter((r) => r.verdict === v).length;
+    if (!uri) {
+      void vscode.window.showInformationMessage(results.length
+        ? `Gradient Lab: ${results.length} claims — ${count('pass')} pass, ${count('fail')} fail, ${count('parse-error')} cannot parse, ${count('inconclusive')} inconclusive.`
+        : 'Gradient Lab: no checked claims in this file (a claim is math with "=" below a gradcheck block).');
+    }
+    return results;
+  });
+  command('gradientLab.insertGradcheckBlock', async () => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return;
+    await editor.insertSnippet(new vscode.SnippetString(gradcheckTemplate.replace(/\$/g, '\\$')), new vscode.Position(editor.selection.active.line, 0));
+  });
+  command('gradientLab.declareNetwork', async (uri?: vscode.Uri) => {
+    const document = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+    if (!document) return;
+    const block = derivations.suggestedBlock(document.uri) ?? (await derivations.check(document))?.suggestedBlock;
+    if (!block) return void vscode.window.showInformationMessage('Gradient Lab: this file already declares its network (or has no claims).');
+    // before the first line with math, so the block applies to all of it
+    const first = document.getText().split('\n').findIndex((l) => l.includes('$'));
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(document.uri, new vscode.Position(Math.max(0, first), 0), block + '\n');
+    await vscode.workspace.applyEdit(edit);
   });
   command('gradientLab.installNativeEngine', (kind?: 'cpu' | 'gpu') => installNativeEngine(context, client, log, kind));
 

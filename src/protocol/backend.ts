@@ -131,6 +131,45 @@ export interface RunSummary {
   finishedAt: string;
 }
 
+// ── derivation checks ────────────────────────────────────────────────────────────────────────────────────
+export interface GradcheckResult {
+  /** 1-based line and column of the formula (or of the gradcheck block, for block problems), and its end. */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  latex: string;
+  verdict: 'pass' | 'fail' | 'inconclusive' | 'parse-error';
+  message: string;
+  /** Each side's value at the first draw. */
+  sides: number[];
+  /** Each side's value per draw, for hovers. */
+  perDraw: number[][];
+  warnings: string[];
+}
+
+export interface GradcheckFileParams {
+  uri: string;
+  version: number;
+  text: string;
+}
+
+export interface GradcheckFileResult {
+  uri: string;
+  version: number;
+  results: GradcheckResult[];
+  /** Math with claims but no gradcheck block: a block guessed from the indices used. */
+  suggestedBlock?: string;
+  ms: number;
+}
+
+export namespace GradcheckFileRequest {
+  export const method = 'gradcheck/file';
+  export const type = new RequestType<GradcheckFileParams, GradcheckFileResult, void>(method);
+}
+/** Each claim's result as soon as it is known, before the request's answer (the first lens need not wait). */
+export const GradcheckResultNotification = new NotificationType<{ uri: string; version: number; result: GradcheckResult }>('gradcheck/result');
+
 // ── requests host → backend ──────────────────────────────────────────────────────────────────────────────
 export interface RunStartParams {
   experiment: unknown;

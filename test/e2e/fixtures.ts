@@ -1,5 +1,6 @@
 // The workspace the end-to-end tests open: small real experiments and deliberately broken ones.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { packageRoot } from '../../src/backend/paths';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +22,8 @@ export function e2eWorkspaceInto(dir: string): string {
     model: { kind: 'cnn', conv: [{ filters: 32, kernel: 5 }, { filters: 64, kernel: 5 }], dense: [128] }, training: { epochs: 1, batchSize: 64 },
   });
   write('bad-shape.experiment.json', { ...quick, name: 'bad shape', model: { kind: 'cnn', conv: [{ filters: 8, kernel: 29 }] } });
+  copyFileSync(join(packageRoot(), 'examples', 'backprop-3-4-4-1.md'), join(dir, 'backprop.md'));
+  write('undeclared.md', '# Notes\n\nThe output delta is $\\delta_1^{(3)} = y - t_n$ and $a_1^{(2)} = w_{11}^{(1)} x_1 + w_{12}^{(1)} x_2$.\n');
   write('bad-schema.experiment.json', { ...quick, name: 'bad schema', model: { kind: 'cnn', conv: [{ filters: 8, kernal: 5 }] } });
   return dir;
 }

@@ -1,24 +1,13 @@
 // Check every claim of a Markdown file against the network its nearest gradcheck block above declares.
 import { rng } from '../data/batches';
 import { BlockError, BlockSpec, parseBlock } from './blockSpec';
-import { checkClaim, ClaimResult, isClaim, Verdict } from './claims';
+import type { GradcheckResult } from '../../protocol/backend';
+import { checkClaim, ClaimResult, isClaim } from './claims';
 import type { Env } from './evaluate';
 import { scanMarkdown } from './markdownMath';
 import { Draw } from './network';
 
-export interface FileResult {
-  /** 1-based line and column of the math (or of the block, for block problems). */
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  latex: string;
-  verdict: Verdict;
-  message: string;
-  sides: number[];
-  perDraw: number[][];
-  warnings: string[];
-}
+export type FileResult = GradcheckResult;
 
 function environments(spec: BlockSpec, seed: number): Env[] {
   return Array.from({ length: spec.draws }, (_, d) => {
@@ -97,4 +86,26 @@ function pos(item: { line: number; column: number; endLine: number; endColumn: n
 export function needsDeclaration(text: string): boolean {
   const items = scanMarkdown(text);
   return !items.some((i) => i.kind === 'block') && items.some((i) => i.kind === 'math' && isClaim(i.latex));
+}
+
+/**
+ * A gradcheck block guessed from the indices the math uses: the highest layer seen, and per layer the highest
+ * unit index. A guess for the user to confirm, as its comment says.
+ */
+export function suggestBlock(text: string): string {
+  const units = new Map<number, number>();
+  const see = (layer: number, unit: number) => units.set(layer, Math.max(units.get(layer) ?? 1, unit));
+  for (const item of scanMarkdown(text)) {
+    if (item.kind !== 'math') continue;
+    for (const m of item.latex.matchAll(/(?:a|z|\\delta)_\{?(\d)\}?\^\{\((\d+)\)\}/g)) see(Number(m[2]), Number(m[1]));
+    for (const m of item.latex.matchAll(/w_\{(\d),?(\d)\}\^\{\((\d+)\)\}/g)) {
+      see(Number(m[3]) + 1, Number(m[1]));
+      see(Number(m[3]), Number(m[2]));
+    }
+    for (const m of item.latex.matchAll(/x_\{?(\d)\}?/g)) see(1, Number(m[1]));
+  }
+  const layers = Math.max(2, ...units.keys());
+  const network = Array.from({ length: layers }, (_, i) => units.get(i + 1) ?? 1).join('-');
+  const hidden = /\\tanh/.test(text) ? 'tanh' : /relu|\\max\s*\(\s*0/i.test(text) ? 'relu' : 'logistic';
+  return ['```gradcheck', `network: ${network}      # guessed from the indices used: please check`, `hidden: ${hidden}`, 'output: identity', 'loss: squared', '```', ''].join('\n');
 }

@@ -14,10 +14,10 @@ const file = (name: string) => vscode.Uri.joinPath(workspace(), name);
 
 type Truthy<T> = Exclude<T, undefined | null | false | 0 | ''>;
 
-async function until<T>(what: string, f: () => T, timeoutMs = 180_000): Promise<Truthy<T>> {
+async function until<T>(what: string, f: () => T | Promise<T>, timeoutMs = 180_000): Promise<Truthy<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = f();
+    const v = await f();
     if (v) return v as Truthy<T>;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -70,6 +70,48 @@ export function extensionSuite(): void {
       await vscode.window.showTextDocument(uri);
       const diagnostics = await until('schema diagnostics', () => vscode.languages.getDiagnostics(uri).length && vscode.languages.getDiagnostics(uri), 60_000);
       assert.ok(diagnostics.some((d) => /kernal/.test(d.message) && /not allowed/i.test(d.message)), diagnostics.map((d) => d.message).join('\n'));
+    });
+
+    test('derivation lenses: ✓ above correct claims, ✗ above the deliberate mistakes, failures in the Problems panel', async () => {
+      const uri = file('backprop.md');
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(document);
+      const lenses = await until('23 derivation lenses', async () => {
+        const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+        return l.length >= 23 && l;
+      }, 60_000);
+      const titles = lenses.map((l) => l.command!.title);
+      assert.equal(titles.filter((t) => t.startsWith('✓')).length, 15, titles.join('\n'));
+      assert.equal(titles.filter((t) => t.startsWith('✗')).length, 7, titles.join('\n'));
+      const lensAt = (needle: string) => lenses.find((l) => document.lineAt(l.range.start.line).text.includes(needle))!;
+      assert.match(lensAt('w_{11}^{(4)}').command!.title, /^✗ w_\{11\}\^\{\(4\)\} does not exist: layer 4 is the output layer/);
+      assert.match(lensAt('(y - t_n z_1^{(3)}').command!.title, /^⚠ cannot parse: unbalanced/);
+      const problems = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Gradient Lab');
+      assert.equal(problems.length, 8, problems.map((p) => p.message).join('\n'));
+      const unbound = problems.find((p) => /index i is unbound/.test(p.message))!;
+      assert.match(document.getText(unbound.range), /w_\{1i\}\^\{\(3\)\}/, 'the diagnostic covers the formula');
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, unbound.range.start.translate(0, 2));
+      assert.ok(hovers.some((h) => h.contents.some((c) => /unbound/.test(typeof c === 'string' ? c : (c as vscode.MarkdownString).value))));
+    });
+
+    test('a Markdown file with claims but no block gets "Declare network…", which inserts a guessed block', async () => {
+      const uri = file('undeclared.md');
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(document);
+      const lenses = await until('the Declare network lens', async () => {
+        const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+        return l.some((x) => /Declare network/.test(x.command?.title ?? '')) && l;
+      }, 60_000);
+      const declare = lenses.find((x) => /Declare network/.test(x.command!.title))!;
+      await vscode.commands.executeCommand(declare.command!.command, ...(declare.command!.arguments ?? []));
+      const text = document.getText();
+      assert.match(text, /```gradcheck\nnetwork: 2-1-1 .*guessed/);
+      const after = await until('the claims checked under the new block', async () => {
+        await document.save();
+        const r = await vscode.commands.executeCommand<{ verdict: string }[]>('gradientLab.checkDerivations', uri);
+        return r.length === 2 && r;
+      }, 60_000);
+      assert.deepEqual(after.map((r) => r.verdict), ['pass', 'pass']);
     });
 
     test('installing the native CPU engine offline fails with the download it could not make; wasm stays', async function () {
