@@ -25,8 +25,7 @@ async function openFile(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await input.press('Enter');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
   await page.locator('.tab.active', { hasText: name }).waitFor();
 }
 
@@ -60,6 +59,18 @@ test('a person trains the starter experiment from the palette and watches it in 
     assert.ok(await page.locator('.monaco-workbench.vs-dark').count(), 'a dark theme');
     await shoot(page, 'training-panel-dark');
     await shootResults(page, 'results-dark');
+
+    // the derivation example: lenses above its claims, ✓ and ✗
+    await openFile(page, 'backprop.md');
+    await page.locator('.codelens-decoration', { hasText: '✓ gradient check' }).first().waitFor({ timeout: 60_000 });
+    await shoot(page, 'derivation-lenses-dark');
+    await page.keyboard.press('Control+G'); // Go to Line: the deliberate mistakes at the end of the file
+    await page.locator('.quick-input-widget input').fill(':82');
+    await page.locator('.quick-input-widget input').press('Enter');
+    await page.locator('.codelens-decoration', { hasText: '✗ index i is unbound — the claim holds if i = 1' }).waitFor({ timeout: 30_000 });
+    await shoot(page, 'derivation-mistakes-dark');
+    await page.locator('.tab', { hasText: 'digits-mlp.experiment.json' }).click();
+    await page.locator('.tab.active', { hasText: 'digits-mlp.experiment.json' }).waitFor();
 
     await runCommand(page, 'Preferences: Color Theme');
     await page.locator('.quick-input-widget input').fill('Light Modern');
