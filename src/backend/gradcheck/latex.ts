@@ -256,8 +256,8 @@ export class Parser {
     throw new LatexError(`unexpected '${t.v}'`, t.at);
   }
 
-  private call(fn: string, at: number): Node {
-    let primes = 0;
+  /** \sigma(x), \tanh^2(a), \exp x, h'(a): primes, an optional power, then (args) or one factor. */
+  private call(fn: string, at: number, primes = 0): Node {
     while (this.is('\'')) { this.next(); primes++; }
     let power: Node | undefined;
     if (this.is('^')) { // \tanh^2(a)
@@ -265,10 +265,7 @@ export class Parser {
       power = this.group();
     }
     if (fn === 'sqrt' && this.is('{')) return { k: 'call', fn, primes, args: [this.group()], at };
-    if (!this.is('(') && !this.is('[')) {
-      // \exp x, \sigma a: one factor
-      return { k: 'call', fn, primes, power, args: [this.power()], at };
-    }
+    if (!this.is('(') && !this.is('[')) return { k: 'call', fn, primes, power, args: [this.power()], at };
     const close = this.next().t === '(' ? ')' : ']';
     const args = [this.expr()];
     while (this.is(',')) { this.next(); args.push(this.expr()); }
@@ -442,7 +439,7 @@ export class Parser {
     }
     node.end = this.toks[this.i - 1]?.end ?? node.end;
     if (node.name === 'h' || node.name === 'f' || node.name === 'g') {
-      if (this.is('(') || node.primes) return this.callNamed(node.name, node.at, node.primes);
+      if (this.is('(') || node.primes) return this.call(node.name, node.at, node.primes);
     }
     if (functionOfWeights.has(node.name) && this.is('(') && this.isArgumentList()) {
       // E_n(w), y(x, w): the quantity itself
@@ -463,21 +460,6 @@ export class Parser {
       if (t.t === ')') return n > 1;
       if (!(t.t === 'letter' || t.t === ',' || t.t === 'name' || (t.t === 'cmd' && t.v === '\\mathbf'))) return false;
     }
-  }
-
-  /** h(a), h'(a) after the letter was read. */
-  private callNamed(fn: string, at: number, primes: number): Node {
-    let power: Node | undefined;
-    if (this.is('^')) {
-      this.next();
-      power = this.group();
-    }
-    if (!this.is('(') && !this.is('[')) return { k: 'call', fn, primes, power, args: [this.power()], at };
-    const close = this.next().t === '(' ? ')' : ']';
-    const args = [this.expr()];
-    while (this.is(',')) { this.next(); args.push(this.expr()); }
-    this.expect(close);
-    return { k: 'call', fn, primes, power, args, at };
   }
 }
 
