@@ -4,6 +4,9 @@
 # folder keyed by the pinned versions; a second run finds it and returns at once.
 # Prints the rig folder on its last line.
 set -euo pipefail
+# Started from `npm test`, this shell inherits the outer npm's npm_* variables; npm reads npm_config_* as its own
+# config, and code-server's postinstall reads the Node version from npm_config_user_agent. Start clean.
+for v in $(compgen -e | grep -E '^npm_' || true); do unset "$v"; done
 CODE_SERVER_VERSION=4.139.1
 NODE24_VERSION=24.21.0
 root="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEvents } from '../../src/backend/jobs/runFolder';
 import { packageRoot } from '../../src/backend/paths';
-import { runCli } from '../helpers/backendProcess';
+import { spawn } from 'node:child_process';
+import { backendJs, runCli } from '../helpers/backendProcess';
 import { readGz, smallIdxFolder, tempDir, writeExperiment, writeGz } from '../helpers/fixtures';
 
 const base = {
@@ -129,4 +130,25 @@ test('check: one line per claim, --json array, exit 0 only when every claim pass
   const good = join(dir, 'good.md');
   writeFileSync(good, '```gradcheck\nnetwork: 2-3-1\n```\n\n$$\\delta_1^{(3)} = y - t_n$$\n');
   assert.equal(runCli(['check', good]).code, 0);
+});
+
+test('Ctrl-C during train cancels after the current step, keeps the run, and exits 130', async () => {
+  const dir = tempDir();
+  const file = writeExperiment(dir, { ...base, data: { source: 'embedded-digits' }, model: { kind: 'cnn', conv: [{ filters: 8, kernel: 5 }], dense: [32] }, training: { epochs: 2, batchSize: 32 } });
+  const child = spawn(process.execPath, [backendJs(), 'train', file, '--json'], { cwd: dir });
+  let out = '';
+  await new Promise<void>((resolve) => child.stdout.on('data', (d) => {
+    out += d;
+    if ((out.match(/"type":"batch"/g) ?? []).length >= 3) resolve();
+  }));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 130);
+  const finished = JSON.parse(out.trim().split('\n').at(-1)!);
+  assert.equal(finished.type, 'finished');
+  assert.equal(finished.status, 'cancelled');
+  const runs = join(dir, '.gradient-lab', 'runs');
+  const summary = JSON.parse(readFileSync(join(runs, readdirSync(runs)[0], 'summary.json'), 'utf8'));
+  assert.equal(summary.status, 'cancelled');
+  assert.ok(summary.steps >= 3 && summary.steps < 500, `${summary.steps} steps`);
 });

@@ -81,6 +81,15 @@ test('softmax with a -β factor: right sign passes, wrong sign and missing β fa
   assert.match(results[1].message, /rel err 2/);
 });
 
+test('cross-entropy with a softmax output: the output delta is y_k - t_k; forgetting the softmax coupling fails', () => {
+  const results = checkMarkdown(graph('network: 2-3-3\nhidden: tanh\nloss: cross-entropy', [
+    '\\delta_k^{(3)} = y_k - t_k',
+    '\\frac{\\partial E_n}{\\partial w_{jk}^{(2)}} = (y_j - t_j) z_k^{(2)}',
+    '\\delta_k^{(3)} = (y_k - t_k) y_k (1 - y_k)',
+  ]));
+  assert.deepEqual(results.map((r) => r.verdict), ['pass', 'pass', 'fail'], results.map((r) => r.message).join('\n'));
+});
+
 test('a 153-layer logistic chain: exact gradients near 1e-150 compare correctly where finite differences give 0', () => {
   const claim = '\\frac{\\partial E_n}{\\partial w_{11}^{(1)}} = (y - t_n) \\prod_{l=2}^{153} h\'(a_1^{(l)}) \\prod_{l=2}^{152} w_{11}^{(l)} \\, x_1';
   const wrongClaim = '\\frac{\\partial E_n}{\\partial w_{11}^{(1)}} = (y - t_n) \\prod_{l=3}^{153} h\'(a_1^{(l)}) \\prod_{l=2}^{152} w_{11}^{(l)} \\, x_1';
