@@ -9,6 +9,7 @@ import { EngineUnavailableError } from './engines/engineSelect';
 import { ExperimentError } from './experiment/validate';
 import { progressPrinter } from './cli/progress';
 import { startRun } from './jobs/trainRun';
+import { gradientProfile } from './jobs/gradientProfile';
 import { listRuns } from './jobs/runFolder';
 import { checkMarkdown } from './gradcheck/checkFile';
 import { serve } from './server';
@@ -20,6 +21,7 @@ usage:
   gradient-lab engines [--json]        which engines load here, and why the others do not
   gradient-lab runs [--runs DIR] [--json]
   gradient-lab check FILE.md [--json]  gradient-check the backprop derivations in a Markdown file
+  gradient-lab gradients FILE.experiment.json [--json]   per-layer gradient norms of one batch, no training
   gradient-lab serve                   JSON-RPC over stdio (used by the VS Code extension)
 
 The runs folder defaults to .gradient-lab/runs under the current directory.
@@ -92,6 +94,26 @@ function check(args: string[]): number {
   return results.length && results.every((r) => r.verdict === 'pass') ? 0 : 1;
 }
 
+async function gradients(args: string[]): Promise<number> {
+  const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--engine');
+  if (!file) throw new UsageError('gradients needs an experiment file');
+  const path = resolve(file);
+  const profile = await gradientProfile({ experiment: readFileSync(path, 'utf8'), experimentPath: path, runsFolder: '', engine: { value: option(args, '--engine'), from: '--engine' } });
+  if (args.includes('--json')) {
+    process.stdout.write(JSON.stringify(profile, null, 2) + '\n');
+    return 0;
+  }
+  process.stdout.write(`one batch of ${profile.batchSize} on ${profile.engine}, loss ${profile.loss.toFixed(4)}\n`);
+  process.stdout.write(`${'layer'.padEnd(14)}${'activation'.padEnd(12)}${'|∇W|'.padStart(11)}${'mean|∇W|'.padStart(11)}${'|∇b|'.padStart(11)}  dead\n`);
+  for (const l of profile.layers) {
+    const e = (x: number) => x.toExponential(2).padStart(11);
+    process.stdout.write(`${l.name.padEnd(14)}${l.activation.padEnd(12)}${e(l.weightNorm)}${e(l.weightMeanAbs)}${e(l.biasNorm)}  ${l.deadFraction === undefined ? '' : `${(100 * l.deadFraction).toFixed(0)}%`}\n`);
+  }
+  const [first, last] = [profile.layers[0], profile.layers.at(-1)!];
+  process.stdout.write(`first ÷ last layer weight-gradient norm: ${(first.weightNorm / last.weightNorm).toExponential(2)}\n`);
+  return 0;
+}
+
 function runs(args: string[]): number {
   const list = listRuns(resolve(option(args, '--runs') ?? '.gradient-lab/runs'));
   if (args.includes('--json')) {
@@ -117,6 +139,8 @@ async function main(argv: string[]): Promise<number> {
       return runs(args);
     case 'check':
       return check(args);
+    case 'gradients':
+      return gradients(args);
     case 'serve':
       serve();
       return new Promise<number>(() => undefined); // runs until stdin closes

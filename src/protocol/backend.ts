@@ -71,6 +71,28 @@ export interface EpochEvent {
   seconds: number;
 }
 
+/** One weight layer's gradient at a probed step (input side first). */
+export interface LayerGradient {
+  /** 1-based among the layers that have weights. */
+  index: number;
+  name: string;
+  activation: string;
+  weightNorm: number;
+  weightMeanAbs: number;
+  biasNorm: number;
+  biasMeanAbs: number;
+  /** ReLU layers: the fraction of units that were zero for the whole batch (their bias gradient is exactly 0). */
+  deadFraction?: number;
+}
+
+export interface GradientsEvent {
+  type: 'gradients';
+  runId: string;
+  epoch: number;
+  step: number;
+  layers: LayerGradient[];
+}
+
 export interface ClassReport {
   name: string;
   precision: number;
@@ -110,7 +132,7 @@ export interface RunFailedEvent {
   step?: number;
 }
 
-export type RunEvent = RunStartedEvent | BatchEvent | EpochEvent | RunFinishedEvent | RunFailedEvent;
+export type RunEvent = RunStartedEvent | BatchEvent | GradientsEvent | EpochEvent | RunFinishedEvent | RunFailedEvent;
 
 /** What summary.json holds: the final event plus what a list of runs needs. */
 export interface RunSummary {
@@ -199,6 +221,7 @@ export namespace RunCancelRequest {
 // ── notifications backend → host ─────────────────────────────────────────────────────────────────────────
 export const RunStartedNotification = new NotificationType<RunStartedEvent>('run/started');
 export const RunBatchNotification = new NotificationType<BatchEvent>('run/batch');
+export const RunGradientsNotification = new NotificationType<GradientsEvent>('run/gradients');
 export const RunEpochNotification = new NotificationType<EpochEvent>('run/epoch');
 export const RunFinishedNotification = new NotificationType<RunFinishedEvent>('run/finished');
 export const RunFailedNotification = new NotificationType<RunFailedEvent>('run/failed');
@@ -207,6 +230,7 @@ export const RunFailedNotification = new NotificationType<RunFailedEvent>('run/f
 export const runEventNotifications = {
   started: RunStartedNotification,
   batch: RunBatchNotification,
+  gradients: RunGradientsNotification,
   epoch: RunEpochNotification,
   finished: RunFinishedNotification,
   failed: RunFailedNotification,

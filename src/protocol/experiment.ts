@@ -2,8 +2,8 @@
 // keep the two in step (test/unit/schema.test.ts checks the examples against both).
 
 export type EngineName = 'gpu' | 'cpu' | 'wasm' | 'js';
-export type Initializer = 'xavier' | 'he' | 'normal-0.01';
-export type Activation = 'relu' | 'sigmoid' | 'tanh';
+export type Initializer = 'xavier' | 'he' | 'normal-0.01' | 'normal-1';
+export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'leaky-relu';
 
 export interface DataSpec {
   /** embedded-digits: 10,000 real MNIST digits shipped in dist/ (fixed 8,000/1,000/1,000 split).
@@ -37,8 +37,15 @@ export type LayerSpec =
   | { type: 'dropout'; keep: number };
 
 export interface ModelSpec {
-  /** cnn: conv blocks → dense → softmax (the seed CNN). mlp: dense layers → softmax. layers: an explicit list. */
-  kind: 'cnn' | 'mlp' | 'layers';
+  /** cnn: conv blocks → dense → softmax (the seed CNN). mlp: dense layers → softmax. layers: an explicit list.
+   *  deep-mlp: `depth` dense layers of `width` units (width 1 = a chain), for the vanishing-gradient lab. */
+  kind: 'cnn' | 'mlp' | 'layers' | 'deep-mlp';
+  depth?: number;
+  width?: number;
+  /** Batch normalization after each hidden dense layer (deep-mlp). */
+  batchNorm?: boolean;
+  /** Constant initial bias of the hidden layers (default 0); negative values kill ReLU units. */
+  biasInit?: number;
   conv?: ConvSpec[];
   dense?: number[];
   layers?: LayerSpec[];
@@ -63,6 +70,8 @@ export interface TrainingSpec {
   validateEvery?: number;
   /** Write the "last" checkpoint every N steps, so a killed run keeps its progress. */
   checkpointEvery?: number;
+  /** Per-layer gradient norms every N steps (default: on, every 10 steps, for nets of up to 50 weight layers). */
+  gradients?: { enabled?: boolean; every?: number };
 }
 
 export interface Experiment {

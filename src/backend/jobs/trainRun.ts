@@ -13,6 +13,7 @@ import { buildModel } from '../models/buildModel';
 import { planLayers } from '../models/layerPlan';
 import { makeOptimizer } from '../models/optimizer';
 import { saveCheckpoint } from './checkpoint';
+import { decodeStats, gradientStats, probeEvery, weightLayers } from './gradientProbe';
 import { classReport, confusionMatrix } from './classReport';
 import { RunFolder } from './runFolder';
 
@@ -33,7 +34,7 @@ export interface RunHandle {
   done: Promise<RunSummary>;
 }
 
-interface Prepared {
+export interface Prepared {
   experiment: Experiment;
   engine: EngineInfo;
   data: Dataset;
@@ -41,7 +42,7 @@ interface Prepared {
   denseWeights: tf.LayerVariable[];
 }
 
-async function prepare(params: StartParams): Promise<Prepared> {
+export async function prepare(params: StartParams): Promise<Prepared> {
   const parsed = checkExperimentValue(params.experiment, params.experimentPath);
   const experiment: Experiment = { ...parsed.experiment, training: { ...parsed.experiment.training, ...(params.overrides?.epochs ? { epochs: params.overrides.epochs } : {}) } };
   const request = experiment.engine && experiment.engine !== 'auto'
@@ -59,12 +60,21 @@ async function prepare(params: StartParams): Promise<Prepared> {
     const problems = e.problems.map((p) => ({ ...p, ...locate(parsed.text, parsed.tree, p.path.split(/\.|\[|\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))) }));
     throw new ExperimentError(problems, params.experimentPath);
   }
-  const { model, denseWeights } = buildModel(plan, input, { init: experiment.model.init ?? 'he', seed: experiment.seed ?? 1 });
+  const { model, denseWeights } = buildModel(plan, input, { init: experiment.model.init ?? 'he', seed: experiment.seed ?? 1, biasInit: experiment.model.biasInit });
   return { experiment, engine, data, model, denseWeights };
 }
 
 function l2Sum(weights: tf.LayerVariable[]): tf.Scalar {
   return tf.addN(weights.map((w) => tf.sum(tf.square(w.read())))).mul(0.5) as tf.Scalar;
+}
+
+/** The training objective of one batch: softmax cross-entropy, plus λ·½Σw² on the dense layers. */
+export function batchLoss(prep: Prepared, batch: Batch, onLogits?: (logits: tf.Tensor) => void): tf.Scalar {
+  const logits = prep.model.apply(batch.xs, { training: true }) as tf.Tensor;
+  onLogits?.(logits);
+  const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(batch.ys, prep.data.classNames.length), logits);
+  const lambda = prep.experiment.model.l2 ?? 0;
+  return (lambda > 0 ? ce.add(l2Sum(prep.denseWeights).mul(lambda)) : ce) as tf.Scalar;
 }
 
 /** Loss, accuracy, predictions over a whole split, in batches, without training behaviour (dropout off). */
@@ -107,12 +117,13 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
   const { epochs, batchSize } = experiment.training;
   const validateEvery = experiment.training.validateEvery ?? 1;
   const checkpointEvery = experiment.training.checkpointEvery ?? 50;
-  const lambda = experiment.model.l2 ?? 0;
   const classes = data.classNames.length;
   const optimizer = makeOptimizer(experiment.optimizer);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const random = rng(experiment.seed ?? 1);
   const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
+  const probed = weightLayers(model);
+  const every = probeEvery(experiment, probed.length);
   const startedAt = new Date();
   const base = { runId: run.runId };
   emit({ type: 'started', ...base, folder: run.folder, engine: engine.engine, experiment, trainSize: data.train.count, validationSize: data.validation.count, testSize: data.test.count, stepsPerEpoch, classNames: data.classNames, time: startedAt.toISOString() });
@@ -144,17 +155,16 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
       for (let from = 0; from < data.train.count && !isCancelled(); from += batchSize) {
         const to = Math.min(data.train.count, from + batchSize);
         const t0 = performance.now();
-        const [loss, accuracy, l2] = tf.tidy(() => {
+        const probeNow = every !== undefined && (step === 0 || (step + 1) % every === 0);
+        const [loss, accuracy, l2, ...probe] = tf.tidy(() => {
           const batch: Batch = makeBatch(data.train, data.height, data.width, order, from, to);
           let logits: tf.Tensor | undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            logits = tf.keep(model.apply(batch.xs, { training: true }) as tf.Tensor);
-            const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(batch.ys, classes), logits);
-            return (lambda > 0 ? ce.add(l2Sum(denseWeights).mul(lambda)) : ce) as tf.Scalar;
-          }, variables);
+          const { value, grads } = tf.variableGrads(() => batchLoss(prep, batch, (l) => (logits = tf.keep(l))), variables);
           optimizer.applyGradients(grads);
           const acc = logits!.argMax(1).equal(batch.ys).toFloat().mean();
-          const stats = tf.stack([value, acc, l2Sum(denseWeights)]).dataSync();
+          const scalars = tf.stack([value, acc, l2Sum(denseWeights)]);
+          // one read per step: the probe's numbers ride along with the loss
+          const stats = (probeNow ? tf.concat([scalars, gradientStats(grads, probed)]) : scalars).dataSync();
           logits!.dispose();
           return Array.from(stats);
         });
@@ -173,6 +183,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
         correctSum += accuracy * (to - from);
         seen += to - from;
         emit({ type: 'batch', ...base, epoch, step, loss, accuracy, samples: to - from, stepMs, learningRate: experiment.optimizer.learningRate, l2 });
+        if (probeNow) emit({ type: 'gradients', ...base, epoch, step, layers: decodeStats(probe, probed) });
         if (step % checkpointEvery === 0) await saveCheckpoint(model, run.checkpoints, 'last', { epoch, step });
         await new Promise((r) => setImmediate(r)); // let a cancel request in
       }

@@ -5,8 +5,12 @@ import type { Initializer } from '../../protocol/experiment';
 import { KeepDropout } from './keepDropout';
 import { InputShape, PlannedLayer } from './layerPlan';
 
-function initializer(kind: Initializer, seed: number): ReturnType<typeof tf.initializers.glorotUniform> {
+type Init = ReturnType<typeof tf.initializers.glorotUniform>;
+
+function initializer(kind: Initializer, seed: number): Init {
   switch (kind) {
+    case 'normal-1':
+      return tf.initializers.randomNormal({ mean: 0, stddev: 1, seed });
     case 'xavier':
       return tf.initializers.glorotUniform({ seed });
     case 'he':
@@ -22,7 +26,12 @@ export interface BuiltModel {
   denseWeights: tf.LayerVariable[];
 }
 
-export function buildModel(plan: PlannedLayer[], input: InputShape, options: { init: Initializer; seed: number }): BuiltModel {
+/** tf.layers' name for an activation; leaky ReLU is a layer of its own there, added after a linear one. */
+function tfActivation(a: string | undefined): 'relu' | 'sigmoid' | 'tanh' | 'linear' | 'softmax' {
+  return a === 'leaky-relu' ? 'linear' : ((a ?? 'relu') as 'relu');
+}
+
+export function buildModel(plan: PlannedLayer[], input: InputShape, options: { init: Initializer; seed: number; biasInit?: number }): BuiltModel {
   const model = tf.sequential();
   const denseWeights: tf.LayerVariable[] = [];
   const dense: tf.layers.Layer[] = [];
@@ -33,7 +42,11 @@ export function buildModel(plan: PlannedLayer[], input: InputShape, options: { i
     let layer: tf.layers.Layer;
     switch (s.type) {
       case 'conv2d':
-        layer = tf.layers.conv2d({ ...first, filters: s.filters, kernelSize: s.kernel, strides: s.stride ?? 1, padding: s.padding ?? 'same', activation: s.activation ?? 'relu', kernelInitializer });
+        layer = tf.layers.conv2d({ ...first, filters: s.filters, kernelSize: s.kernel, strides: s.stride ?? 1, padding: s.padding ?? 'same', activation: tfActivation(s.activation), kernelInitializer });
+        if (s.activation === 'leaky-relu') {
+          model.add(layer);
+          layer = tf.layers.leakyReLU({ alpha: 0.01 });
+        }
         break;
       case 'maxPool':
         layer = tf.layers.maxPooling2d({ ...first, poolSize: s.size, strides: s.size });
@@ -42,14 +55,21 @@ export function buildModel(plan: PlannedLayer[], input: InputShape, options: { i
         layer = tf.layers.batchNormalization({ ...first, axis: -1 });
         break;
       case 'activation':
-        layer = tf.layers.activation({ ...first, activation: s.activation });
+        layer = s.activation === 'leaky-relu' ? tf.layers.leakyReLU({ ...first, alpha: 0.01 }) : tf.layers.activation({ ...first, activation: s.activation });
         break;
       case 'flatten':
         layer = tf.layers.flatten(first);
         break;
       case 'dense':
-        layer = tf.layers.dense({ ...first, units: s.units, activation: s.activation ?? 'relu', kernelInitializer });
+        layer = tf.layers.dense({
+          ...first, units: s.units, activation: tfActivation(s.activation), kernelInitializer,
+          biasInitializer: options.biasInit ? tf.initializers.constant({ value: options.biasInit }) : 'zeros',
+        });
         dense.push(layer);
+        if (s.activation === 'leaky-relu') {
+          model.add(layer);
+          layer = tf.layers.leakyReLU({ alpha: 0.01 });
+        }
         break;
       case 'output':
         layer = tf.layers.dense({ ...first, units: s.units, activation: 'linear', kernelInitializer: initializer('xavier', options.seed * 1000 + i), name: 'logits' });

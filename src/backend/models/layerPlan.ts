@@ -25,6 +25,19 @@ function expand(model: ModelSpec): { spec: PlannedSpec; from: (string | number)[
     model.layers!.forEach((spec, i) => out.push({ spec, from: ['model', 'layers', i] }));
     return out;
   }
+  if (model.kind === 'deep-mlp') {
+    out.push({ spec: { type: 'flatten' }, from: ['model'] });
+    for (let i = 0; i < model.depth!; i++) {
+      // dense → (batch norm → activation); without batch norm the activation is the dense layer's own
+      if (model.batchNorm) {
+        out.push({ spec: { type: 'dense', units: model.width!, activation: 'linear' }, from: ['model', 'depth'] });
+        out.push({ spec: { type: 'batchNorm' }, from: ['model', 'batchNorm'] });
+        out.push({ spec: { type: 'activation', activation: act }, from: ['model', 'activation'] });
+      } else out.push({ spec: { type: 'dense', units: model.width!, activation: act }, from: ['model', 'depth'] });
+    }
+    if ((model.dropoutKeep ?? 1) < 1) out.push({ spec: { type: 'dropout', keep: model.dropoutKeep! }, from: ['model', 'dropoutKeep'] });
+    return out;
+  }
   if (model.kind === 'cnn') {
     model.conv!.forEach((c, i) => {
       const from = ['model', 'conv', i];

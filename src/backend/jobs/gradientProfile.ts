@@ -1,0 +1,34 @@
+// "Probe gradients without training": build the experiment's net, take one training batch, and report the
+// per-layer gradient magnitudes the trainer's probe would report at its first step.
+import * as tf from '@tensorflow/tfjs';
+import type { LayerGradient } from '../../protocol/backend';
+import type { EngineName } from '../../protocol/experiment';
+import { makeBatch, rng, shuffled } from '../data/batches';
+import { decodeStats, gradientStats, weightLayers } from './gradientProbe';
+import { batchLoss, prepare, StartParams } from './trainRun';
+
+export interface GradientProfile {
+  engine: EngineName;
+  batchSize: number;
+  loss: number;
+  layers: LayerGradient[];
+}
+
+export async function gradientProfile(params: StartParams): Promise<GradientProfile> {
+  const prep = await prepare(params);
+  const { data, model, experiment } = prep;
+  try {
+    const layers = weightLayers(model);
+    const order = shuffled(data.train.count, rng(experiment.seed ?? 1));
+    const batchSize = Math.min(experiment.training.batchSize, data.train.count);
+    const values = tf.tidy(() => {
+      const batch = makeBatch(data.train, data.height, data.width, order, 0, batchSize);
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.variableGrads(() => batchLoss(prep, batch), variables);
+      return tf.concat([value.reshape([1]), gradientStats(grads, layers)]).dataSync();
+    });
+    return { engine: prep.engine.engine, batchSize, loss: values[0], layers: decodeStats(values, layers, 1) };
+  } finally {
+    model.dispose();
+  }
+}
