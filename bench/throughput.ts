@@ -13,6 +13,7 @@ const arg = (name: string, fallback: string) => {
 export const benchModels = {
   cnn: { kind: 'cnn', conv: [{ filters: 32, kernel: 5 }, { filters: 64, kernel: 5 }], dense: [128], dropoutKeep: 0.5 },
   mlp: { kind: 'mlp', dense: [256] },
+  deep: { kind: 'deep-mlp', depth: 20, width: 32, activation: 'relu', init: 'he' },
 } as const;
 
 async function main() {
@@ -22,7 +23,9 @@ async function main() {
     name: `bench ${model}`, seed: 1, engine: arg('--engine', 'wasm'),
     // one warm-up epoch would be ideal; instead the first step is dropped by measuring 1 + steps and subtracting
     data: { source: 'embedded-digits', trainLimit: 64 * (steps + 1), validationLimit: 1, testLimit: 1 },
-    model: benchModels[model], optimizer: { name: 'adam', learningRate: 0.001 }, training: { epochs: 1, batchSize: 64, checkpointEvery: 1_000_000 },
+    model: benchModels[model], optimizer: { name: 'adam', learningRate: 0.001 },
+    // the gradient probe: off, or every N steps
+    training: { epochs: 1, batchSize: 64, checkpointEvery: 1_000_000, gradients: arg('--probe', 'off') === 'off' ? { enabled: false } : { enabled: true, every: Number(arg('--probe', '10')) } },
   };
   const stepMs: number[] = [];
   const run = await startRun({ experiment, runsFolder: mkdtempSync(join(tmpdir(), 'gl-bench-')) }, (e) => {

@@ -32,6 +32,18 @@ for (const model of ['cnn', 'mlp']) {
     rows.push({ model, engine, samplesPerSec: r.samplesPerSec, vs2: peers[2] && r.samplesPerSec / peers[2], vs1: peers[1] && r.samplesPerSec / peers[1] });
   }
 }
+// The gradient probe's cost: the same training with it off, every 10 steps (the default) and every step.
+const probeRows = [];
+for (const model of ['deep', 'cnn']) {
+  const off = node([join(root, 'dist/bench/throughput.js'), '--engine', 'wasm', '--model', model, '--steps', model === 'cnn' ? '30' : '200', '--probe', 'off']).samplesPerSec;
+  for (const every of ['10', '1']) {
+    const on = node([join(root, 'dist/bench/throughput.js'), '--engine', 'wasm', '--model', model, '--steps', model === 'cnn' ? '30' : '200', '--probe', every]).samplesPerSec;
+    probeRows.push({ model, every, off, on });
+  }
+}
+
 const fmt = (x) => (x === undefined ? '' : `${x.toFixed(3)}×`);
 console.log(`\n${'model'.padEnd(6)}${'engine'.padEnd(12)}${'samples/s'.padStart(11)}  ${'÷ PyTorch 2 threads'.padStart(20)}  ${'÷ PyTorch 1 thread'.padStart(19)}`);
 for (const r of rows) console.log(`${r.model.padEnd(6)}${r.engine.padEnd(12)}${r.samplesPerSec.toFixed(1).padStart(11)}  ${fmt(r.vs2).padStart(20)}  ${fmt(r.vs1).padStart(19)}`);
+console.log(`\n${'model'.padEnd(6)}${'probe'.padEnd(14)}${'off samples/s'.padStart(14)}${'on samples/s'.padStart(14)}  on ÷ off`);
+for (const r of probeRows) console.log(`${r.model.padEnd(6)}${`every ${r.every}`.padEnd(14)}${r.off.toFixed(1).padStart(14)}${r.on.toFixed(1).padStart(14)}  ${(r.on / r.off).toFixed(3)}`);

@@ -2,7 +2,7 @@
 // stdout carries only protocol messages; everything else goes to stderr.
 import { createMessageConnection, ResponseError, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
-  EngineInfoRequest, ErrorCodes, GradcheckFileRequest, GradcheckResultNotification, RunCancelRequest, runEventNotifications, RunStartRequest,
+  EngineInfoRequest, ErrorCodes, GradcheckFileRequest, GradientsProbeRequest, GradcheckResultNotification, RunCancelRequest, runEventNotifications, RunStartRequest,
 } from '../protocol/backend';
 import { checkMarkdown, needsDeclaration, suggestBlock } from './gradcheck/checkFile';
 import { DataError } from './data/idxReader';
@@ -10,6 +10,7 @@ import { loadEngine, requestedEngine } from './engines/engineLoad';
 import { EngineUnavailableError } from './engines/engineSelect';
 import { ExperimentError } from './experiment/validate';
 import { RunHandle, startRun } from './jobs/trainRun';
+import { gradientProfile } from './jobs/gradientProfile';
 import { SafeMessageReader } from './safeReader';
 
 export function toResponseError(e: unknown): ResponseError<unknown> {
@@ -57,6 +58,14 @@ export function serve(): void {
     if (!run || run !== active) return { cancelled: false };
     run.cancel();
     return { cancelled: true };
+  });
+
+  connection.onRequest(GradientsProbeRequest.type, async (params) => {
+    try {
+      return await gradientProfile({ experiment: params?.experiment, experimentPath: params?.experimentPath, runsFolder: '' });
+    } catch (e) {
+      throw toResponseError(e);
+    }
   });
 
   // Derivation checks are float64 JavaScript, milliseconds per claim: they run between training steps.

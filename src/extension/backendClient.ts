@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
-  EngineInfo, EngineInfoRequest, GradcheckFileParams, GradcheckFileRequest, GradcheckFileResult, GradcheckResult, GradcheckResultNotification,
+  EngineInfo, EngineInfoRequest, GradientProfile, GradientsProbeRequest, GradcheckFileParams, GradcheckFileRequest, GradcheckFileResult, GradcheckResult, GradcheckResultNotification,
   RunCancelRequest, RunEvent, runEventNotifications, RunStartParams, RunStartRequest, RunStartResult,
 } from '../protocol/backend';
 
@@ -91,6 +91,10 @@ export class BackendClient implements vscode.Disposable {
 
   startRun(params: RunStartParams): Promise<RunStartResult> {
     return this.rpc.sendRequest(RunStartRequest.type, params);
+  }
+
+  probeGradients(experiment: string, experimentPath: string): Promise<GradientProfile> {
+    return this.rpc.sendRequest(GradientsProbeRequest.type, { experiment, experimentPath });
   }
 
   checkDerivations(params: GradcheckFileParams): Promise<GradcheckFileResult> {

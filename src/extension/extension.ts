@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { PanelState } from '../protocol/webview';
 import { BackendClient } from './backendClient';
 import { DerivationChecks, gradcheckTemplate } from './derivations';
-import { ExperimentDiagnostics, TrainLensProvider } from './experimentFiles';
+import { ExperimentDiagnostics, pickExperiment, TrainLensProvider } from './experimentFiles';
 import { installNativeEngine } from './nativeInstall';
 import { listRuns } from '../backend/jobs/runFolder';
 import { RunStore } from './runStore';
@@ -28,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
   const status = new StatusBar();
   const diagnostics = new ExperimentDiagnostics();
   const cancel = (runId: string) => void client.cancel(runId);
-  const showPanel = (runId: string | undefined) => TrainingPanel.show(context, store, cancel, runId);
+  const showPanel = (runId: string | undefined, compareId?: string) => TrainingPanel.show(context, store, cancel, runId, compareId);
   const deps: TrainingDeps = { client, store, status, diagnostics, log, showPanel };
 
   client.onEvent((e) => store.add(e));
@@ -116,6 +116,33 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     const edit = new vscode.WorkspaceEdit();
     edit.insert(document.uri, new vscode.Position(Math.max(0, first), 0), block + '\n');
     await vscode.workspace.applyEdit(edit);
+  });
+  command('gradientLab.probeGradients', async (given?: vscode.Uri) => {
+    const uri = await pickExperiment(given);
+    if (!uri) return undefined;
+    const document = await vscode.workspace.openTextDocument(uri);
+    try {
+      const profile = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Gradient Lab: probing gradients (one batch)' }, () => client.probeGradients(document.getText(), uri.fsPath));
+      const runId = `probe:${vscode.workspace.asRelativePath(uri)}:${Date.now()}`;
+      const name = `gradient probe of ${vscode.workspace.asRelativePath(uri)}`;
+      store.addView({ runId, name, folder: '', status: 'completed', events: [{ type: 'gradients', runId, epoch: 0, step: 0, layers: profile.layers }] });
+      showPanel(runId);
+      return profile;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Gradient Lab: ${(e as Error).message.split('\n')[0]}`);
+      return undefined;
+    }
+  });
+  command('gradientLab.compareGradients', async (folders?: string[]) => {
+    if (!folders) {
+      const root = vscode.workspace.workspaceFolders?.[0];
+      const runs = root ? listRuns(runsFolderFor(vscode.Uri.joinPath(root.uri, 'x'))) : [];
+      const picks = await vscode.window.showQuickPick(runs.map((r) => ({ label: r.name, description: `${r.status} · ${r.runId}`, folder: r.folder })), { canPickMany: true, placeHolder: 'Two runs to compare (e.g. sigmoid vs ReLU at the same depth)' });
+      if (!picks) return;
+      folders = picks.map((p) => p.folder);
+    }
+    if (folders.length !== 2) return void vscode.window.showWarningMessage('Gradient Lab: pick exactly two runs to compare.');
+    showPanel(store.load(folders[0]).runId, store.load(folders[1]).runId);
   });
   command('gradientLab.installNativeEngine', (kind?: 'cpu' | 'gpu') => installNativeEngine(context, client, log, kind));
 

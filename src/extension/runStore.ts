@@ -61,6 +61,11 @@ export class RunStore implements vscode.Disposable {
     return failed;
   }
 
+  /** A view that is not a run on disk (a gradient probe without training): kept for this window only. */
+  addView(view: RunView): void {
+    this.runs.set(view.runId, view);
+  }
+
   /** A run from its folder (reopening a finished run, or restoring a panel after a reload). */
   load(folder: string): RunView {
     const known = [...this.runs.values()].find((r) => r.folder === folder);

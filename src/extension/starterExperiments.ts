@@ -50,3 +50,34 @@ export const starters: Starter[] = [
 `,
   },
 ];
+
+/** The vanishing-gradient lab's starters: 20 layers, one epoch, the gradient probe every 5 steps. */
+function deepStarter(label: string, detail: string, fileName: string, model: string): Starter {
+  return {
+    label, detail, fileName,
+    text: `{
+  "name": "${label}",
+  "seed": 1,
+  "data": { "source": "embedded-digits" },
+  // depth hidden layers of width units (width 1 = a chain of single units), then a softmax output
+  "model": ${model},
+  "optimizer": { "name": "sgd", "learningRate": 0.1 },
+  // the gradient probe records each layer's gradient norm every 5 steps (Gradient Lab: Show Training Panel)
+  "training": { "epochs": 1, "batchSize": 64, "gradients": { "every": 5 } }
+}
+`,
+  };
+}
+
+starters.push(
+  deepStarter('20-layer sigmoid chain', 'one unit per layer, N(0,1) weights: watch the early layers\' gradients vanish', 'sigmoid-chain.experiment.json',
+    '{ "kind": "deep-mlp", "depth": 20, "width": 1, "activation": "sigmoid", "init": "normal-1" }'),
+  deepStarter('20-layer ReLU chain', 'one unit per layer, He init: factors of 1 on active paths, exact zeros on dead units', 'relu-chain.experiment.json',
+    '{ "kind": "deep-mlp", "depth": 20, "width": 1, "activation": "relu", "init": "he" }'),
+  deepStarter('20-layer sigmoid, fully connected width 32', 'more paths per layer, Xavier init', 'sigmoid-width32.experiment.json',
+    '{ "kind": "deep-mlp", "depth": 20, "width": 32, "activation": "sigmoid", "init": "xavier" }'),
+  deepStarter('20-layer ReLU, width 32, with He init', 'the remedy: ReLU with He initialization keeps the scale', 'relu-width32-he.experiment.json',
+    '{ "kind": "deep-mlp", "depth": 20, "width": 32, "activation": "relu", "init": "he" }'),
+  deepStarter('20-layer sigmoid, width 32, with batch norm', 'the other remedy: batch normalization before each activation', 'sigmoid-width32-batchnorm.experiment.json',
+    '{ "kind": "deep-mlp", "depth": 20, "width": 32, "activation": "sigmoid", "init": "xavier", "batchNorm": true }'),
+);

@@ -13,18 +13,19 @@ const shownRunKey = 'gradientLab.panelRunFolder';
 export class TrainingPanel implements vscode.Disposable {
   private static current: TrainingPanel | undefined;
   private runId: string | undefined;
+  private compareId: string | undefined;
   private ready = false;
   private pending: RunEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   /** Show a run in the panel, creating or revealing it. */
-  static show(context: vscode.ExtensionContext, store: RunStore, onCancel: (runId: string) => void, runId: string | undefined): TrainingPanel {
+  static show(context: vscode.ExtensionContext, store: RunStore, onCancel: (runId: string) => void, runId: string | undefined, compareId?: string): TrainingPanel {
     if (!TrainingPanel.current) {
       const panel = vscode.window.createWebviewPanel(trainingPanelType, 'Gradient Lab', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, TrainingPanel.options(context));
       TrainingPanel.current = new TrainingPanel(panel, context, store, onCancel);
     }
-    TrainingPanel.current.showRun(runId);
+    TrainingPanel.current.showRun(runId, compareId);
     TrainingPanel.current.panel.reveal(undefined, true);
     return TrainingPanel.current;
   }
@@ -78,11 +79,12 @@ export class TrainingPanel implements vscode.Disposable {
     );
   }
 
-  private showRun(runId: string | undefined): void {
+  private showRun(runId: string | undefined, compareId?: string): void {
     this.runId = runId;
+    this.compareId = compareId;
     const run = runId ? this.store.get(runId) : undefined;
     this.panel.title = run ? `Gradient Lab: ${run.name}` : 'Gradient Lab';
-    void this.context.workspaceState.update(shownRunKey, run?.folder);
+    if (run?.folder) void this.context.workspaceState.update(shownRunKey, run.folder);
     this.pending = [];
     this.sendSnapshot();
   }
@@ -94,7 +96,7 @@ export class TrainingPanel implements vscode.Disposable {
   private sendSnapshot(): void {
     if (!this.ready) return;
     this.pending = [];
-    this.post({ type: 'snapshot', run: this.runId ? this.store.get(this.runId) : undefined });
+    this.post({ type: 'snapshot', run: this.runId ? this.store.get(this.runId) : undefined, compare: this.compareId ? this.store.get(this.compareId) : undefined });
   }
 
   private flush(): void {

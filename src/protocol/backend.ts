@@ -93,6 +93,14 @@ export interface GradientsEvent {
   layers: LayerGradient[];
 }
 
+/** One batch's gradient profile without training ("Probe Gradients…", `gradient-lab gradients`). */
+export interface GradientProfile {
+  engine: EngineName;
+  batchSize: number;
+  loss: number;
+  layers: LayerGradient[];
+}
+
 export interface ClassReport {
   name: string;
   precision: number;
@@ -212,6 +220,10 @@ export namespace EngineInfoRequest {
 export namespace RunStartRequest {
   export const method = 'run/start';
   export const type = new RequestType<RunStartParams, RunStartResult, void>(method);
+}
+export namespace GradientsProbeRequest {
+  export const method = 'gradients/probe';
+  export const type = new RequestType<{ experiment: unknown; experimentPath?: string }, GradientProfile, void>(method);
 }
 export namespace RunCancelRequest {
   export const method = 'run/cancel';

@@ -13,7 +13,7 @@ export interface RunView {
 }
 
 export type HostToPanel =
-  | { type: 'snapshot'; run: RunView | undefined }
+  | { type: 'snapshot'; run: RunView | undefined; compare?: RunView }
   | { type: 'events'; runId: string; status: RunStatus; events: RunEvent[] };
 
 export type PanelToHost =

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { packageRoot } from '../../src/backend/paths';
 import { openVsCode, panelFrame, runCommand, screenshotsDir } from './codeServer';
 import { e2eWorkspace } from './fixtures';
 
@@ -95,7 +96,7 @@ test('a person trains the starter experiment from the palette and watches it in 
       assert.ok(i < 300, 'the slow run draws its first steps');
       await page.waitForTimeout(200);
     }
-    execFileSync('pkill', ['-KILL', '-f', 'dist/backend.js serve']);
+    execFileSync('pkill', ['-KILL', '-f', `${join(packageRoot(), 'dist', 'backend.js')} serve`]); // this checkout's backend only
     await panel.locator('#status', { hasText: 'failed' }).waitFor({ timeout: 30_000 });
     assert.match((await panel.locator('#message').textContent())!, /the training backend stopped unexpectedly \(killed by SIGKILL\)/);
     await shoot(page, 'backend-killed');
@@ -103,6 +104,30 @@ test('a person trains the starter experiment from the palette and watches it in 
     await runCommand(page, 'Gradient Lab: Train Experiment…');
     await panel.locator('#run-name', { hasText: 'quick digits MLP' }).waitFor({ timeout: 60_000 });
     await panel.locator('#status', { hasText: 'completed' }).waitFor({ timeout: 180_000 });
+
+    // the vanishing-gradient lab: the sigmoid and ReLU chain starters, trained, then compared in one chart
+    for (const starter of ['20-layer sigmoid chain', '20-layer ReLU chain']) {
+      await runCommand(page, 'Gradient Lab: New Experiment…');
+      await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.getByText(starter, { exact: true }) }).click();
+      await page.locator('.tab.active', { hasText: 'chain.experiment.json' }).waitFor();
+      await runCommand(page, 'Gradient Lab: Train Experiment…');
+      await panel.locator('#run-name', { hasText: starter }).waitFor({ timeout: 60_000 });
+      await panel.locator('#status', { hasText: 'completed' }).waitFor({ timeout: 180_000 });
+      assert.ok(Number(await panel.locator('#gradient-chart').getAttribute('data-points')) >= 21, 'the gradient profile is drawn during training');
+    }
+    await runCommand(page, 'Gradient Lab: Compare Gradient Profiles…');
+    for (const starter of ['20-layer sigmoid chain', '20-layer ReLU chain']) {
+      await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.getByText(starter, { exact: true }) }).click();
+    }
+    await page.locator('.quick-input-widget input').press('Enter');
+    await panel.locator('#compare-name', { hasText: ' vs ' }).waitFor({ timeout: 30_000 });
+    const compared = (await panel.locator('#compare-name').textContent())!;
+    assert.match(compared, /20-layer ReLU chain \((blue|orange)\)/);
+    assert.match(compared, /20-layer sigmoid chain \((blue|orange)\)/);
+    await page.waitForTimeout(300);
+    await panel.locator('#gradients').scrollIntoViewIfNeeded();
+    await panel.locator('#gradients').screenshot({ path: join(screenshotsDir, 'gradients-compare-light.png') });
+    await shoot(page, 'gradients-compare-window-light');
   } catch (e) {
     await shoot(page, 'ui-test-failure').catch(() => undefined);
     throw e;

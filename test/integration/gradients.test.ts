@@ -57,7 +57,7 @@ test('the probe equals the norms of gradients computed independently with tf.var
     const probed = decodeStats(gradientStats(grads, layers).dataSync(), layers);
     // independently: the raw gradient values, normed in float64 here
     probed.forEach((p, i) => {
-      const w = grads[layers[i].kernel].dataSync();
+      const w = Array.from(grads[layers[i].kernel].dataSync() as Float32Array);
       const norm = Math.sqrt(w.reduce((s, x) => s + x * x, 0));
       assert.ok(Math.abs(p.weightNorm - norm) <= 1e-5 * norm, `${p.name}: ${p.weightNorm} vs ${norm}`);
       const meanAbs = w.reduce((s, x) => s + Math.abs(x), 0) / w.length;

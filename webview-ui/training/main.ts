@@ -6,6 +6,7 @@ import type { RunEvent, RunStartedEvent } from '../../src/protocol/backend';
 import type { HostToPanel, PanelState, PanelToHost, RunStatus, RunView } from '../../src/protocol/webview';
 import { LineChart, Point } from './charts';
 import { renderConfusion, renderReport } from './results';
+import { GradientView } from './gradients';
 
 declare function acquireVsCodeApi(): { postMessage(m: PanelToHost): void; setState(s: PanelState): void; getState(): PanelState | undefined };
 const vscode = acquireVsCodeApi();
@@ -26,6 +27,11 @@ app.innerHTML = `
     <figure><figcaption>Accuracy</figcaption><div class="chart"><canvas id="accuracy-chart"></canvas></div></figure>
     <figure><figcaption>Step time</figcaption><div class="chart"><canvas id="step-chart"></canvas></div></figure>
     <figure><figcaption>L2 regularizer ½Σw² (dense layers, without λ)</figcaption><div class="chart"><canvas id="l2-chart"></canvas></div></figure>
+  </section>
+  <section id="gradients" class="gradients" hidden>
+    <figure><figcaption>Gradient magnitude per layer <span id="compare-name"></span></figcaption><div class="chart tall"><canvas id="gradient-chart"></canvas></div></figure>
+    <figure><figcaption>Layer × step: log<sub>10</sub> ‖∇W‖</figcaption><canvas id="gradient-heatmap" class="heatmap"></canvas><p id="heatmap-readout" class="readout">Hover for the numbers.</p></figure>
+    <figure><figcaption>Dead ReLU units per layer (latest step)</figcaption><div class="chart"><canvas id="dead-chart"></canvas></div></figure>
   </section>
   <section id="results" class="results" hidden>
     <figure><figcaption>Confusion matrix (test set)</figcaption><div id="confusion"></div></figure>
@@ -49,6 +55,8 @@ const charts = [
   new LineChart($('l2-chart') as HTMLCanvasElement, [{ label: '½Σw²', color: '--vscode-charts-purple', points: series.l2 }]),
 ];
 
+const gradients = new GradientView($('gradients'), $('gradient-heatmap') as HTMLCanvasElement, $('heatmap-readout'), $('gradient-chart') as HTMLCanvasElement, $('dead-chart') as HTMLCanvasElement);
+
 let run: { runId: string; folder: string; status: RunStatus; started?: RunStartedEvent; lastStep: number } | undefined;
 let frame = 0;
 
@@ -64,6 +72,8 @@ function clear(): void {
   $('throughput').textContent = '';
   $('engine').textContent = '';
   $('progress').textContent = '';
+  $('compare-name').textContent = '';
+  gradients.reset();
 }
 
 function apply(e: RunEvent): void {
@@ -85,6 +95,9 @@ function apply(e: RunEvent): void {
       $('progress').textContent = `epoch ${e.epoch}${epochs ? `/${epochs}` : ''} · step ${e.step - (e.epoch - 1) * perEpoch}/${perEpoch} · loss ${e.loss.toFixed(4)} · accuracy ${(100 * e.accuracy).toFixed(1)}%`;
       break;
     }
+    case 'gradients':
+      gradients.add(e);
+      break;
     case 'epoch':
       if (e.valLoss !== undefined) series.valLoss.push({ x: run.lastStep, y: e.valLoss });
       if (e.valAccuracy !== undefined) series.valAcc.push({ x: run.lastStep, y: e.valAccuracy });
@@ -123,14 +136,15 @@ function scheduleRedraw(): void {
   frame ||= requestAnimationFrame(() => {
     frame = 0;
     charts.forEach((c) => c.redraw());
+    gradients.redraw();
   });
 }
 
-function showRun(view: RunView | undefined): void {
+function showRun(view: RunView | undefined, compare?: RunView): void {
   clear();
   $('empty').hidden = !!view;
   $('charts').hidden = !view;
-  ($('reveal') as HTMLElement).hidden = !view;
+  ($('reveal') as HTMLElement).hidden = !view?.folder;
   ($('stop') as HTMLElement).hidden = true;
   if (!view) {
     run = undefined;
@@ -143,13 +157,20 @@ function showRun(view: RunView | undefined): void {
   vscode.setState({ runId: view.runId, folder: view.folder });
   $('run-name').textContent = view.name;
   view.events.forEach(apply);
+  // a probe without training has no steps: show only its gradient profile
+  $('charts').hidden = !view.events.some((e) => e.type === 'batch');
+  if (compare) {
+    const last = [...compare.events].reverse().find((e) => e.type === 'gradients');
+    gradients.setCompare(compare.name, last?.type === 'gradients' ? last : undefined);
+    $('compare-name').textContent = `— ${view.name} (blue) vs ${compare.name} (orange)`;
+  }
   showStatus(view.status);
   scheduleRedraw();
 }
 
 window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
   const m = event.data;
-  if (m.type === 'snapshot') showRun(m.run);
+  if (m.type === 'snapshot') showRun(m.run, m.compare);
   else if (m.type === 'events' && run && m.runId === run.runId) {
     m.events.forEach(apply);
     showStatus(m.status);
@@ -160,5 +181,8 @@ window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
 $('stop').addEventListener('click', () => run && vscode.postMessage({ type: 'cancel', runId: run.runId }));
 $('reveal').addEventListener('click', () => run && vscode.postMessage({ type: 'revealFolder', runId: run.runId }));
 // VS Code swaps the body's theme class: re-read the colours
-new MutationObserver(() => charts.forEach((c) => c.applyTheme())).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(() => {
+  charts.forEach((c) => c.applyTheme());
+  gradients.redraw();
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 vscode.postMessage({ type: 'ready' });

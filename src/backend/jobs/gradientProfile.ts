@@ -1,18 +1,10 @@
 // "Probe gradients without training": build the experiment's net, take one training batch, and report the
 // per-layer gradient magnitudes the trainer's probe would report at its first step.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerGradient } from '../../protocol/backend';
-import type { EngineName } from '../../protocol/experiment';
+import type { GradientProfile } from '../../protocol/backend';
 import { makeBatch, rng, shuffled } from '../data/batches';
 import { decodeStats, gradientStats, weightLayers } from './gradientProbe';
 import { batchLoss, prepare, StartParams } from './trainRun';
-
-export interface GradientProfile {
-  engine: EngineName;
-  batchSize: number;
-  loss: number;
-  layers: LayerGradient[];
-}
 
 export async function gradientProfile(params: StartParams): Promise<GradientProfile> {
   const prep = await prepare(params);
