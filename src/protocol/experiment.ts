@@ -34,7 +34,8 @@ export type LayerSpec =
   | { type: 'batchNorm' }
   | { type: 'flatten' }
   | { type: 'dense'; units: number; activation?: Activation | 'linear' | 'softmax' }
-  | { type: 'dropout'; keep: number };
+  | { type: 'dropout'; keep: number }
+  | { type: 'residualDense'; units: number; activation?: Activation };
 
 export interface ModelSpec {
   /** cnn: conv blocks → dense → softmax (the seed CNN). mlp: dense layers → softmax. layers: an explicit list.
@@ -44,6 +45,8 @@ export interface ModelSpec {
   width?: number;
   /** Batch normalization after each hidden dense layer (deep-mlp). */
   batchNorm?: boolean;
+  /** Skip connections around each hidden layer after the first: z ← z + h(zW + b) (deep-mlp). */
+  residual?: boolean;
   /** Constant initial bias of the hidden layers (default 0); negative values kill ReLU units. */
   biasInit?: number;
   conv?: ConvSpec[];

@@ -8,6 +8,8 @@ import { makeBatch, rng, shuffled } from '../../src/backend/data/batches';
 import { decodeStats, gradientStats, weightLayers } from '../../src/backend/jobs/gradientProbe';
 import { batchLoss, prepare, startRun } from '../../src/backend/jobs/trainRun';
 import { readEvents } from '../../src/backend/jobs/runFolder';
+import { loadCheckpoint } from '../../src/backend/jobs/checkpoint';
+import { join } from 'node:path';
 import { runCli } from '../helpers/backendProcess';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 
@@ -75,4 +77,17 @@ test('during training the probe reports every N steps, into the notifications an
   assert.deepEqual(probes.map((p) => p.step), [1, 3, 6]); // 8 steps of 64
   assert.equal(probes[0].layers.length, 5);
   assert.deepEqual(readEvents(run.folder).events.filter((e) => e.type === 'gradients'), probes);
+});
+
+test('residual connections keep the gradient in a deep sigmoid stack; their checkpoints load back', async () => {
+  const plain = profile(deep({ width: 32, activation: 'sigmoid', init: 'xavier' }));
+  const residual = profile(deep({ width: 32, activation: 'sigmoid', init: 'xavier', residual: true }));
+  const ratio = (l: LayerGradient[]) => l[0].weightNorm / l.at(-1)!.weightNorm;
+  console.log(`sigmoid width 32: first/last ${ratio(plain).toExponential(2)} plain, ${ratio(residual).toExponential(2)} residual`);
+  assert.ok(ratio(residual) > 1e3 * ratio(plain), `residual ${ratio(residual)} vs plain ${ratio(plain)}`);
+  const run = await startRun({ experiment: deep({ width: 16, depth: 4, activation: 'relu', residual: true }), runsFolder: tempDir() }, () => undefined);
+  assert.equal((await run.done).status, 'completed');
+  const model = await loadCheckpoint(join(run.folder, 'checkpoints'), 'best');
+  assert.ok(model.layers.some((l) => l.getClassName() === 'GradientLabResidualDense'));
+  model.dispose();
 });

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../models/keepDropout'; // registers the custom layer so saved models load
+import '../models/keepDropout'; // registers the custom layers so saved models load
+import '../models/residualDense';
 import { writeFileAtomic } from './atomicWrite';
 
 export type CheckpointName = 'best' | 'last';

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Initializer } from '../../protocol/experiment';
 import { KeepDropout } from './keepDropout';
+import { ResidualDense } from './residualDense';
 import { InputShape, PlannedLayer } from './layerPlan';
 
 type Init = ReturnType<typeof tf.initializers.glorotUniform>;
@@ -77,6 +78,11 @@ export function buildModel(plan: PlannedLayer[], input: InputShape, options: { i
         break;
       case 'dropout':
         layer = new KeepDropout({ keep: s.keep, seed: options.seed * 1000 + i });
+        break;
+      case 'residualDense':
+        if (s.activation === 'leaky-relu') throw new Error('residual layers support relu, sigmoid and tanh');
+        layer = new ResidualDense({ units: s.units, activation: s.activation ?? 'relu', seed: options.seed * 1000 + i, init: options.init, biasInit: options.biasInit });
+        dense.push(layer);
         break;
     }
     model.add(layer);

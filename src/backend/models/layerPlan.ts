@@ -33,6 +33,8 @@ function expand(model: ModelSpec): { spec: PlannedSpec; from: (string | number)[
         out.push({ spec: { type: 'dense', units: model.width!, activation: 'linear' }, from: ['model', 'depth'] });
         out.push({ spec: { type: 'batchNorm' }, from: ['model', 'batchNorm'] });
         out.push({ spec: { type: 'activation', activation: act }, from: ['model', 'activation'] });
+      } else if (model.residual && i > 0) {
+        out.push({ spec: { type: 'residualDense', units: model.width!, activation: act }, from: ['model', 'residual'] });
       } else out.push({ spec: { type: 'dense', units: model.width!, activation: act }, from: ['model', 'depth'] });
     }
     if ((model.dropoutKeep ?? 1) < 1) out.push({ spec: { type: 'dropout', keep: model.dropoutKeep! }, from: ['model', 'dropoutKeep'] });
@@ -98,6 +100,7 @@ function nextShape(spec: PlannedSpec, shape: number[], from: (string | number)[]
       return [shape.reduce((a, b) => a * b, 1)];
     case 'dense':
     case 'output':
+    case 'residualDense':
       return [spec.units];
     default:
       return shape;
@@ -111,7 +114,7 @@ export function parameterCount(plan: PlannedLayer[], input: InputShape): number 
     const s = l.spec;
     const fanIn = shape[shape.length - 1];
     if (s.type === 'conv2d') total += s.kernel * s.kernel * fanIn * s.filters + s.filters;
-    if (s.type === 'dense' || s.type === 'output') total += fanIn * s.units + s.units;
+    if (s.type === 'dense' || s.type === 'output' || s.type === 'residualDense') total += fanIn * s.units + s.units;
     if (s.type === 'batchNorm') total += 2 * fanIn;
     shape = l.outShape;
   }

@@ -1,7 +1,7 @@
 // Inside a real VS Code: activation, commands, a training run through the real backend, rejections in the
 // Problems panel, the schema's own diagnostics, and a backend killed mid-run.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../../../src/protocol/backend';
@@ -112,6 +112,14 @@ export function extensionSuite(): void {
         return r.length === 2 && r;
       }, 60_000);
       assert.deepEqual(after.map((r) => r.verdict), ['pass', 'pass']);
+    });
+
+    test('Probe Gradients… profiles one batch without training: a 20-layer sigmoid chain vanishes', async () => {
+      const profile = await vscode.commands.executeCommand<{ layers: { weightNorm: number }[]; engine: string }>('gradientLab.probeGradients', file('deep-sigmoid.experiment.json'));
+      assert.equal(profile.engine, 'wasm');
+      assert.equal(profile.layers.length, 21);
+      assert.ok(profile.layers[0].weightNorm / profile.layers[20].weightNorm < 1e-4);
+      assert.ok(!readdirSync(join(workspace().fsPath, '.gradient-lab', 'runs')).some((r) => r.includes('deep-sigmoid')), 'a probe writes no run');
     });
 
     test('installing the native CPU engine offline fails with the download it could not make; wasm stays', async function () {
