@@ -1,12 +1,14 @@
 // gradient-lab: the training backend. `serve` speaks JSON-RPC to the VS Code extension; the other commands are
 // the same jobs for a terminal.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { formatEngineReport } from './engines/engineSelect';
 import { surveyEngines } from './engines/engineLoad';
 import { DataError } from './data/idxReader';
 import { EngineUnavailableError } from './engines/engineSelect';
-import { ExperimentError } from './experiment/validate';
+import { ExperimentError, parseExperimentText } from './experiment/validate';
+import { startSweep } from './jobs/sweep';
+import type { RunSummary } from '../protocol/backend';
 import { progressPrinter } from './cli/progress';
 import { startRun } from './jobs/trainRun';
 import { gradientProfile } from './jobs/gradientProfile';
@@ -18,6 +20,8 @@ const usage = `gradient-lab — train and inspect neural networks (TensorFlow.js
 
 usage:
   gradient-lab train FILE.experiment.json [--epochs N] [--engine gpu|cpu|wasm|js] [--runs DIR] [--json]
+  gradient-lab sweep FILE.experiment.json [--epochs N] [--json]   one run per combination of its "sweep" grid
+  gradient-lab compare RUN_FOLDER... [--json]   runs side by side, with the settings that differ
   gradient-lab engines [--json]        which engines load here, and why the others do not
   gradient-lab runs [--runs DIR] [--json]
   gradient-lab check FILE.md [--json]  gradient-check the backprop derivations in a Markdown file
@@ -64,6 +68,82 @@ async function train(args: string[]): Promise<number> {
   });
   const summary = await handle.done;
   return summary.status === 'completed' ? 0 : summary.status === 'cancelled' ? 130 : 1;
+}
+
+async function sweep(args: string[]): Promise<number> {
+  const file = args.find((a, i) => !a.startsWith('--') && !['--epochs', '--engine', '--runs'].includes(args[i - 1]));
+  if (!file) throw new UsageError('sweep needs an experiment file with a "sweep" grid');
+  const path = resolve(file);
+  const { experiment } = parseExperimentText(readFileSync(path, 'utf8'), path);
+  const epochs = option(args, '--epochs');
+  const json = args.includes('--json');
+  const print = progressPrinter(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain');
+  let shown = -1;
+  const handle = startSweep(
+    { experiment, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs: epochs ? Number(epochs) : undefined }, engine: { value: option(args, '--engine'), from: '--engine' } },
+    (e, member) => {
+      if (!json && member !== shown) {
+        shown = member;
+        process.stdout.write(`\n── sweep member ${member + 1}: ${e.type === 'started' ? e.experiment.name : ''}\n`);
+      }
+      print(e);
+    },
+  );
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write('\ncancelling the sweep after this step… (Ctrl-C again to stop at once)\n');
+    handle.cancel();
+  });
+  const summary = await handle.done;
+  if (!json) {
+    process.stdout.write(`\nsweep ${summary.status}: ${handle.folder}\n`);
+    for (const m of summary.members) {
+      const values = Object.entries(m.values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('  ');
+      const acc = m.testAccuracy === undefined ? '' : `  test acc ${(100 * m.testAccuracy).toFixed(2)}%`;
+      process.stdout.write(`${m.runId && m.runId === summary.best ? '★' : ' '} ${values.padEnd(50)} ${m.status.padEnd(11)} ${m.bestValLoss === undefined ? '' : `best val loss ${m.bestValLoss.toFixed(4)}`}${acc}\n`);
+    }
+  } else process.stdout.write(JSON.stringify({ type: 'sweep', folder: handle.folder, ...summary }) + '\n');
+  return summary.status === 'cancelled' ? 130 : summary.members.every((m) => m.status === 'completed') ? 0 : 1;
+}
+
+function compare(args: string[]): number {
+  const folders = args.filter((a) => !a.startsWith('--')).map((f) => resolve(f));
+  if (folders.length < 2) throw new UsageError('compare needs two or more run folders');
+  const rows = folders.map((folder) => {
+    const read = (name: string) => {
+      try {
+        return JSON.parse(readFileSync(join(folder, name), 'utf8'));
+      } catch {
+        return undefined;
+      }
+    };
+    const experiment = read('experiment.json');
+    if (!experiment) throw new UsageError(`${folder} is not a run folder (no experiment.json)`);
+    return { folder, experiment, summary: read('summary.json') as RunSummary | undefined };
+  });
+  const flat = rows.map((r) => flatten(r.experiment));
+  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].filter((k) => k !== 'name' && k !== '$source' && new Set(flat.map((f) => f[k])).size > 1);
+  if (args.includes('--json')) {
+    process.stdout.write(JSON.stringify(rows.map((r, i) => ({ folder: r.folder, differing: Object.fromEntries(keys.map((k) => [k, flat[i][k]])), summary: r.summary })), null, 2) + '\n');
+    return 0;
+  }
+  const header = ['run', ...keys, 'status', 'best val loss', 'test acc', 'seconds'];
+  const table = rows.map((r, i) => [
+    basename(r.folder), ...keys.map((k) => flat[i][k] ?? '–'), r.summary?.status ?? 'incomplete',
+    r.summary?.bestValLoss?.toFixed(4) ?? '–', r.summary?.testAccuracy === undefined ? '–' : `${(100 * r.summary.testAccuracy).toFixed(2)}%`, r.summary ? r.summary.seconds.toFixed(0) : '–',
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => String(row[c]).length)));
+  for (const row of [header, ...table]) process.stdout.write(row.map((v, c) => String(v).padEnd(widths[c])).join('  ') + '\n');
+  return 0;
+}
+
+/** {a: {b: 1}} → {'a.b': '1'}: the settings of an experiment as comparable strings. */
+function flatten(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out[prefix] = JSON.stringify(value);
+  return out;
 }
 
 async function engines(args: string[]): Promise<number> {
@@ -141,6 +221,10 @@ async function main(argv: string[]): Promise<number> {
       return check(args);
     case 'gradients':
       return gradients(args);
+    case 'sweep':
+      return sweep(args);
+    case 'compare':
+      return compare(args);
     case 'serve':
       serve();
       return new Promise<number>(() => undefined); // runs until stdin closes

@@ -86,4 +86,6 @@ export interface Experiment {
   model: ModelSpec;
   optimizer: OptimizerSpec;
   training: TrainingSpec;
+  /** A grid: each setting (a dotted path such as "optimizer.learningRate") with the values to try. */
+  sweep?: Record<string, unknown[]>;
 }

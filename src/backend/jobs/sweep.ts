@@ -1,0 +1,123 @@
+// Sweeps: one run per combination of a grid of settings, run one after another in a sweep folder. Every member is
+// validated before any trains; a failed member does not stop the rest; sweep.json is rewritten after each member,
+// so a cancelled or killed sweep still says what finished.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunEvent, RunSummary } from '../../protocol/backend';
+import type { Experiment } from '../../protocol/experiment';
+import { checkExperimentValue, ExperimentError, Problem } from '../experiment/validate';
+import { writeFileAtomic } from './atomicWrite';
+import { RunHandle, startRun, StartParams } from './trainRun';
+
+export interface SweepMember {
+  values: Record<string, unknown>;
+  experiment: Experiment;
+}
+
+export interface SweepMemberResult {
+  values: Record<string, unknown>;
+  status: RunSummary['status'] | 'not started';
+  runId?: string;
+  bestValLoss?: number;
+  testAccuracy?: number;
+  seconds?: number;
+  message?: string;
+}
+
+export interface SweepSummary {
+  name: string;
+  status: 'running' | 'completed' | 'cancelled';
+  settings: string[];
+  members: SweepMemberResult[];
+  /** The member with the lowest validation loss. */
+  best?: string;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): boolean {
+  const keys = path.split('.');
+  let node: Record<string, unknown> = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) return false;
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+  return true;
+}
+
+/** The grid's combinations, each a complete experiment, all checked against the schema before any runs. */
+export function expandSweep(experiment: Experiment, file?: string): SweepMember[] {
+  const grid = experiment.sweep;
+  if (!grid) throw new ExperimentError([{ path: 'sweep', message: 'this experiment has no "sweep": nothing to sweep' }], file);
+  const settings = Object.keys(grid);
+  let combos: Record<string, unknown>[] = [{}];
+  for (const s of settings) combos = combos.flatMap((c) => grid[s].map((v) => ({ ...c, [s]: v })));
+  const problems: Problem[] = [];
+  const members = combos.map((values) => {
+    const { sweep: _omit, ...base } = structuredClone(experiment);
+    void _omit;
+    for (const [path, value] of Object.entries(values)) {
+      if (!setPath(base as unknown as Record<string, unknown>, path, value)) problems.push({ path: `sweep["${path}"]`, message: `no such setting in the experiment (its parent ${path.split('.').slice(0, -1).join('.') || path} is missing)` });
+    }
+    base.name = `${experiment.name} [${Object.entries(values).map(([k, v]) => `${k.split('.').at(-1)}=${JSON.stringify(v)}`).join(', ')}]`;
+    return { values, experiment: base as Experiment };
+  });
+  if (problems.length) throw new ExperimentError(problems.slice(0, settings.length), file);
+  for (const m of members) {
+    try {
+      checkExperimentValue(m.experiment, file);
+    } catch (e) {
+      if (!(e instanceof ExperimentError)) throw e;
+      throw new ExperimentError(e.problems.map((p) => ({ ...p, message: `${p.message} (sweep member ${JSON.stringify(m.values)})` })), file);
+    }
+  }
+  return members;
+}
+
+export interface SweepHandle {
+  folder: string;
+  cancel(): void;
+  done: Promise<SweepSummary>;
+}
+
+export function startSweep(params: StartParams & { experiment: Experiment }, listener: (e: RunEvent, member: number) => void, onMember?: (summary: SweepSummary) => void): SweepHandle {
+  const members = expandSweep(params.experiment, params.experimentPath);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const folder = join(params.runsFolder, `${stamp}-${params.experiment.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40)}-sweep`);
+  mkdirSync(folder, { recursive: true });
+  const summary: SweepSummary = { name: params.experiment.name, status: 'running', settings: Object.keys(params.experiment.sweep!), members: members.map((m) => ({ values: m.values, status: 'not started' })) };
+  const write = () => {
+    const done = summary.members.filter((m) => m.status === 'completed' && m.bestValLoss !== undefined);
+    summary.best = done.sort((a, b) => a.bestValLoss! - b.bestValLoss!)[0]?.runId;
+    writeFileAtomic(join(folder, 'sweep.json'), JSON.stringify(summary, null, 2) + '\n');
+    onMember?.(summary);
+  };
+  write();
+  let cancelled = false;
+  let current: RunHandle | undefined;
+  const done = (async () => {
+    for (const [i, m] of members.entries()) {
+      if (cancelled) break;
+      try {
+        current = await startRun({ ...params, experiment: m.experiment, runsFolder: folder }, (e) => listener(e, i));
+        summary.members[i].runId = current.runId;
+        const s = await current.done;
+        Object.assign(summary.members[i], { status: s.status, bestValLoss: s.bestValLoss, testAccuracy: s.testAccuracy, seconds: s.seconds, message: s.message });
+      } catch (e) {
+        // a member that cannot start is recorded; the rest still run
+        Object.assign(summary.members[i], { status: 'failed', message: (e as Error).message });
+      }
+      write();
+    }
+    summary.status = cancelled ? 'cancelled' : 'completed';
+    write();
+    return summary;
+  })();
+  return {
+    folder,
+    cancel: () => {
+      cancelled = true;
+      current?.cancel();
+    },
+    done,
+  };
+}
