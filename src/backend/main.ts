@@ -1,6 +1,6 @@
 // gradient-lab: the training backend. `serve` speaks JSON-RPC to the VS Code extension; the other commands are
 // the same jobs for a terminal.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { formatEngineReport } from './engines/engineSelect';
 import { surveyEngines } from './engines/engineLoad';
@@ -8,6 +8,7 @@ import { DataError } from './data/idxReader';
 import { EngineUnavailableError } from './engines/engineSelect';
 import { ExperimentError, parseExperimentText } from './experiment/validate';
 import { startSweep } from './jobs/sweep';
+import { writeCsv, writeTensorBoard } from './jobs/exports';
 import type { RunSummary } from '../protocol/backend';
 import { progressPrinter } from './cli/progress';
 import { startRun } from './jobs/trainRun';
@@ -22,6 +23,7 @@ usage:
   gradient-lab train FILE.experiment.json [--epochs N] [--engine gpu|cpu|wasm|js] [--runs DIR] [--json]
   gradient-lab sweep FILE.experiment.json [--epochs N] [--json]   one run per combination of its "sweep" grid
   gradient-lab compare RUN_FOLDER... [--json]   runs side by side, with the settings that differ
+  gradient-lab export RUN_FOLDER... [--csv] [--tensorboard]   metrics.csv / a TensorBoard event file (both by default)
   gradient-lab engines [--json]        which engines load here, and why the others do not
   gradient-lab runs [--runs DIR] [--json]
   gradient-lab check FILE.md [--json]  gradient-check the backprop derivations in a Markdown file
@@ -105,6 +107,18 @@ async function sweep(args: string[]): Promise<number> {
     }
   } else process.stdout.write(JSON.stringify({ type: 'sweep', folder: handle.folder, ...summary }) + '\n');
   return summary.status === 'cancelled' ? 130 : summary.members.every((m) => m.status === 'completed') ? 0 : 1;
+}
+
+function exportRuns(args: string[]): number {
+  const folders = args.filter((a) => !a.startsWith('--')).map((f) => resolve(f));
+  if (!folders.length) throw new UsageError('export needs one or more run folders');
+  const both = !args.includes('--csv') && !args.includes('--tensorboard');
+  for (const folder of folders) {
+    if (!existsSync(join(folder, 'metrics.jsonl'))) throw new UsageError(`${folder} is not a run folder (no metrics.jsonl)`);
+    if (both || args.includes('--csv')) process.stdout.write(`${writeCsv(folder)}\n`);
+    if (both || args.includes('--tensorboard')) process.stdout.write(`${writeTensorBoard(folder)}\n`);
+  }
+  return 0;
 }
 
 function compare(args: string[]): number {
@@ -225,6 +239,8 @@ async function main(argv: string[]): Promise<number> {
       return sweep(args);
     case 'compare':
       return compare(args);
+    case 'export':
+      return exportRuns(args);
     case 'serve':
       serve();
       return new Promise<number>(() => undefined); // runs until stdin closes

@@ -16,6 +16,7 @@ import { saveCheckpoint } from './checkpoint';
 import { decodeStats, gradientStats, probeEvery, weightLayers } from './gradientProbe';
 import { classReport, confusionMatrix } from './classReport';
 import { RunFolder } from './runFolder';
+import { writeTensorBoard } from './exports';
 
 export interface StartParams {
   experiment: unknown;
@@ -142,6 +143,11 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
   const close = (summary: RunSummary): RunSummary => {
     optimizer.dispose();
     run.finish(summary);
+    try {
+      writeTensorBoard(run.folder); // so `tensorboard --logdir` of the runs folder shows every run
+    } catch (e) {
+      process.stderr.write(`could not write the TensorBoard file of ${run.folder}: ${(e as Error).message}\n`);
+    }
     return summary;
   };
 

@@ -1,0 +1,111 @@
+// A run's metrics for other tools: a CSV table, and a TensorBoard event file (records framed with masked CRC32C,
+// Event / Summary protobufs written by hand) so `tensorboard --logdir .gradient-lab/runs` shows every run.
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { RunEvent } from '../../protocol/backend';
+import { readEvents } from './runFolder';
+
+// ── CRC32C (Castagnoli), as TFRecord framing requires ─────────────────────────────────────────────────────
+const table = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32c(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function maskedCrc(bytes: Uint8Array): number {
+  const c = crc32c(bytes);
+  return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
+}
+
+// ── protobuf, the few fields an Event with scalar summaries needs ─────────────────────────────────────────
+function varint(n: number): number[] {
+  const out: number[] = [];
+  let v = BigInt(n);
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+  return out;
+}
+
+function lengthDelimited(field: number, bytes: Uint8Array | number[]): number[] {
+  return [(field << 3) | 2, ...varint(bytes.length), ...bytes];
+}
+
+function scalarValue(tag: string, value: number): number[] {
+  const f = Buffer.alloc(4);
+  f.writeFloatLE(value);
+  return lengthDelimited(1, [...lengthDelimited(1, Buffer.from(tag, 'utf8')), (2 << 3) | 5, ...f]); // Summary.value { tag, simple_value }
+}
+
+function event(wallTime: number, step: number, body: number[]): Uint8Array {
+  const t = Buffer.alloc(8);
+  t.writeDoubleLE(wallTime);
+  return Uint8Array.from([(1 << 3) | 1, ...t, (2 << 3) | 0, ...varint(step), ...body]);
+}
+
+function record(data: Uint8Array): Buffer {
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(data.length));
+  const crcs = Buffer.alloc(8);
+  crcs.writeUInt32LE(maskedCrc(len), 0);
+  crcs.writeUInt32LE(maskedCrc(data), 4);
+  return Buffer.concat([len, crcs.subarray(0, 4), data, crcs.subarray(4)]);
+}
+
+/** The scalars of a run: per step (train), per epoch (validation), at the end (test). */
+export function scalars(events: RunEvent[]): { step: number; tag: string; value: number }[] {
+  const out: { step: number; tag: string; value: number }[] = [];
+  let step = 0;
+  for (const e of events) {
+    if (e.type === 'batch') {
+      step = e.step;
+      out.push({ step, tag: 'train/loss', value: e.loss }, { step, tag: 'train/accuracy', value: e.accuracy }, { step, tag: 'train/step_ms', value: e.stepMs }, { step, tag: 'train/l2', value: e.l2 });
+    } else if (e.type === 'epoch') {
+      if (e.valLoss !== undefined) out.push({ step, tag: 'validation/loss', value: e.valLoss });
+      if (e.valAccuracy !== undefined) out.push({ step, tag: 'validation/accuracy', value: e.valAccuracy });
+    } else if (e.type === 'finished' && e.test) {
+      out.push({ step, tag: 'test/loss', value: e.test.loss }, { step, tag: 'test/accuracy', value: e.test.accuracy });
+    }
+  }
+  return out;
+}
+
+export function writeTensorBoard(folder: string): string {
+  const { events } = readEvents(folder);
+  const started = events.find((e) => e.type === 'started');
+  const t0 = started?.type === 'started' ? Date.parse(started.time) / 1000 : Date.now() / 1000;
+  const file = join(folder, `events.out.tfevents.${Math.floor(t0)}.${hostname()}`);
+  const parts = [record(event(t0, 0, lengthDelimited(3, Buffer.from('brain.Event:2'))))];
+  // one Event per step, holding every scalar of that step
+  const byStep = new Map<number, number[]>();
+  for (const s of scalars(events)) byStep.set(s.step, [...(byStep.get(s.step) ?? []), ...scalarValue(s.tag, s.value)]);
+  for (const [step, values] of byStep) parts.push(record(event(t0 + step / 1000, step, lengthDelimited(5, values))));
+  writeFileSync(file, Buffer.concat(parts));
+  return file;
+}
+
+export function writeCsv(folder: string): string {
+  const { events } = readEvents(folder);
+  const rows = ['step,epoch,loss,accuracy,step_ms,learning_rate,l2,val_loss,val_accuracy'];
+  for (const e of events) {
+    if (e.type === 'batch') rows.push([e.step, e.epoch, e.loss, e.accuracy, e.stepMs.toFixed(3), e.learningRate, e.l2, '', ''].join(','));
+    if (e.type === 'epoch' && e.valLoss !== undefined) rows.push(['', e.epoch, '', '', '', '', '', e.valLoss, e.valAccuracy ?? ''].join(','));
+  }
+  const file = join(folder, 'metrics.csv');
+  writeFileSync(file, rows.join('\n') + '\n');
+  return file;
+}
