@@ -7,6 +7,7 @@ import { ExperimentDiagnostics, pickExperiment, TrainLensProvider } from './expe
 import { installNativeEngine } from './nativeInstall';
 import { listRuns } from '../backend/jobs/runFolder';
 import { RunStore } from './runStore';
+import { RunsNode, RunsTree } from './runsTree';
 import { starters } from './starterExperiments';
 import { StatusBar } from './statusBar';
 import { TrainingPanel, trainingPanelType } from './trainingPanel';
@@ -16,6 +17,7 @@ import { formatEngineReport } from '../backend/engines/engineSelect';
 export interface GradientLabApi {
   store: RunStore;
   client: BackendClient;
+  runsTree: RunsTree;
   /** Milliseconds activate() took. */
   activationMs: number;
 }
@@ -30,6 +32,29 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
   const cancel = (runId: string) => void client.cancel(runId);
   const showPanel = (runId: string | undefined, compareId?: string) => TrainingPanel.show(context, store, cancel, runId, compareId);
   const deps: TrainingDeps = { client, store, status, diagnostics, log, showPanel };
+  const command = (id: string, f: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, f));
+
+  const root = vscode.workspace.workspaceFolders?.[0];
+  const runsTree = new RunsTree(() => (root ? runsFolderFor(vscode.Uri.joinPath(root.uri, 'x')) : undefined), (id) => store.isLive(id));
+  const watcher = vscode.workspace.createFileSystemWatcher('**/.gradient-lab/runs/**/{summary.json,sweep.json,experiment.json}');
+  context.subscriptions.push(
+    vscode.window.registerTreeDataProvider('gradientLab.runs', runsTree), watcher,
+    watcher.onDidCreate(() => runsTree.refresh()), watcher.onDidChange(() => runsTree.refresh()), watcher.onDidDelete(() => runsTree.refresh()),
+    store.onDidChange(({ events }) => events.some((e) => e.type !== 'batch' && e.type !== 'gradients') && runsTree.refresh()),
+  );
+  command('gradientLab.refreshRuns', () => runsTree.refresh());
+  command('gradientLab.deleteRun', async (node?: RunsNode) => {
+    const folder = node?.kind === 'run' ? node.run.folder : node?.kind === 'sweep' ? node.folder : undefined;
+    if (!folder) return;
+    const yes = 'Delete';
+    if ((await vscode.window.showWarningMessage(`Delete ${folder} and everything in it?`, { modal: true }, yes)) !== yes) return;
+    await vscode.workspace.fs.delete(vscode.Uri.file(folder), { recursive: true, useTrash: true });
+    runsTree.refresh();
+  });
+  command('gradientLab.revealRun', (node?: RunsNode) => {
+    const folder = node?.kind === 'run' ? node.run.folder : node?.kind === 'sweep' ? node.folder : undefined;
+    if (folder) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folder));
+  });
 
   client.onEvent((e) => store.add(e));
   client.onCrash(({ description, stderrTail }) => {
@@ -42,7 +67,6 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     ).then((a) => a && log.show());
   });
 
-  const command = (id: string, f: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, f));
   command('gradientLab.trainExperiment', (uri?: vscode.Uri) => trainExperiment(deps, uri));
   command('gradientLab.stopTraining', async () => {
     const live = store.liveRun();
@@ -133,7 +157,9 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
       return undefined;
     }
   });
-  command('gradientLab.compareGradients', async (folders?: string[]) => {
+  command('gradientLab.compareGradients', async (folders?: string[] | RunsNode, selected?: RunsNode[]) => {
+    // from the runs tree: the clicked node and the selection
+    if (folders && !Array.isArray(folders)) folders = (selected ?? [folders]).flatMap((n) => (n.kind === 'run' ? [n.run.folder] : []));
     if (!folders) {
       const root = vscode.workspace.workspaceFolders?.[0];
       const runs = root ? listRuns(runsFolderFor(vscode.Uri.joinPath(root.uri, 'x'))) : [];
@@ -163,7 +189,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
       }
     }),
   );
-  return { store, client, activationMs: performance.now() - t0 };
+  return { store, client, runsTree, activationMs: performance.now() - t0 };
 }
 
 async function exists(uri: vscode.Uri): Promise<boolean> {

@@ -21,6 +21,7 @@ export function e2eWorkspaceInto(dir: string): string {
     ...quick, name: 'slow digits CNN', data: { source: 'embedded-digits' },
     model: { kind: 'cnn', conv: [{ filters: 32, kernel: 5 }, { filters: 64, kernel: 5 }], dense: [128] }, training: { epochs: 1, batchSize: 64 },
   });
+  write('sweep.experiment.json', { ...quick, name: 'small sweep', data: { ...quick.data, trainLimit: 1000 }, training: { epochs: 1, batchSize: 32 }, sweep: { 'optimizer.learningRate': [0.01, 0.003] } });
   write('deep-sigmoid.experiment.json', { ...quick, name: 'deep sigmoid chain', model: { kind: 'deep-mlp', depth: 20, width: 1, activation: 'sigmoid', init: 'normal-1' } });
   write('bad-shape.experiment.json', { ...quick, name: 'bad shape', model: { kind: 'cnn', conv: [{ filters: 8, kernel: 29 }] } });
   copyFileSync(join(packageRoot(), 'examples', 'backprop-3-4-4-1.md'), join(dir, 'backprop.md'));

@@ -1,6 +1,7 @@
 // Inside a real VS Code: activation, commands, a training run through the real backend, rejections in the
 // Problems panel, the schema's own diagnostics, and a backend killed mid-run.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -120,6 +121,22 @@ export function extensionSuite(): void {
       assert.equal(profile.layers.length, 21);
       assert.ok(profile.layers[0].weightNorm / profile.layers[20].weightNorm < 1e-4);
       assert.ok(!readdirSync(join(workspace().fsPath, '.gradient-lab', 'runs')).some((r) => r.includes('deep-sigmoid')), 'a probe writes no run');
+    });
+
+    test('the runs tree lists the runs and a finished sweep made from the command line, from the folders alone', async () => {
+      const backendJs = join(vscode.extensions.getExtension(extensionId)!.extensionPath, 'dist', 'backend.js');
+      execFileSync(process.execPath, [backendJs, 'sweep', file('sweep.experiment.json').fsPath], { cwd: workspace().fsPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      api.runsTree.refresh();
+      const top = await until('the sweep in the tree', () => api.runsTree.getChildren().length && api.runsTree.getChildren());
+      const sweep = top.find((n) => n.kind === 'sweep');
+      assert.ok(sweep, 'the sweep is listed');
+      assert.match(String(api.runsTree.getTreeItem(sweep).description), /^completed · 2\/2 done · optimizer\.learningRate/);
+      const members = api.runsTree.getChildren(sweep);
+      assert.equal(members.length, 2);
+      assert.ok(members.every((m) => m.kind === 'run' && m.run.status === 'completed'));
+      const quickRun = top.find((n) => n.kind === 'run' && n.run.name === 'quick digits MLP');
+      assert.ok(quickRun, 'the run trained earlier is listed');
+      assert.match(String(api.runsTree.getTreeItem(quickRun).description), /completed · wasm · test \d+\.\d+%/);
     });
 
     test('installing the native CPU engine offline fails with the download it could not make; wasm stays', async function () {
