@@ -222,37 +222,23 @@ function runs(args: string[]): number {
   return 0;
 }
 
+const commands: Record<string, (args: string[]) => number | Promise<number>> = {
+  train, engines, runs, check, gradients, sweep, compare, export: exportRuns,
+  serve: () => {
+    serve();
+    return new Promise<number>(() => undefined); // runs until stdin closes
+  },
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  switch (command) {
-    case 'train':
-      return train(args);
-    case 'engines':
-      return engines(args);
-    case 'runs':
-      return runs(args);
-    case 'check':
-      return check(args);
-    case 'gradients':
-      return gradients(args);
-    case 'sweep':
-      return sweep(args);
-    case 'compare':
-      return compare(args);
-    case 'export':
-      return exportRuns(args);
-    case 'serve':
-      serve();
-      return new Promise<number>(() => undefined); // runs until stdin closes
-    case undefined:
-    case '--help':
-    case '-h':
-    case 'help':
-      process.stdout.write(usage + '\n');
-      return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command '${command}'`);
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(usage + '\n');
+    return command === undefined ? 2 : 0;
   }
+  const run = commands[command];
+  if (!run) throw new UsageError(`unknown command '${command}'`);
+  return run(args);
 }
 
 main(process.argv.slice(2)).then(

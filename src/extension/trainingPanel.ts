@@ -64,6 +64,8 @@ export class TrainingPanel implements vscode.Disposable {
           this.sendSnapshot();
         } else if (m.type === 'cancel') {
           onCancel(m.runId);
+        } else if (m.type === 'savePng') {
+          void this.savePng(m.runId, m.name, m.dataUrl);
         } else if (m.type === 'revealFolder') {
           const run = store.get(m.runId);
           if (run) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.folder));
@@ -77,6 +79,19 @@ export class TrainingPanel implements vscode.Disposable {
         this.flushTimer ??= setTimeout(() => this.flush(), 100);
       }),
     );
+  }
+
+  /** Charts are saved beside the run they show: charts/<name>.png in its folder. */
+  private async savePng(runId: string, name: string, dataUrl: string): Promise<void> {
+    const run = this.store.get(runId);
+    const png = /^data:image\/png;base64,(.+)$/.exec(dataUrl)?.[1];
+    if (!run?.folder || !png || !/^[a-z0-9-]+$/.test(name)) return;
+    const target = vscode.Uri.joinPath(vscode.Uri.file(run.folder), 'charts', `${name}.png`);
+    await vscode.workspace.fs.writeFile(target, Buffer.from(png, 'base64'));
+    const reveal = 'Reveal';
+    if ((await vscode.window.showInformationMessage(`Gradient Lab: saved ${vscode.workspace.asRelativePath(target)}`, reveal)) === reveal) {
+      void vscode.commands.executeCommand('revealFileInOS', target);
+    }
   }
 
   private showRun(runId: string | undefined, compareId?: string): void {

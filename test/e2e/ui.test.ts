@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { packageRoot } from '../../src/backend/paths';
@@ -57,6 +57,20 @@ test('a person trains the starter experiment from the palette and watches it in 
     assert.equal(await panel.locator('table.confusion tbody tr').count(), 10);
     assert.match((await panel.locator('#engine').textContent())!, /engine wasm/);
     assert.match((await page.locator('.statusbar').textContent())!, /wasm/, 'the status bar names the engine');
+    // a chart saved as PNG lands in the run's folder
+    await panel.locator('a.png[data-chart="loss"]').click();
+    const runsDir = join(vscode.workspace, '.gradient-lab', 'runs');
+    const pngPath = () => readdirSync(runsDir).map((r) => join(runsDir, r, 'charts', 'loss.png')).find((f) => existsSync(f));
+    for (let i = 0; !pngPath(); i++) {
+      assert.ok(i < 100, 'charts/loss.png is written');
+      await page.waitForTimeout(100);
+    }
+    const pngBytes = readFileSync(pngPath()!);
+    assert.equal(pngBytes.subarray(1, 4).toString(), 'PNG');
+    assert.ok(pngBytes.length > 5000, `a real chart image, ${pngBytes.length} bytes`);
+    await page.locator('.tab', { hasText: 'digits-mlp.experiment.json' }).click(); // focus back on the editor group
+
+
     assert.ok(await page.locator('.monaco-workbench.vs-dark').count(), 'a dark theme');
     await shoot(page, 'training-panel-dark');
     await shootResults(page, 'results-dark');
@@ -88,10 +102,19 @@ test('a person trains the starter experiment from the palette and watches it in 
     await panelFrame(page).locator('#test-accuracy', { hasText: '%' }).waitFor({ timeout: 60_000 });
     assert.equal(await lossPoints(page), before);
 
-    // the backend dies mid-run: the panel shows the run failed with the reason, the next Train starts afresh
+    // Stop in the panel cancels the run and keeps it
     await openFile(page, 'slow.experiment.json');
     await runCommand(page, 'Gradient Lab: Train Experiment…');
     await panel.locator('#run-name', { hasText: 'slow digits CNN' }).waitFor({ timeout: 60_000 });
+    await panel.locator('#status', { hasText: 'running' }).waitFor({ timeout: 60_000 });
+    await panel.locator('#stop').click();
+    await panel.locator('#status', { hasText: 'cancelled' }).waitFor({ timeout: 60_000 });
+    assert.match((await panel.locator('#progress').textContent())!, /cancelled after \d+ steps?/);
+
+    // the backend dies mid-run: the panel shows the run failed with the reason, the next Train starts afresh
+    await page.locator('.tab', { hasText: 'slow.experiment.json' }).click(); // the panel had the focus
+    await runCommand(page, 'Gradient Lab: Train Experiment…');
+    await panel.locator('#status', { hasText: 'running' }).waitFor({ timeout: 60_000 });
     for (let i = 0; (await lossPoints(page).catch(() => 0)) < 3; i++) {
       assert.ok(i < 300, 'the slow run draws its first steps');
       await page.waitForTimeout(200);

@@ -12,6 +12,8 @@ declare function acquireVsCodeApi(): { postMessage(m: PanelToHost): void; setSta
 const vscode = acquireVsCodeApi();
 
 const app = document.getElementById('app')!;
+/** A small "save as PNG" action for a chart's caption. */
+const png = (chart: string) => `<a class="png" href="#" data-chart="${chart}" title="Save this chart as charts/${chart}.png in the run folder">PNG</a>`;
 app.innerHTML = `
   <header>
     <h1 id="run-name">Gradient Lab</h1>
@@ -23,13 +25,13 @@ app.innerHTML = `
   <p id="message" class="error" hidden></p>
   <p id="empty">No run to show. Run <strong>Gradient Lab: Train Experiment…</strong> on an experiment file.</p>
   <section id="charts" class="charts" hidden>
-    <figure><figcaption>Loss</figcaption><div class="chart"><canvas id="loss-chart"></canvas></div></figure>
-    <figure><figcaption>Accuracy</figcaption><div class="chart"><canvas id="accuracy-chart"></canvas></div></figure>
-    <figure><figcaption>Step time</figcaption><div class="chart"><canvas id="step-chart"></canvas></div></figure>
-    <figure><figcaption>L2 regularizer ½Σw² (dense layers, without λ)</figcaption><div class="chart"><canvas id="l2-chart"></canvas></div></figure>
+    <figure><figcaption>Loss ${png('loss')}</figcaption><div class="chart"><canvas id="loss-chart"></canvas></div></figure>
+    <figure><figcaption>Accuracy ${png('accuracy')}</figcaption><div class="chart"><canvas id="accuracy-chart"></canvas></div></figure>
+    <figure><figcaption>Step time ${png('step')}</figcaption><div class="chart"><canvas id="step-chart"></canvas></div></figure>
+    <figure><figcaption>L2 regularizer ½Σw² (dense layers, without λ) ${png('l2')}</figcaption><div class="chart"><canvas id="l2-chart"></canvas></div></figure>
   </section>
   <section id="gradients" class="gradients" hidden>
-    <figure><figcaption>Gradient magnitude per layer <span id="compare-name"></span></figcaption><div class="chart tall"><canvas id="gradient-chart"></canvas></div></figure>
+    <figure><figcaption>Gradient magnitude per layer <span id="compare-name"></span> ${png('gradient')}</figcaption><div class="chart tall"><canvas id="gradient-chart"></canvas></div></figure>
     <figure><figcaption>Layer × step: log<sub>10</sub> ‖∇W‖</figcaption><canvas id="gradient-heatmap" class="heatmap"></canvas><p id="heatmap-readout" class="readout">Hover for the numbers.</p></figure>
     <figure><figcaption>Dead ReLU units per layer (latest step)</figcaption><div class="chart"><canvas id="dead-chart"></canvas></div></figure>
   </section>
@@ -178,6 +180,20 @@ window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
   }
 });
 
+// The canvas drawn on the editor's background colour, so the PNG reads outside VS Code too.
+document.querySelectorAll<HTMLAnchorElement>('a.png').forEach((a) => a.addEventListener('click', (e) => {
+  e.preventDefault();
+  if (!run) return;
+  const source = document.getElementById(`${a.dataset.chart}-chart`) as HTMLCanvasElement;
+  const canvas = document.createElement('canvas');
+  canvas.width = source.width;
+  canvas.height = source.height;
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background') || '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(source, 0, 0);
+  vscode.postMessage({ type: 'savePng', runId: run.runId, name: a.dataset.chart!, dataUrl: canvas.toDataURL('image/png') });
+}));
 $('stop').addEventListener('click', () => run && vscode.postMessage({ type: 'cancel', runId: run.runId }));
 $('reveal').addEventListener('click', () => run && vscode.postMessage({ type: 'revealFolder', runId: run.runId }));
 // VS Code swaps the body's theme class: re-read the colours

@@ -1,87 +1,14 @@
-// A small LaTeX math tokenizer and recursive-descent parser for backprop derivations (Bishop's notation).
+// A recursive-descent parser for backprop derivations (Bishop's notation).
 // Generic CAS parsers misread this notation (w_{12}^{(3)} as a power, \delta as Kronecker); here a superscript
 // in parentheses on a, z, w, \delta is a layer, \delta with two indices and no layer is Kronecker's.
 
-export class LatexError extends Error {
-  constructor(message: string, readonly offset: number) {
-    super(message);
-  }
-}
+import { LatexError, Token, tokenize } from './latexTokens';
+import { functionOfWeights, functions, greek, layered, mentions, Node, raw } from './latexAst';
 
-export interface Token {
-  t: string; // 'num' | 'letter' | 'cmd' | punctuation itself
-  v: string;
-  at: number;
-  end: number;
-}
-
-const ignoredCommands = new Set(['\\,', '\\;', '\\:', '\\!', '\\quad', '\\qquad', '\\ ', '\\displaystyle', '\\big', '\\Big', '\\bigg', '\\Bigg', '\\nonumber', '\\notag']);
-
-export function tokenize(src: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i];
-    if (/\s/.test(c)) { i++; continue; }
-    const start = i;
-    if (/[0-9.]/.test(c)) {
-      while (i < src.length && /[0-9.]/.test(src[i])) i++;
-      out.push({ t: 'num', v: src.slice(start, i), at: start, end: i });
-      continue;
-    }
-    if (c === '\\') {
-      if (src[i + 1] === '\\') { out.push({ t: '\\\\', v: '\\\\', at: i, end: i + 2 }); i += 2; continue; }
-      if (/[a-zA-Z]/.test(src[i + 1] ?? '')) {
-        i++;
-        while (i < src.length && /[a-zA-Z]/.test(src[i])) i++;
-      } else i += 2;
-      const v = src.slice(start, i);
-      if (ignoredCommands.has(v)) continue;
-      if (v === '\\left' || v === '\\right' || v === '\\bigl' || v === '\\bigr' || v === '\\Bigl' || v === '\\Bigr') continue; // the delimiter follows
-      if (v === '\\{' || v === '\\}') { out.push({ t: v === '\\{' ? '(' : ')', v, at: start, end: i }); continue; }
-      if (v === '\\text' || v === '\\mathrm' || v === '\\operatorname' || v === '\\mathbf' || v === '\\boldsymbol' || v === '\\mathit') {
-        // \text{otherwise}, \operatorname{ReLU}: one name token
-        const open = src.indexOf('{', i);
-        const close = src.indexOf('}', open);
-        if (open < 0 || close < 0 || src.slice(i, open).trim()) throw new LatexError(`${v} needs {…}`, start);
-        out.push({ t: v === '\\mathbf' || v === '\\boldsymbol' ? 'letter' : 'name', v: src.slice(open + 1, close).trim(), at: start, end: close + 1 });
-        i = close + 1;
-        continue;
-      }
-      out.push({ t: 'cmd', v, at: start, end: i });
-      continue;
-    }
-    if (/[a-zA-Z]/.test(c)) { out.push({ t: 'letter', v: c, at: i, end: i + 1 }); i++; continue; }
-    if (c === '%') { while (i < src.length && src[i] !== '\n') i++; continue; }
-    if ('+-*/^_()[]{}=,\'&<>|!:;'.includes(c)) { out.push({ t: c, v: c, at: i, end: i + 1 }); i++; continue; }
-    if (c === '≤' || c === '≥') { out.push({ t: 'cmd', v: c === '≤' ? '\\le' : '\\ge', at: i, end: i + 1 }); i++; continue; }
-    throw new LatexError(`unexpected character '${c}'`, i);
-  }
-  return out;
-}
-
-export type Node =
-  | { k: 'num'; v: number; at: number }
-  | { k: 'sym'; name: string; sub: Node[]; sup?: Node; layer?: Node; primes: number; args?: Node[]; at: number; end: number }
-  | { k: 'call'; fn: string; primes: number; power?: Node; args: Node[]; at: number }
-  | { k: 'bin'; op: '+' | '-' | '*' | '/' | '^'; l: Node; r: Node; at: number }
-  | { k: 'neg'; e: Node; at: number }
-  | { k: 'big'; op: 'sum' | 'prod'; index: string; from?: Node; to?: Node; body: Node; at: number }
-  | { k: 'deriv'; num: Node; den: Node; lenient: boolean; at: number }
-  | { k: 'partial'; e: Node; at: number }
-  | { k: 'cases'; branches: { value: Node; cond?: Node }[]; at: number }
-  | { k: 'cmp'; op: '<' | '>' | '<=' | '>=' | '='; l: Node; r: Node; at: number }
-  | { k: 'otherwise'; at: number };
-
-const functions: Record<string, string> = {
-  '\\sigma': 'sigma', '\\tanh': 'tanh', '\\exp': 'exp', '\\ln': 'ln', '\\log': 'ln', '\\max': 'max', '\\min': 'min',
-  '\\sinh': 'sinh', '\\cosh': 'cosh', '\\sqrt': 'sqrt', ReLU: 'relu', relu: 'relu', softplus: 'softplus', sgn: 'sign', sign: 'sign',
-};
-const greek = new Set(['\\alpha', '\\beta', '\\gamma', '\\delta', '\\epsilon', '\\varepsilon', '\\eta', '\\theta', '\\lambda', '\\mu', '\\xi', '\\rho', '\\tau', '\\phi', '\\varphi', '\\psi', '\\omega', '\\kappa', '\\nu', '\\zeta', '\\chi', '\\Delta']);
-/** Symbols whose parenthesised superscript is a layer index, not a power. */
-const layered = new Set(['a', 'z', 'w', '\\delta', 'b']);
-/** Letters that take an argument list without meaning multiplication: E_n(w), y(x, w). */
-const functionOfWeights = new Set(['E', 'y']);
+export { LatexError, tokenize } from './latexTokens';
+export type { Token } from './latexTokens';
+export { mentions, raw } from './latexAst';
+export type { Node } from './latexAst';
 
 export class Parser {
   private i = 0;
@@ -460,33 +387,5 @@ export class Parser {
       if (t.t === ')') return n > 1;
       if (!(t.t === 'letter' || t.t === ',' || t.t === 'name' || (t.t === 'cmd' && t.v === '\\mathbf'))) return false;
     }
-  }
-}
-
-/** Whether a node uses an index letter (not counting sums and products that bind it again). */
-export function mentions(n: Node, index: string): boolean {
-  switch (n.k) {
-    case 'sym': return (n.name === index && !n.sub.length) || n.sub.some((x) => mentions(x, index)) || (!!n.layer && mentions(n.layer, index));
-    case 'big': return (!!n.from && mentions(n.from, index)) || (!!n.to && mentions(n.to, index)) || (n.index !== index && mentions(n.body, index));
-    case 'bin': case 'cmp': return mentions(n.l, index) || mentions(n.r, index);
-    case 'neg': case 'partial': return mentions(n.e, index);
-    case 'call': return n.args.some((a) => mentions(a, index)) || (!!n.power && mentions(n.power, index));
-    case 'deriv': return mentions(n.num, index) || mentions(n.den, index);
-    case 'cases': return n.branches.some((b) => mentions(b.value, index) || (!!b.cond && mentions(b.cond, index)));
-    default: return false;
-  }
-}
-
-/** The source form of a small node, for messages. */
-export function raw(n: Node): string {
-  switch (n.k) {
-    case 'num': return String(n.v);
-    case 'sym': {
-      const sub = n.sub.length ? `_{${n.sub.map(raw).join(n.sub.some((s) => s.k !== 'num' || String(s.v).length > 1) && n.sub.length > 1 && n.sub.some((s) => s.k === 'bin') ? ',' : '')}}` : '';
-      return `${n.name}${sub}${n.layer ? `^{(${raw(n.layer)})}` : ''}${"'".repeat(n.primes)}`;
-    }
-    case 'bin': return `${raw(n.l)}${n.op}${raw(n.r)}`;
-    case 'neg': return `-${raw(n.e)}`;
-    default: return '…';
   }
 }

@@ -1,0 +1,59 @@
+// The LaTeX tokenizer of the derivation checker: numbers, letters, commands and punctuation, with offsets;
+// spacing commands are dropped and \left / \right leave only their delimiter.
+export class LatexError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
+  }
+}
+
+export interface Token {
+  t: string; // 'num' | 'letter' | 'cmd' | punctuation itself
+  v: string;
+  at: number;
+  end: number;
+}
+
+const ignoredCommands = new Set(['\\,', '\\;', '\\:', '\\!', '\\quad', '\\qquad', '\\ ', '\\displaystyle', '\\big', '\\Big', '\\bigg', '\\Bigg', '\\nonumber', '\\notag']);
+
+export function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i];
+    if (/\s/.test(c)) { i++; continue; }
+    const start = i;
+    if (/[0-9.]/.test(c)) {
+      while (i < src.length && /[0-9.]/.test(src[i])) i++;
+      out.push({ t: 'num', v: src.slice(start, i), at: start, end: i });
+      continue;
+    }
+    if (c === '\\') {
+      if (src[i + 1] === '\\') { out.push({ t: '\\\\', v: '\\\\', at: i, end: i + 2 }); i += 2; continue; }
+      if (/[a-zA-Z]/.test(src[i + 1] ?? '')) {
+        i++;
+        while (i < src.length && /[a-zA-Z]/.test(src[i])) i++;
+      } else i += 2;
+      const v = src.slice(start, i);
+      if (ignoredCommands.has(v)) continue;
+      if (v === '\\left' || v === '\\right' || v === '\\bigl' || v === '\\bigr' || v === '\\Bigl' || v === '\\Bigr') continue; // the delimiter follows
+      if (v === '\\{' || v === '\\}') { out.push({ t: v === '\\{' ? '(' : ')', v, at: start, end: i }); continue; }
+      if (v === '\\text' || v === '\\mathrm' || v === '\\operatorname' || v === '\\mathbf' || v === '\\boldsymbol' || v === '\\mathit') {
+        // \text{otherwise}, \operatorname{ReLU}: one name token
+        const open = src.indexOf('{', i);
+        const close = src.indexOf('}', open);
+        if (open < 0 || close < 0 || src.slice(i, open).trim()) throw new LatexError(`${v} needs {…}`, start);
+        out.push({ t: v === '\\mathbf' || v === '\\boldsymbol' ? 'letter' : 'name', v: src.slice(open + 1, close).trim(), at: start, end: close + 1 });
+        i = close + 1;
+        continue;
+      }
+      out.push({ t: 'cmd', v, at: start, end: i });
+      continue;
+    }
+    if (/[a-zA-Z]/.test(c)) { out.push({ t: 'letter', v: c, at: i, end: i + 1 }); i++; continue; }
+    if (c === '%') { while (i < src.length && src[i] !== '\n') i++; continue; }
+    if ('+-*/^_()[]{}=,\'&<>|!:;'.includes(c)) { out.push({ t: c, v: c, at: i, end: i + 1 }); i++; continue; }
+    if (c === '≤' || c === '≥') { out.push({ t: 'cmd', v: c === '≤' ? '\\le' : '\\ge', at: i, end: i + 1 }); i++; continue; }
+    throw new LatexError(`unexpected character '${c}'`, i);
+  }
+  return out;
+}
