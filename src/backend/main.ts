@@ -1,7 +1,7 @@
 // gradient-lab: the training backend. `serve` speaks JSON-RPC to the VS Code extension; the other commands are
 // the same jobs for a terminal.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { formatEngineReport } from './engines/engineSelect';
 import { surveyEngines } from './engines/engineLoad';
 import { DataError } from './data/idxReader';
@@ -43,46 +43,58 @@ function option(args: string[], name: string): string | undefined {
 
 class UsageError extends Error {}
 
-async function train(args: string[]): Promise<number> {
+/** The command's file argument (the first that is not an option or an option's value), read as text. */
+function inputFile(args: string[], command: string, what: string): { path: string; text: string } {
   const file = args.find((a, i) => !a.startsWith('--') && !['--epochs', '--engine', '--runs'].includes(args[i - 1]));
-  if (!file) throw new UsageError('train needs an experiment file');
+  if (!file) throw new UsageError(`${command} needs ${what}`);
   const path = resolve(file);
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    return { path, text: readFileSync(path, 'utf8') };
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const epochsArg = option(args, '--epochs');
-  const epochs = epochsArg === undefined ? undefined : Number(epochsArg);
-  if (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${epochsArg}`);
+}
+
+function epochsOption(args: string[]): number | undefined {
+  const value = option(args, '--epochs');
+  const epochs = value === undefined ? undefined : Number(value);
+  if (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${value}`);
+  return epochs;
+}
+
+/** Ctrl-C cancels after the current step (the run or sweep is kept); a second Ctrl-C stops at once. */
+function cancelOnInterrupt(cancel: () => void, what: string): void {
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write(`\ncancelling ${what} after this step… (Ctrl-C again to stop at once)\n`);
+    cancel();
+  });
+}
+
+async function train(args: string[]): Promise<number> {
+  const { path, text } = inputFile(args, 'train', 'an experiment file');
+  const epochs = epochsOption(args);
   const json = args.includes('--json');
   const print = progressPrinter(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain');
   const handle = await startRun(
     { experiment: text, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs }, engine: { value: option(args, '--engine'), from: '--engine' } },
     print,
   );
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    if (++interrupts > 1) process.exit(130);
-    process.stderr.write('\ncancelling after this step… (Ctrl-C again to stop at once)\n');
-    handle.cancel();
-  });
+  cancelOnInterrupt(() => handle.cancel(), 'the run');
   const summary = await handle.done;
   return summary.status === 'completed' ? 0 : summary.status === 'cancelled' ? 130 : 1;
 }
 
 async function sweep(args: string[]): Promise<number> {
-  const file = args.find((a, i) => !a.startsWith('--') && !['--epochs', '--engine', '--runs'].includes(args[i - 1]));
-  if (!file) throw new UsageError('sweep needs an experiment file with a "sweep" grid');
-  const path = resolve(file);
-  const { experiment } = parseExperimentText(readFileSync(path, 'utf8'), path);
-  const epochs = option(args, '--epochs');
+  const { path, text } = inputFile(args, 'sweep', 'an experiment file with a "sweep" grid');
+  const { experiment } = parseExperimentText(text, path);
+  const epochs = epochsOption(args);
   const json = args.includes('--json');
   const print = progressPrinter(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain');
   let shown = -1;
   const handle = startSweep(
-    { experiment, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs: epochs ? Number(epochs) : undefined }, engine: { value: option(args, '--engine'), from: '--engine' } },
+    { experiment, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs }, engine: { value: option(args, '--engine'), from: '--engine' } },
     (e, member) => {
       if (!json && member !== shown) {
         shown = member;
@@ -91,12 +103,7 @@ async function sweep(args: string[]): Promise<number> {
       print(e);
     },
   );
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    if (++interrupts > 1) process.exit(130);
-    process.stderr.write('\ncancelling the sweep after this step… (Ctrl-C again to stop at once)\n');
-    handle.cancel();
-  });
+  cancelOnInterrupt(() => handle.cancel(), 'the sweep');
   const summary = await handle.done;
   if (!json) {
     process.stdout.write(`\nsweep ${summary.status}: ${handle.folder}\n`);
@@ -167,14 +174,8 @@ async function engines(args: string[]): Promise<number> {
 }
 
 function check(args: string[]): number {
-  const file = args.find((a) => !a.startsWith('--'));
-  if (!file) throw new UsageError('check needs a Markdown file');
-  let text: string;
-  try {
-    text = readFileSync(resolve(file), 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const { path, text } = inputFile(args, 'check', 'a Markdown file');
+  const file = relative(process.cwd(), path) || path;
   const t0 = performance.now();
   const results = checkMarkdown(text);
   const ms = performance.now() - t0;
@@ -189,10 +190,8 @@ function check(args: string[]): number {
 }
 
 async function gradients(args: string[]): Promise<number> {
-  const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--engine');
-  if (!file) throw new UsageError('gradients needs an experiment file');
-  const path = resolve(file);
-  const profile = await gradientProfile({ experiment: readFileSync(path, 'utf8'), experimentPath: path, runsFolder: '', engine: { value: option(args, '--engine'), from: '--engine' } });
+  const { path, text } = inputFile(args, 'gradients', 'an experiment file');
+  const profile = await gradientProfile({ experiment: text, experimentPath: path, runsFolder: '', engine: { value: option(args, '--engine'), from: '--engine' } });
   if (args.includes('--json')) {
     process.stdout.write(JSON.stringify(profile, null, 2) + '\n');
     return 0;

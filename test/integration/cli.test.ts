@@ -114,6 +114,15 @@ test('usage errors exit 2 with the usage text', () => {
   const e = train(base, ['--epochs', 'zero']);
   assert.equal(e.code, 2);
   assert.match(e.stderr, /--epochs must be a whole number ≥ 1, got zero/);
+  // every command that reads a file says which file it could not read (no stack traces)
+  for (const command of ['train', 'sweep', 'gradients', 'check']) {
+    const missing = runCli([command, 'no-such-file.json']);
+    assert.equal(missing.code, 2, `${command}: ${missing.stderr}`);
+    assert.match(missing.stderr, /^gradient-lab: cannot read no-such-file\.json: ENOENT/, command);
+  }
+  const sweepEpochs = runCli(['sweep', join(packageRoot(), 'examples', 'digits-cnn.experiment.json'), '--epochs', 'zero']);
+  assert.equal(sweepEpochs.code, 2);
+  assert.match(sweepEpochs.stderr, /--epochs must be a whole number ≥ 1, got zero/);
 });
 
 test('check: one line per claim, --json array, exit 0 only when every claim passes', () => {

@@ -64,9 +64,11 @@ test('activation derivatives: logistic, tanh, and ReLU through cases', () => {
     'h\'(a) = \\begin{cases} 1 & a > 0 \\\\ 0 & \\text{otherwise} \\end{cases}',
     '\\frac{\\partial}{\\partial a}\\max(0, a) = \\begin{cases} 1 & a > 0 \\\\ 0 & a \\le 0 \\end{cases}',
     'h\'(a) = \\begin{cases} 1 & a < 0 \\\\ 0 & \\text{otherwise} \\end{cases}',
+    'h\'\'\'(a) = 0',
   ]);
   const verdicts = checkMarkdown(text).map((r) => `${r.verdict}: ${r.message}`);
-  assert.deepEqual(verdicts.map((v) => v.split(':')[0]), ['pass', 'pass', 'fail', 'pass', 'pass', 'fail'], verdicts.join('\n'));
+  assert.deepEqual(verdicts.map((v) => v.split(':')[0]), ['pass', 'pass', 'fail', 'pass', 'pass', 'fail', 'fail'], verdicts.join('\n'));
+  assert.match(verdicts[6], /third derivatives are not supported/, 'refused, not read as h\'\'');
 });
 
 test('softmax with a -β factor: right sign passes, wrong sign and missing β fail', () => {

@@ -1,6 +1,6 @@
 // A claim is a chain of sides, A = B = C (also across &= lines); it passes when every side equals the first at
 // every draw and every value of its free indices.
-import { LatexError, Node, Parser, raw, tokenize } from './latex';
+import { LatexError, Node, Parser, tokenize } from './latex';
 import { children, Env, EvalError, evaluate, inferRange } from './evaluate';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'parse-error';
@@ -221,5 +221,3 @@ function parseError(latex: string, offset: number, message: string, options: Che
   }
   return { verdict: 'parse-error', message: `⚠ cannot parse: ${message} at column ${offset + 1}${hint}`, sides: [], perDraw: [], warnings: [], errorAt: offset };
 }
-
-export { raw };

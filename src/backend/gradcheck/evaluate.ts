@@ -246,10 +246,8 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, ctx: Ctx): Dual {
   const act = (name: keyof typeof activations): Dual => {
     const f = activations[name];
     const fns = [f.f, f.d, f.dd];
-    if (n.primes > 1 && name !== 'identity' && name !== 'relu') {
-      if (n.primes > 2) throw new EvalError('third derivatives are not supported');
-    }
-    const p = Math.min(n.primes, 2);
+    if (n.primes > 2) throw new EvalError('third derivatives are not supported');
+    const p = n.primes;
     const next = p === 2 ? () => { throw new EvalError('a derivative of a second derivative is not supported'); } : fns[p + 1];
     return { v: fns[p](x.v), d: x.d ? next(x.v) * x.d : 0 };
   };
