@@ -13,6 +13,9 @@ export async function pickExperiment(given?: vscode.Uri): Promise<vscode.Uri | u
   if (isExperiment(given)) return given;
   const active = vscode.window.activeTextEditor?.document.uri;
   if (isExperiment(active)) return active;
+  // focus may be in the panel or a closing picker: the one experiment open on screen is the one meant
+  const visible = [...new Set(vscode.window.visibleTextEditors.map((e) => e.document.uri).filter(isExperiment).map((u) => u.toString()))];
+  if (visible.length === 1) return vscode.Uri.parse(visible[0]);
   const files = await vscode.workspace.findFiles(experimentGlob, '**/node_modules/**', 200);
   if (files.length === 1) return files[0];
   if (!files.length) {

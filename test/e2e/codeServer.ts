@@ -118,6 +118,8 @@ export async function openVsCode(options: Options): Promise<VsCode> {
 /** Run a palette command by its title, retrying: the first palette often lists commands late. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
+    // a picker that is still closing would take the keystrokes, or leave them to the editor
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
