@@ -2,7 +2,8 @@
 // bar and the panel until the run ends. Rejections land in the Problems panel with their lines.
 import * as vscode from 'vscode';
 import { isAbsolute, join } from 'node:path';
-import { BatchEvent, ErrorCodes, RunEvent } from '../protocol/backend';
+import { ErrorCodes, RunEvent } from '../protocol/backend';
+import { progressLine, ProgressTracker } from '../protocol/progress';
 import type { Problem } from '../backend/experiment/validate';
 import { BackendClient } from './backendClient';
 import { ExperimentDiagnostics, pickExperiment } from './experimentFiles';
@@ -25,9 +26,6 @@ export function runsFolderFor(uri: vscode.Uri): string {
   return join(folder ?? join(uri.fsPath, '..'), configured);
 }
 
-function progressText(e: BatchEvent, epochs: number, stepsPerEpoch: number): string {
-  return `epoch ${e.epoch}/${epochs} · step ${e.step - (e.epoch - 1) * stepsPerEpoch}/${stepsPerEpoch} · loss ${e.loss.toFixed(4)}`;
-}
 
 /** Returns the run id, or undefined when nothing was started (cancelled pick, untrusted, rejected). */
 export async function trainExperiment(deps: TrainingDeps, given?: vscode.Uri): Promise<string | undefined> {
@@ -68,21 +66,19 @@ function watchProgress(deps: TrainingDeps, runId: string): Thenable<void> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Gradient Lab: ${run.name}`, cancellable: true },
     (progress, token) => new Promise<void>((resolve) => {
-      let epochs = 1;
-      let stepsPerEpoch = 1;
+      const tracker = new ProgressTracker();
       let reported = 0;
       token.onCancellationRequested(() => void deps.client.cancel(runId));
       const listener = deps.store.onDidChange(({ runId: id, events }) => {
         if (id !== runId) return;
         for (const e of events as RunEvent[]) {
+          const at = tracker.update(e);
           if (e.type === 'started') {
-            epochs = e.experiment.training.epochs;
-            stepsPerEpoch = e.stepsPerEpoch;
             deps.status.setEngine(e.engine);
             deps.status.running(run, 'starting');
           } else if (e.type === 'batch') {
-            const done = (100 * e.step) / (epochs * stepsPerEpoch);
-            const text = progressText(e, epochs, stepsPerEpoch);
+            const done = 100 * at!.fraction;
+            const text = `${progressLine(at!)} · loss ${e.loss.toFixed(4)}`;
             progress.report({ message: text, increment: done - reported });
             reported = done;
             deps.status.running(run, text);

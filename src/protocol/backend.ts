@@ -38,6 +38,10 @@ export interface RunStartedEvent {
   validationSize: number;
   testSize: number;
   stepsPerEpoch: number;
+  /** All epochs the run will train, pseudo-labelling rounds included (training.epochs otherwise). */
+  totalEpochs: number;
+  /** Semi-supervised runs: the training images used without their labels. */
+  unlabeledSize?: number;
   classNames: string[];
   time: string;
 }
@@ -117,6 +121,25 @@ export interface TestResult {
   perClass: ClassReport[];
 }
 
+/** A semi-supervised round begins (before its first epoch): the labeled images plus `pseudoLabels` confident
+ *  unlabeled ones, weighted `weight`. Baseline runs (method "none") have rounds too, with no pseudo-labels. */
+export interface RoundEvent {
+  type: 'round';
+  runId: string;
+  round: number;
+  /** The epoch the round starts with. */
+  epoch: number;
+  method: 'pseudo-label' | 'none';
+  labeled: number;
+  pseudoLabels: number;
+  /** Pseudo-labels that match the hidden true labels (for the report; never trained on). */
+  pseudoCorrect: number;
+  weight: number;
+  threshold: number;
+  /** Steps per epoch from now on (the training set has grown). */
+  stepsPerEpoch: number;
+}
+
 export interface RunFinishedEvent {
   type: 'finished';
   runId: string;
@@ -140,7 +163,7 @@ export interface RunFailedEvent {
   step?: number;
 }
 
-export type RunEvent = RunStartedEvent | BatchEvent | GradientsEvent | EpochEvent | RunFinishedEvent | RunFailedEvent;
+export type RunEvent = RunStartedEvent | BatchEvent | GradientsEvent | EpochEvent | RoundEvent | RunFinishedEvent | RunFailedEvent;
 
 /** What summary.json holds: the final event plus what a list of runs needs. */
 export interface RunSummary {
@@ -235,6 +258,7 @@ export const RunStartedNotification = new NotificationType<RunStartedEvent>('run
 export const RunBatchNotification = new NotificationType<BatchEvent>('run/batch');
 export const RunGradientsNotification = new NotificationType<GradientsEvent>('run/gradients');
 export const RunEpochNotification = new NotificationType<EpochEvent>('run/epoch');
+export const RunRoundNotification = new NotificationType<RoundEvent>('run/round');
 export const RunFinishedNotification = new NotificationType<RunFinishedEvent>('run/finished');
 export const RunFailedNotification = new NotificationType<RunFailedEvent>('run/failed');
 
@@ -244,6 +268,7 @@ export const runEventNotifications = {
   batch: RunBatchNotification,
   gradients: RunGradientsNotification,
   epoch: RunEpochNotification,
+  round: RunRoundNotification,
   finished: RunFinishedNotification,
   failed: RunFailedNotification,
 } as const;

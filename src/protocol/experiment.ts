@@ -73,8 +73,27 @@ export interface TrainingSpec {
   validateEvery?: number;
   /** Write the "last" checkpoint every N steps, so a killed run keeps its progress. */
   checkpointEvery?: number;
+  /** Random shifts (up to `shift` pixels) and left–right flips of the training images, drawn anew each epoch. */
+  augment?: { shift?: number; flip?: boolean };
   /** Per-layer gradient norms every N steps (default: on, every 10 steps, for nets of up to 50 weight layers). */
   gradients?: { enabled?: boolean; every?: number };
+}
+
+/** Semi-supervised training: only `labeled` training images keep their labels (a stratified subset); the rest are
+ *  unlabeled. After `training.epochs` on the labeled images, each of `rounds` rounds pseudo-labels the unlabeled
+ *  images the model is sure of and trains `epochsPerRound` epochs on both. method "none" is the baseline: the
+ *  same epochs on the labeled images alone. */
+export interface SemiSupervisedSpec {
+  labeled: number;
+  method: 'pseudo-label' | 'none';
+  /** Keep a pseudo-label when the predicted class probability is at least this (default 0.95). */
+  threshold?: number;
+  rounds?: number;
+  epochsPerRound?: number;
+  /** Start each round from the initial weights (a fresh student taught by the last round's model). */
+  restart?: boolean;
+  /** The pseudo-labelled images' loss weight ramps linearly to this over the rounds (default 1). */
+  maxWeight?: number;
 }
 
 export interface Experiment {
@@ -86,6 +105,8 @@ export interface Experiment {
   model: ModelSpec;
   optimizer: OptimizerSpec;
   training: TrainingSpec;
-  /** A grid: each setting (a dotted path such as "optimizer.learningRate") with the values to try. */
-  sweep?: Record<string, unknown[]>;
+  semiSupervised?: SemiSupervisedSpec;
+  /** Settings (dotted paths such as "optimizer.learningRate") with the values to try: the grid of all
+   *  combinations, or `random` draws from lists and { min, max, log } ranges; `repeat` seeds per member. */
+  sweep?: { random?: number; repeat?: number; [setting: string]: unknown };
 }

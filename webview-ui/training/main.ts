@@ -5,6 +5,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { RunEvent, RunStartedEvent } from '../../src/protocol/backend';
 import type { HostToPanel, PanelState, PanelToHost, RunStatus, RunView } from '../../src/protocol/webview';
 import { LineChart, Point } from './charts';
+import { progressLine, ProgressTracker } from '../../src/protocol/progress';
 import { renderConfusion, renderReport } from './results';
 import { GradientView } from './gradients';
 
@@ -35,6 +36,9 @@ app.innerHTML = `
     <figure><figcaption>Layer × step: log<sub>10</sub> ‖∇W‖</figcaption><canvas id="gradient-heatmap" class="heatmap"></canvas><p id="heatmap-readout" class="readout">Hover for the numbers.</p></figure>
     <figure><figcaption>Dead ReLU units per layer (latest step)</figcaption><div class="chart"><canvas id="dead-chart"></canvas></div></figure>
   </section>
+  <section id="rounds" hidden>
+    <figure><figcaption>Semi-supervised rounds</figcaption><table id="rounds-table" class="report"><thead><tr><th>round</th><th>from epoch</th><th>labeled</th><th>pseudo-labels</th><th>of them right</th><th>weight</th><th>validation accuracy after</th></tr></thead><tbody></tbody></table></figure>
+  </section>
   <section id="results" class="results" hidden>
     <figure><figcaption>Confusion matrix (test set)</figcaption><div id="confusion"></div></figure>
     <figure><figcaption>Classification report (test set)</figcaption><div id="report"></div></figure>
@@ -59,7 +63,7 @@ const charts = [
 
 const gradients = new GradientView($('gradients'), $('gradient-heatmap') as HTMLCanvasElement, $('heatmap-readout'), $('gradient-chart') as HTMLCanvasElement, $('dead-chart') as HTMLCanvasElement);
 
-let run: { runId: string; folder: string; status: RunStatus; started?: RunStartedEvent; lastStep: number } | undefined;
+let run: { runId: string; folder: string; status: RunStatus; started?: RunStartedEvent; lastStep: number; progress: ProgressTracker } | undefined;
 let frame = 0;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -75,11 +79,23 @@ function clear(): void {
   $('engine').textContent = '';
   $('progress').textContent = '';
   $('compare-name').textContent = '';
+  $('rounds').hidden = true;
+  $('rounds-table').querySelector('tbody')!.replaceChildren();
   gradients.reset();
+}
+
+/** One row per semi-supervised round; its last cell fills in when the round's last epoch is validated. */
+function addRound(e: Extract<RunEvent, { type: 'round' }>): void {
+  const row = document.createElement('tr');
+  const cells = [e.round, e.epoch, e.labeled, e.method === 'none' ? '— (baseline)' : e.pseudoLabels, e.pseudoLabels ? `${((100 * e.pseudoCorrect) / e.pseudoLabels).toFixed(1)}%` : '–', e.method === 'none' ? '–' : e.weight.toFixed(2), '…'];
+  for (const c of cells) row.appendChild(document.createElement('td')).textContent = String(c);
+  $('rounds-table').querySelector('tbody')!.appendChild(row);
+  $('rounds').hidden = false;
 }
 
 function apply(e: RunEvent): void {
   if (!run) return;
+  const at = run.progress.update(e);
   switch (e.type) {
     case 'started':
       run.started = e;
@@ -92,18 +108,22 @@ function apply(e: RunEvent): void {
       series.trainAcc.push({ x: e.step, y: e.accuracy });
       series.stepMs.push({ x: e.step, y: e.stepMs });
       series.l2.push({ x: e.step, y: e.l2 });
-      const epochs = run.started?.experiment.training.epochs;
-      const perEpoch = run.started?.stepsPerEpoch ?? 1;
-      $('progress').textContent = `epoch ${e.epoch}${epochs ? `/${epochs}` : ''} · step ${e.step - (e.epoch - 1) * perEpoch}/${perEpoch} · loss ${e.loss.toFixed(4)} · accuracy ${(100 * e.accuracy).toFixed(1)}%`;
+      $('progress').textContent = `${progressLine(at!)} · loss ${e.loss.toFixed(4)} · accuracy ${(100 * e.accuracy).toFixed(1)}%`;
       break;
     }
     case 'gradients':
       gradients.add(e);
       break;
-    case 'epoch':
+    case 'round':
+      addRound(e);
+      break;
+    case 'epoch': {
+      const last = $('rounds-table').querySelector('tbody')!.lastElementChild?.lastElementChild;
+      if (last && e.valAccuracy !== undefined) last.textContent = `${(100 * e.valAccuracy).toFixed(2)}%`;
       if (e.valLoss !== undefined) series.valLoss.push({ x: run.lastStep, y: e.valLoss });
       if (e.valAccuracy !== undefined) series.valAcc.push({ x: run.lastStep, y: e.valAccuracy });
       break;
+    }
     case 'finished':
       $('throughput').textContent = `${e.samplesPerSec.toFixed(0)} samples/s`;
       $('progress').textContent = e.status === 'cancelled'
@@ -155,7 +175,7 @@ function showRun(view: RunView | undefined, compare?: RunView): void {
     scheduleRedraw();
     return;
   }
-  run = { runId: view.runId, folder: view.folder, status: view.status, lastStep: 0 };
+  run = { runId: view.runId, folder: view.folder, status: view.status, lastStep: 0, progress: new ProgressTracker() };
   vscode.setState({ runId: view.runId, folder: view.folder });
   $('run-name').textContent = view.name;
   view.events.forEach(apply);

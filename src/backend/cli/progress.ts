@@ -1,13 +1,13 @@
 // Training progress in a terminal: one redrawn line on a TTY, plain lines every few seconds otherwise (logs,
 // CI), JSON lines with --json.
 import type { RunEvent } from '../../protocol/backend';
+import { ProgressTracker } from '../../protocol/progress';
 
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
 const num = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(4));
 
 export function progressPrinter(mode: 'tty' | 'plain' | 'json', out: NodeJS.WritableStream = process.stdout): (e: RunEvent) => void {
-  let stepsPerEpoch = 1;
-  let epochs = 1;
+  const tracker = new ProgressTracker();
   let samples = 0;
   let ms = 0;
   let lastPlain = 0;
@@ -18,17 +18,20 @@ export function progressPrinter(mode: 'tty' | 'plain' | 'json', out: NodeJS.Writ
   };
   return (e) => {
     if (mode === 'json') return void out.write(JSON.stringify(e) + '\n');
+    const at = tracker.update(e);
     switch (e.type) {
       case 'started':
-        stepsPerEpoch = e.stepsPerEpoch;
-        epochs = e.experiment.training.epochs;
-        out.write(`run ${e.runId} on ${e.engine}: ${e.trainSize} training / ${e.validationSize} validation / ${e.testSize} test images\n  ${e.folder}\n`);
+        out.write(`run ${e.runId} on ${e.engine}: ${e.trainSize} training${e.unlabeledSize ? ` + ${e.unlabeledSize} unlabeled` : ''} / ${e.validationSize} validation / ${e.testSize} test images\n  ${e.folder}\n`);
+        break;
+      case 'round':
+        endLine();
+        out.write(`round ${e.round}: ${e.method === 'none' ? `${e.labeled} labeled images only (baseline)` : `${e.labeled} labeled + ${e.pseudoLabels} pseudo-labelled (p ≥ ${e.threshold}, weight ${e.weight.toFixed(2)}; ${e.pseudoLabels ? pct(e.pseudoCorrect / e.pseudoLabels) : '–'} of them right)`}\n`);
         break;
       case 'batch': {
         samples += e.samples;
         ms += e.stepMs;
-        const inEpoch = e.step - (e.epoch - 1) * stepsPerEpoch;
-        const text = `epoch ${e.epoch}/${epochs} step ${inEpoch}/${stepsPerEpoch}  loss ${num(e.loss)}  acc ${pct(e.accuracy)}  ${((1000 * samples) / ms).toFixed(0)} samples/s`;
+        const { stepInEpoch: inEpoch, stepsPerEpoch, totalEpochs } = at!;
+        const text = `epoch ${e.epoch}/${totalEpochs} step ${inEpoch}/${stepsPerEpoch}  loss ${num(e.loss)}  acc ${pct(e.accuracy)}  ${((1000 * samples) / ms).toFixed(0)} samples/s`;
         if (mode === 'tty') {
           const width = 20;
           const filled = Math.round((width * inEpoch) / stepsPerEpoch);

@@ -11,6 +11,8 @@ export interface Split {
   images: Uint8Array;
   labels: Uint8Array;
   count: number;
+  /** Per-image loss weights (pseudo-labelled images weigh less); absent = all 1. */
+  weights?: Float32Array;
 }
 
 export interface Dataset {
@@ -25,7 +27,7 @@ export interface Dataset {
 
 export const fashionClassNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
-function subset(images: Uint8Array, labels: Uint8Array, pixels: number, rows: number[]): Split {
+export function subset(images: Uint8Array, labels: Uint8Array, pixels: number, rows: number[]): Split {
   const out = new Uint8Array(rows.length * pixels);
   const outLabels = new Uint8Array(rows.length);
   rows.forEach((r, i) => {

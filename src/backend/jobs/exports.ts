@@ -109,3 +109,12 @@ export function writeCsv(folder: string): string {
   writeFileSync(file, rows.join('\n') + '\n');
   return file;
 }
+
+/** The test set's predicted classes as a Kaggle-style submission: `ImageId,Label`, ids from 1 in test-set order. */
+export function writePredictionsCsv(folder: string, predicted: ArrayLike<number>): string {
+  const rows = ['ImageId,Label'];
+  for (let i = 0; i < predicted.length; i++) rows.push(`${i + 1},${predicted[i]}`);
+  const file = join(folder, 'predictions.csv');
+  writeFileSync(file, rows.join('\n') + '\n');
+  return file;
+}

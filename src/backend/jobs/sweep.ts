@@ -8,6 +8,7 @@ import type { Experiment } from '../../protocol/experiment';
 import { checkExperimentValue, ExperimentError, Problem } from '../experiment/validate';
 import { writeFileAtomic } from './atomicWrite';
 import { RunHandle, startRun, StartParams } from './trainRun';
+import { rng } from '../data/batches';
 
 export interface SweepMember {
   values: Record<string, unknown>;
@@ -44,13 +45,59 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   return true;
 }
 
-/** The grid's combinations, each a complete experiment, all checked against the schema before any runs. */
+/** A range a random sweep samples from: uniform, or log-uniform for rates and penalties. */
+export interface SweepRange {
+  min: number;
+  max: number;
+  log?: boolean;
+  integer?: boolean;
+}
+
+function isRange(v: unknown): v is SweepRange {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as SweepRange).min === 'number';
+}
+
+/** The members' settings: the grid's combinations, or `random` draws (seeded by the experiment's seed); each
+ *  repeated `repeat` times with seeds seed, seed+1, … so the compare panel can draw mean ± std. */
+export function sweepCombinations(experiment: Experiment): Record<string, unknown>[] {
+  const { random, repeat, ...grid } = experiment.sweep ?? {};
+  const settings = Object.keys(grid);
+  let combos: Record<string, unknown>[] = [{}];
+  if (typeof random === 'number') {
+    const draw = rng((experiment.seed ?? 1) * 7919 + 17);
+    combos = Array.from({ length: random }, () => Object.fromEntries(settings.map((s) => {
+      const v = grid[s];
+      if (Array.isArray(v)) return [s, v[Math.floor(draw() * v.length)]];
+      const r = v as SweepRange;
+      const u = draw();
+      let x = r.log ? Math.exp(Math.log(r.min) + u * (Math.log(r.max) - Math.log(r.min))) : r.min + u * (r.max - r.min);
+      x = r.integer ? Math.round(x) : Number(x.toPrecision(3));
+      return [s, x];
+    })));
+  } else {
+    for (const s of settings) combos = combos.flatMap((c) => (grid[s] as unknown[]).map((v) => ({ ...c, [s]: v })));
+  }
+  if (typeof repeat === 'number' && repeat > 1) {
+    const seed = experiment.seed ?? 1;
+    combos = combos.flatMap((c) => Array.from({ length: repeat }, (_, k) => ({ ...c, seed: seed + k })));
+  }
+  return combos;
+}
+
+/** The sweep's members, each a complete experiment, all checked against the schema before any runs. */
 export function expandSweep(experiment: Experiment, file?: string): SweepMember[] {
   const grid = experiment.sweep;
   if (!grid) throw new ExperimentError([{ path: 'sweep', message: 'this experiment has no "sweep": nothing to sweep' }], file);
-  const settings = Object.keys(grid);
-  let combos: Record<string, unknown>[] = [{}];
-  for (const s of settings) combos = combos.flatMap((c) => grid[s].map((v) => ({ ...c, [s]: v })));
+  const settings = Object.keys(grid).filter((k) => k !== 'random' && k !== 'repeat');
+  const wrong = settings.filter((s) => (grid.random === undefined ? !Array.isArray(grid[s]) : !Array.isArray(grid[s]) && !isRange(grid[s])));
+  if (wrong.length) {
+    throw new ExperimentError(wrong.map((s) => ({ path: `sweep["${s}"]`, message: grid.random === undefined ? 'a grid setting needs a list of values ({ "min", "max" } ranges need "random": N)' : 'needs a list of values or a { "min", "max", "log"? } range' })), file);
+  }
+  for (const s of settings) {
+    const r = grid[s];
+    if (isRange(r) && (r.max < r.min || (r.log && r.min <= 0))) throw new ExperimentError([{ path: `sweep["${s}"]`, message: r.max < r.min ? `max (${r.max}) is below min (${r.min})` : 'a log range needs min > 0' }], file);
+  }
+  const combos = sweepCombinations(experiment);
   const problems: Problem[] = [];
   const members = combos.map((values) => {
     const { sweep: _omit, ...base } = structuredClone(experiment);
@@ -84,7 +131,7 @@ export function startSweep(params: StartParams & { experiment: Experiment }, lis
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const folder = join(params.runsFolder, `${stamp}-${params.experiment.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40)}-sweep`);
   mkdirSync(folder, { recursive: true });
-  const summary: SweepSummary = { name: params.experiment.name, status: 'running', settings: Object.keys(params.experiment.sweep!), members: members.map((m) => ({ values: m.values, status: 'not started' })) };
+  const summary: SweepSummary = { name: params.experiment.name, status: 'running', settings: [...new Set(members.flatMap((m) => Object.keys(m.values)))], members: members.map((m) => ({ values: m.values, status: 'not started' })) };
   const write = () => {
     const done = summary.members.filter((m) => m.status === 'completed' && m.bestValLoss !== undefined);
     summary.best = done.sort((a, b) => a.bestValLoss! - b.bestValLoss!)[0]?.runId;

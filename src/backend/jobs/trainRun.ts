@@ -16,7 +16,8 @@ import { saveCheckpoint } from './checkpoint';
 import { decodeStats, gradientStats, probeEvery, weightLayers } from './gradientProbe';
 import { classReport, confusionMatrix } from './classReport';
 import { RunFolder } from './runFolder';
-import { writeTensorBoard } from './exports';
+import { pseudoLabelRound, semiDefaults, splitLabeled } from './pseudoLabels';
+import { writePredictionsCsv, writeTensorBoard } from './exports';
 
 export interface StartParams {
   experiment: unknown;
@@ -41,6 +42,8 @@ export interface Prepared {
   data: Dataset;
   model: tf.LayersModel;
   denseWeights: tf.LayerVariable[];
+  /** Semi-supervised runs: the training images whose labels are not used (data.train is the labeled subset). */
+  unlabeled?: Split;
 }
 
 export async function prepare(params: StartParams): Promise<Prepared> {
@@ -51,6 +54,12 @@ export async function prepare(params: StartParams): Promise<Prepared> {
     : requestedEngine(params.engine);
   const engine = await loadEngine(request);
   const data = await loadDataset(experiment.data, { baseDir: params.experimentPath ? dirname(params.experimentPath) : undefined });
+  let unlabeled: Split | undefined;
+  if (experiment.semiSupervised) {
+    const parts = splitLabeled(data.train, experiment.semiSupervised, data.classNames.length, data.height * data.width);
+    data.train = parts.labeled;
+    unlabeled = parts.unlabeled;
+  }
   const input = { height: data.height, width: data.width, channels: 1 };
   let plan;
   try {
@@ -62,7 +71,7 @@ export async function prepare(params: StartParams): Promise<Prepared> {
     throw new ExperimentError(problems, params.experimentPath);
   }
   const { model, denseWeights } = buildModel(plan, input, { init: experiment.model.init ?? 'he', seed: experiment.seed ?? 1, biasInit: experiment.model.biasInit });
-  return { experiment, engine, data, model, denseWeights };
+  return { experiment, engine, data, model, denseWeights, unlabeled };
 }
 
 function l2Sum(weights: tf.LayerVariable[]): tf.Scalar {
@@ -73,7 +82,11 @@ function l2Sum(weights: tf.LayerVariable[]): tf.Scalar {
 export function batchLoss(prep: Prepared, batch: Batch, onLogits?: (logits: tf.Tensor) => void): tf.Scalar {
   const logits = prep.model.apply(batch.xs, { training: true }) as tf.Tensor;
   onLogits?.(logits);
-  const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(batch.ys, prep.data.classNames.length), logits);
+  const oneHot = tf.oneHot(batch.ys, prep.data.classNames.length);
+  // weighted images (pseudo-labels): Σ wᵢ·CEᵢ / n, so the labeled images weigh as they do without them
+  const ce = batch.ws
+    ? tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, undefined, tf.Reduction.NONE).mul(batch.ws).mean()
+    : tf.losses.softmaxCrossEntropy(oneHot, logits);
   const lambda = prep.experiment.model.l2 ?? 0;
   return (lambda > 0 ? ce.add(l2Sum(prep.denseWeights).mul(lambda)) : ce) as tf.Scalar;
 }
@@ -115,19 +128,27 @@ export async function startRun(params: StartParams, listener: (e: RunEvent) => v
 
 async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void, isCancelled: () => boolean): Promise<RunSummary> {
   const { experiment, engine, data, model, denseWeights } = prep;
-  const { epochs, batchSize } = experiment.training;
+  const { batchSize } = experiment.training;
+  const semi = experiment.semiSupervised && { ...semiDefaults, ...experiment.semiSupervised };
+  const labeledEpochs = experiment.training.epochs;
+  const epochs = labeledEpochs + (semi ? semi.rounds * semi.epochsPerRound : 0);
+  let trainSet = data.train;
+  // a student that starts afresh each round learns from the teacher's labels without inheriting its mistakes
+  const initialWeights = semi?.restart ? model.getWeights().map((w) => w.clone()) : undefined;
   const validateEvery = experiment.training.validateEvery ?? 1;
   const checkpointEvery = experiment.training.checkpointEvery ?? 50;
   const classes = data.classNames.length;
-  const optimizer = makeOptimizer(experiment.optimizer);
+  let optimizer = makeOptimizer(experiment.optimizer);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const random = rng(experiment.seed ?? 1);
+  const augmentSpec = experiment.training.augment;
+  const augment = augmentSpec && (augmentSpec.shift || augmentSpec.flip) ? { ...augmentSpec, random: rng((experiment.seed ?? 1) + 0x5eed) } : undefined;
   const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
   const probed = weightLayers(model);
   const every = probeEvery(experiment, probed.length);
   const startedAt = new Date();
   const base = { runId: run.runId };
-  emit({ type: 'started', ...base, folder: run.folder, engine: engine.engine, experiment, trainSize: data.train.count, validationSize: data.validation.count, testSize: data.test.count, stepsPerEpoch, classNames: data.classNames, time: startedAt.toISOString() });
+  emit({ type: 'started', ...base, folder: run.folder, engine: engine.engine, experiment, trainSize: data.train.count, validationSize: data.validation.count, testSize: data.test.count, stepsPerEpoch, totalEpochs: epochs, ...(prep.unlabeled ? { unlabeledSize: prep.unlabeled.count } : {}), classNames: data.classNames, time: startedAt.toISOString() });
 
   let step = 0;
   let trainSeconds = 0;
@@ -142,6 +163,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
   });
   const close = (summary: RunSummary): RunSummary => {
     optimizer.dispose();
+    initialWeights?.forEach((w) => w.dispose());
     run.finish(summary);
     try {
       writeTensorBoard(run.folder); // so `tensorboard --logdir` of the runs folder shows every run
@@ -154,16 +176,30 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
   try {
     for (let epoch = 1; epoch <= epochs && !isCancelled(); epoch++) {
       const epochStart = Date.now();
-      const order = shuffled(data.train.count, random);
+      if (semi && epoch > labeledEpochs && (epoch - labeledEpochs - 1) % semi.epochsPerRound === 0) {
+        const round = (epoch - labeledEpochs - 1) / semi.epochsPerRound + 1;
+        const weight = (semi.maxWeight * round) / semi.rounds;
+        const r = semi.method === 'pseudo-label'
+          ? pseudoLabelRound(model, data.train, prep.unlabeled!, data.height, data.width, semi.threshold, weight)
+          : { train: data.train, pseudoLabels: 0, pseudoCorrect: 0 };
+        trainSet = r.train;
+        if (initialWeights) {
+          model.setWeights(initialWeights);
+          optimizer.dispose();
+          optimizer = makeOptimizer(experiment.optimizer);
+        }
+        emit({ type: 'round', ...base, round, epoch, method: semi.method, labeled: data.train.count, pseudoLabels: r.pseudoLabels, pseudoCorrect: r.pseudoCorrect, weight, threshold: semi.threshold, stepsPerEpoch: Math.ceil(trainSet.count / batchSize) });
+      }
+      const order = shuffled(trainSet.count, random);
       let lossSum = 0;
       let correctSum = 0;
       let seen = 0;
-      for (let from = 0; from < data.train.count && !isCancelled(); from += batchSize) {
-        const to = Math.min(data.train.count, from + batchSize);
+      for (let from = 0; from < trainSet.count && !isCancelled(); from += batchSize) {
+        const to = Math.min(trainSet.count, from + batchSize);
         const t0 = performance.now();
         const probeNow = every !== undefined && (step === 0 || (step + 1) % every === 0);
         const [loss, accuracy, l2, ...probe] = tf.tidy(() => {
-          const batch: Batch = makeBatch(data.train, data.height, data.width, order, from, to);
+          const batch: Batch = makeBatch(trainSet, data.height, data.width, order, from, to, augment);
           let logits: tf.Tensor | undefined;
           const { value, grads } = tf.variableGrads(() => batchLoss(prep, batch, (l) => (logits = tf.keep(l))), variables);
           optimizer.applyGradients(grads);
@@ -193,7 +229,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
         if (step % checkpointEvery === 0) await saveCheckpoint(model, run.checkpoints, 'last', { epoch, step });
         await new Promise((r) => setImmediate(r)); // let a cancel request in
       }
-      if (isCancelled() && seen < data.train.count) break;
+      if (isCancelled() && seen < trainSet.count) break;
       epochsDone = epoch;
       await saveCheckpoint(model, run.checkpoints, 'last', { epoch, step });
       let valLoss: number | undefined;
@@ -215,6 +251,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
       const r = evaluate(model, data.test, data);
       const confusion = confusionMatrix(data.test.labels, r.predicted, classes);
       test = { loss: r.loss, accuracy: r.accuracy, confusion, perClass: classReport(confusion, data.classNames) };
+      writePredictionsCsv(run.folder, r.predicted);
     }
     const summary = summarize({ status, testAccuracy: test?.accuracy, testLoss: test?.loss });
     const finished: RunFinishedEvent = { type: 'finished', ...base, status, test, samplesPerSec: summary.samplesPerSec, engine: engine.engine, epochsDone, steps: step, bestEpoch: best?.epoch, bestValLoss: best?.valLoss, seconds: summary.seconds };
