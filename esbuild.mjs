@@ -87,7 +87,7 @@ const builds = [
   // the extension host side: no TF.js in here (the backend process has it)
   { ...nodeBundle, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode'] },
   // panel front ends: plain browser scripts, loaded under a nonce CSP
-  { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning', entryPoints: { 'webview/training': 'webview-ui/training/main.ts' }, outdir: dist },
+  { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning', entryPoints: { 'webview/training': 'webview-ui/training/main.ts', 'webview/compare': 'webview-ui/compare/main.ts' }, outdir: dist },
   // Mocha suites that run inside a real VS Code's extension host (test/e2e/host/): mocha and vscode come from there
   {
     ...nodeBundle,

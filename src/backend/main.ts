@@ -8,6 +8,7 @@ import { DataError } from './data/idxReader';
 import { EngineUnavailableError } from './engines/engineSelect';
 import { ExperimentError, parseExperimentText } from './experiment/validate';
 import { startSweep } from './jobs/sweep';
+import { differingSettings } from './jobs/compareRuns';
 import { writeCsv, writeTensorBoard } from './jobs/exports';
 import type { RunSummary } from '../protocol/backend';
 import { progressPrinter } from './cli/progress';
@@ -143,8 +144,7 @@ function compare(args: string[]): number {
     if (!experiment) throw new UsageError(`${folder} is not a run folder (no experiment.json)`);
     return { folder, experiment, summary: read('summary.json') as RunSummary | undefined };
   });
-  const flat = rows.map((r) => flatten(r.experiment));
-  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].filter((k) => k !== 'name' && k !== '$source' && new Set(flat.map((f) => f[k])).size > 1);
+  const { settings: keys, flat } = differingSettings(rows.map((r) => r.experiment));
   if (args.includes('--json')) {
     process.stdout.write(JSON.stringify(rows.map((r, i) => ({ folder: r.folder, differing: Object.fromEntries(keys.map((k) => [k, flat[i][k]])), summary: r.summary })), null, 2) + '\n');
     return 0;
@@ -160,13 +160,6 @@ function compare(args: string[]): number {
 }
 
 /** {a: {b: 1}} → {'a.b': '1'}: the settings of an experiment as comparable strings. */
-function flatten(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else out[prefix] = JSON.stringify(value);
-  return out;
-}
-
 async function engines(args: string[]): Promise<number> {
   const info = await surveyEngines();
   process.stdout.write(args.includes('--json') ? JSON.stringify(info, null, 2) + '\n' : `TensorFlow.js ${info.tfjsVersion}\n${formatEngineReport(info)}\n`);

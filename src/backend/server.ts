@@ -3,12 +3,14 @@
 import { createMessageConnection, ResponseError, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
   EngineInfoRequest, ErrorCodes, GradcheckFileRequest, GradientsProbeRequest, GradcheckResultNotification, RunCancelRequest, runEventNotifications, RunStartRequest,
+  SweepCancelRequest, SweepProgressNotification, SweepStartRequest,
 } from '../protocol/backend';
 import { checkMarkdown, needsDeclaration, suggestBlock } from './gradcheck/checkFile';
 import { DataError } from './data/idxReader';
 import { loadEngine, requestedEngine } from './engines/engineLoad';
 import { EngineUnavailableError } from './engines/engineSelect';
-import { ExperimentError } from './experiment/validate';
+import { ExperimentError, parseExperimentText } from './experiment/validate';
+import { SweepHandle, startSweep } from './jobs/sweep';
 import { RunHandle, startRun } from './jobs/trainRun';
 import { gradientProfile } from './jobs/gradientProfile';
 import { SafeMessageReader } from './safeReader';
@@ -26,6 +28,8 @@ export function serve(): void {
   const connection = createMessageConnection(new SafeMessageReader(process.stdin, writer), writer);
   const runs = new Map<string, RunHandle>();
   let active: RunHandle | undefined;
+  let sweep: SweepHandle | undefined;
+  const busy = () => (sweep ? `a sweep is running (${sweep.folder}); cancel it or wait for it to finish` : active ? `run ${active.runId} is still training; cancel it or wait for it to finish` : undefined);
 
   connection.onRequest(EngineInfoRequest.type, async () => {
     try {
@@ -39,7 +43,7 @@ export function serve(): void {
     if (typeof params !== 'object' || params === null || typeof params.runsFolder !== 'string' || params.experiment === undefined) {
       throw new ResponseError(-32602, 'run/start needs params { experiment, runsFolder, experimentPath?, overrides? }');
     }
-    if (active) throw new ResponseError(-32000, `run ${active.runId} is still training; cancel it or wait for it to finish`);
+    if (busy()) throw new ResponseError(-32000, busy()!);
     try {
       const handle = await startRun({ ...params, engine: undefined }, (e) => void connection.sendNotification(runEventNotifications[e.type].method, e));
       active = handle;
@@ -51,6 +55,34 @@ export function serve(): void {
     } catch (e) {
       throw toResponseError(e);
     }
+  });
+
+  connection.onRequest(SweepStartRequest.type, (params) => {
+    if (typeof params !== 'object' || params === null || typeof params.runsFolder !== 'string' || typeof params.experiment !== 'string') {
+      throw new ResponseError(-32602, 'sweep/start needs params { experiment (the file\'s text), runsFolder, experimentPath?, overrides? }');
+    }
+    if (busy()) throw new ResponseError(-32000, busy()!);
+    try {
+      const { experiment } = parseExperimentText(params.experiment, params.experimentPath);
+      const handle = startSweep(
+        { ...params, experiment, engine: undefined },
+        (e) => void connection.sendNotification(runEventNotifications[e.type].method, e),
+        (summary, folder) => void connection.sendNotification(SweepProgressNotification, { folder, summary }),
+      );
+      sweep = handle;
+      void handle.done.finally(() => {
+        if (sweep === handle) sweep = undefined;
+      });
+      return { folder: handle.folder, members: handle.members };
+    } catch (e) {
+      throw toResponseError(e);
+    }
+  });
+
+  connection.onRequest(SweepCancelRequest.type, (params) => {
+    if (!sweep || sweep.folder !== params?.folder) return { cancelled: false };
+    sweep.cancel();
+    return { cancelled: true };
   });
 
   connection.onRequest(RunCancelRequest.type, (params) => {
@@ -78,6 +110,7 @@ export function serve(): void {
 
   // stdin closed: the host is gone. Stop the run where it stands (its folder keeps everything) and leave.
   connection.onClose(async () => {
+    sweep?.cancel();
     if (active) {
       active.cancel();
       await active.done.catch(() => undefined);

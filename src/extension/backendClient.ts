@@ -8,6 +8,7 @@ import { createMessageConnection, MessageConnection, StreamMessageReader, Stream
 import {
   EngineInfo, EngineInfoRequest, GradientProfile, GradientsProbeRequest, GradcheckFileParams, GradcheckFileRequest, GradcheckFileResult, GradcheckResult, GradcheckResultNotification,
   RunCancelRequest, RunEvent, runEventNotifications, RunStartParams, RunStartRequest, RunStartResult,
+  SweepCancelRequest, SweepProgressNotification, SweepStartRequest, SweepStartResult, SweepSummary,
 } from '../protocol/backend';
 
 export interface BackendCrash {
@@ -25,6 +26,8 @@ export class BackendClient implements vscode.Disposable {
   private readonly gradcheckResults = new vscode.EventEmitter<{ uri: string; version: number; result: GradcheckResult }>();
   readonly onGradcheckResult = this.gradcheckResults.event;
   readonly onEvent = this.events.event;
+  private readonly sweepProgress = new vscode.EventEmitter<{ folder: string; summary: SweepSummary }>();
+  readonly onSweepProgress = this.sweepProgress.event;
   readonly onCrash = this.crashes.event;
   engine: EngineInfo | undefined;
 
@@ -54,6 +57,7 @@ export class BackendClient implements vscode.Disposable {
     const connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     for (const n of Object.values(runEventNotifications)) connection.onNotification(n.method, (e: RunEvent) => this.events.fire(e));
     connection.onNotification(GradcheckResultNotification, (r) => this.gradcheckResults.fire(r));
+    connection.onNotification(SweepProgressNotification, (p) => this.sweepProgress.fire(p));
     connection.listen();
     proc.on('error', (err) => this.log.appendLine(`backend process error: ${err.message}`));
     proc.on('exit', (code, signal) => {
@@ -93,6 +97,15 @@ export class BackendClient implements vscode.Disposable {
     return this.rpc.sendRequest(RunStartRequest.type, params);
   }
 
+  startSweep(params: RunStartParams & { experiment: string }): Promise<SweepStartResult> {
+    return this.rpc.sendRequest(SweepStartRequest.type, params);
+  }
+
+  async cancelSweep(folder: string): Promise<boolean> {
+    if (!this.connection) return false;
+    return (await this.connection.sendRequest(SweepCancelRequest.type, { folder })).cancelled;
+  }
+
   probeGradients(experiment: string, experimentPath: string): Promise<GradientProfile> {
     return this.rpc.sendRequest(GradientsProbeRequest.type, { experiment, experimentPath });
   }
@@ -123,6 +136,7 @@ export class BackendClient implements vscode.Disposable {
     void this.stop();
     this.events.dispose();
     this.crashes.dispose();
+    this.sweepProgress.dispose();
     this.gradcheckResults.dispose();
   }
 }

@@ -51,12 +51,16 @@ export class ExperimentDiagnostics implements vscode.Disposable {
   }
 }
 
-/** "▶ Train" above every experiment file. */
+/** "▶ Train" above every experiment file, and "▶ Run Sweep" above one with a "sweep". */
 export class TrainLensProvider implements vscode.CodeLensProvider {
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const top = new vscode.Range(0, 0, 0, 0);
-    return [
-      new vscode.CodeLens(top, { title: '▶ Train', command: 'gradientLab.trainExperiment', arguments: [document.uri], tooltip: 'Train this experiment (Gradient Lab)' }),
+    const lenses = [
+      new vscode.CodeLens(top, { title: '▶ Train', command: 'gradientLab.trainExperiment', arguments: [document.uri], tooltip: 'Train this experiment once, without its sweep (Gradient Lab)' }),
     ];
+    if (/"sweep"\s*:/.test(document.getText())) {
+      lenses.push(new vscode.CodeLens(top, { title: '▶ Run Sweep', command: 'gradientLab.runSweep', arguments: [document.uri], tooltip: 'Train every member of this experiment\'s "sweep", one after another (Gradient Lab)' }));
+    }
+    return lenses;
   }
 }

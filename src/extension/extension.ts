@@ -1,6 +1,7 @@
 // Activation does no work beyond registering: the backend process starts on the first command that needs it.
 import * as vscode from 'vscode';
 import type { PanelState } from '../protocol/webview';
+import type { CompareView } from '../protocol/compare';
 import { BackendClient } from './backendClient';
 import { DerivationChecks, gradcheckTemplate } from './derivations';
 import { ExperimentDiagnostics, pickExperiment, TrainLensProvider } from './experimentFiles';
@@ -11,11 +12,15 @@ import { RunsNode, RunsTree } from './runsTree';
 import { starters } from './starterExperiments';
 import { StatusBar } from './statusBar';
 import { TrainingPanel, trainingPanelType } from './trainingPanel';
+import { ComparePanel, comparePanelType } from './comparePanel';
+import { runningSweep, runSweep } from './sweeps';
 import { runsFolderFor, trainExperiment, TrainingDeps } from './training';
 import { formatEngineReport } from '../backend/engines/engineSelect';
 
 export interface GradientLabApi {
   store: RunStore;
+  /** What the compare panel shows, if it is open. */
+  comparedView(): CompareView | undefined;
   client: BackendClient;
   runsTree: RunsTree;
   /** Milliseconds activate() took. */
@@ -68,7 +73,24 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
   });
 
   command('gradientLab.trainExperiment', (uri?: vscode.Uri) => trainExperiment(deps, uri));
+  const showCompare = (sweepFolder: string) => ComparePanel.show(context, store, client, { sweepFolder });
+  command('gradientLab.runSweep', (uri?: vscode.Uri) => runSweep({ ...deps, showCompare }, uri));
+  command('gradientLab.compareRuns', async (node?: RunsNode | string[], selected?: RunsNode[]) => {
+    if (node && !Array.isArray(node) && node.kind === 'sweep') return void showCompare(node.folder);
+    let folders = Array.isArray(node) ? node : node ? (selected ?? [node]).flatMap((n) => (n.kind === 'run' ? [n.run.folder] : [])) : undefined;
+    if (!folders) {
+      const root = vscode.workspace.workspaceFolders?.[0];
+      const runs = root ? listRuns(runsFolderFor(vscode.Uri.joinPath(root.uri, 'x'))) : [];
+      const picks = await vscode.window.showQuickPick(runs.map((r) => ({ label: r.name, description: `${r.status} · ${r.runId}`, folder: r.folder })), { canPickMany: true, placeHolder: 'Runs to compare (for a sweep, use Compare on the sweep in the runs view)' });
+      if (!picks) return;
+      folders = picks.map((p) => p.folder);
+    }
+    if (folders.length < 2) return void vscode.window.showWarningMessage('Gradient Lab: pick two or more runs to compare.');
+    ComparePanel.show(context, store, client, { folders });
+  });
   command('gradientLab.stopTraining', async () => {
+    const sweep = runningSweep();
+    if (sweep) return void (await client.cancelSweep(sweep));
     const live = store.liveRun();
     if (!live) return void vscode.window.showInformationMessage('Gradient Lab: nothing is training.');
     await client.cancel(live.runId);
@@ -175,6 +197,11 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
   context.subscriptions.push(
     log, store, client, status, diagnostics,
     vscode.languages.registerCodeLensProvider({ pattern: '**/*.experiment.json' }, new TrainLensProvider()),
+    vscode.window.registerWebviewPanelSerializer(comparePanelType, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
+        ComparePanel.restore(panel, context, store, client);
+      },
+    }),
     vscode.window.registerWebviewPanelSerializer(trainingPanelType, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
         TrainingPanel.restore(panel, context, store, cancel, state);
@@ -189,7 +216,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
       }
     }),
   );
-  return { store, client, runsTree, activationMs: performance.now() - t0 };
+  return { store, client, runsTree, comparedView: () => ComparePanel.shown, activationMs: performance.now() - t0 };
 }
 
 async function exists(uri: vscode.Uri): Promise<boolean> {

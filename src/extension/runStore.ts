@@ -24,6 +24,8 @@ export class RunStore implements vscode.Disposable {
 
   /** A run the backend has just started. */
   begin(runId: string, folder: string, name: string): void {
+    this.latestId = runId;
+    if (this.runs.has(runId)) return; // its 'started' event came first
     this.live.add(runId);
     this.runs.set(runId, { runId, folder, name, status: 'starting', events: [] });
     this.latestId = runId;
@@ -33,6 +35,8 @@ export class RunStore implements vscode.Disposable {
   }
 
   add(event: RunEvent): void {
+    // a sweep's members are started by the backend: their 'started' event is the first the host hears of them
+    if (event.type === 'started' && !this.runs.has(event.runId) && !this.early.has(event.runId)) this.begin(event.runId, event.folder, event.experiment.name);
     const run = this.runs.get(event.runId);
     if (!run) {
       this.early.set(event.runId, [...(this.early.get(event.runId) ?? []), event]);

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listRuns, RunListing } from '../backend/jobs/runFolder';
-import type { SweepSummary } from '../backend/jobs/sweep';
+import type { SweepSummary } from '../protocol/backend';
 
 export type RunsNode =
   | { kind: 'run'; run: RunListing }

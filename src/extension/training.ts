@@ -27,8 +27,17 @@ export function runsFolderFor(uri: vscode.Uri): string {
 }
 
 
-/** Returns the run id, or undefined when nothing was started (cancelled pick, untrusted, rejected). */
-export async function trainExperiment(deps: TrainingDeps, given?: vscode.Uri): Promise<string | undefined> {
+/** The experiment's problems go to the Problems panel (with lines), the message to a notification and the log. */
+export function reportRejection(deps: TrainingDeps, uri: vscode.Uri, what: string, e: unknown): void {
+  const err = e as { code?: number; message: string; data?: { problems?: Problem[] } };
+  if (err.code === ErrorCodes.invalidExperiment && err.data?.problems) deps.diagnostics.set(uri, err.data.problems);
+  deps.log.appendLine(`${what} rejected: ${err.message}`);
+  void vscode.window.showErrorMessage(`Gradient Lab: ${err.message.split('\n')[0]}${err.code === ErrorCodes.invalidExperiment ? ' (see the Problems panel)' : ''}`, 'Show Log')
+    .then((a) => a && deps.log.show());
+}
+
+/** Trust, nothing else training, an experiment picked and saved: the document to send, or undefined. */
+export async function readyToTrain(deps: TrainingDeps, given?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage('Gradient Lab: training is disabled in an untrusted workspace, because it reads data and writes run folders. Trust the workspace to train.', 'Manage Workspace Trust')
       .then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
@@ -43,15 +52,19 @@ export async function trainExperiment(deps: TrainingDeps, given?: vscode.Uri): P
   if (!uri) return undefined;
   const document = await vscode.workspace.openTextDocument(uri);
   if (document.isDirty) await document.save();
+  return document;
+}
+
+/** Returns the run id, or undefined when nothing was started (cancelled pick, untrusted, rejected). */
+export async function trainExperiment(deps: TrainingDeps, given?: vscode.Uri): Promise<string | undefined> {
+  const document = await readyToTrain(deps, given);
+  if (!document) return undefined;
+  const uri = document.uri;
   let started;
   try {
     started = await deps.client.startRun({ experiment: document.getText(), experimentPath: uri.fsPath, runsFolder: runsFolderFor(uri) });
   } catch (e) {
-    const err = e as { code?: number; message: string; data?: { problems?: Problem[] } };
-    if (err.code === ErrorCodes.invalidExperiment && err.data?.problems) deps.diagnostics.set(uri, err.data.problems);
-    deps.log.appendLine(`run/start rejected: ${err.message}`);
-    void vscode.window.showErrorMessage(`Gradient Lab: ${err.message.split('\n')[0]}${err.code === ErrorCodes.invalidExperiment ? ' (see the Problems panel)' : ''}`, 'Show Log')
-      .then((a) => a && deps.log.show());
+    reportRejection(deps, uri, 'run/start', e);
     return undefined;
   }
   deps.diagnostics.clear(uri);

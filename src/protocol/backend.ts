@@ -184,6 +184,27 @@ export interface RunSummary {
   finishedAt: string;
 }
 
+// ── sweeps ───────────────────────────────────────────────────────────────────────────────────────────────
+export interface SweepMemberResult {
+  values: Record<string, unknown>;
+  status: RunSummary['status'] | 'running' | 'not started';
+  runId?: string;
+  bestValLoss?: number;
+  testAccuracy?: number;
+  seconds?: number;
+  message?: string;
+}
+
+/** sweep.json in the sweep's folder, rewritten after every member. */
+export interface SweepSummary {
+  name: string;
+  status: 'running' | 'completed' | 'cancelled';
+  settings: string[];
+  members: SweepMemberResult[];
+  /** The member with the lowest validation loss. */
+  best?: string;
+}
+
 // ── derivation checks ────────────────────────────────────────────────────────────────────────────────────
 export interface GradcheckResult {
   /** 1-based line and column of the formula (or of the gradcheck block, for block problems), and its end. */
@@ -236,6 +257,11 @@ export interface RunStartResult {
   folder: string;
 }
 
+export interface SweepStartResult {
+  folder: string;
+  members: number;
+}
+
 export namespace EngineInfoRequest {
   export const method = 'engine/info';
   export const type = new RequestType0<EngineInfo, void>(method);
@@ -247,6 +273,15 @@ export namespace RunStartRequest {
 export namespace GradientsProbeRequest {
   export const method = 'gradients/probe';
   export const type = new RequestType<{ experiment: unknown; experimentPath?: string }, GradientProfile, void>(method);
+}
+/** Every member of the experiment's "sweep", one after another; each member's run sends the usual run events. */
+export namespace SweepStartRequest {
+  export const method = 'sweep/start';
+  export const type = new RequestType<RunStartParams, SweepStartResult, void>(method);
+}
+export namespace SweepCancelRequest {
+  export const method = 'sweep/cancel';
+  export const type = new RequestType<{ folder: string }, { cancelled: boolean }, void>(method);
 }
 export namespace RunCancelRequest {
   export const method = 'run/cancel';
@@ -261,6 +296,9 @@ export const RunEpochNotification = new NotificationType<EpochEvent>('run/epoch'
 export const RunRoundNotification = new NotificationType<RoundEvent>('run/round');
 export const RunFinishedNotification = new NotificationType<RunFinishedEvent>('run/finished');
 export const RunFailedNotification = new NotificationType<RunFailedEvent>('run/failed');
+
+/** After each sweep member ends (and when the sweep starts and ends): the sweep.json just written. */
+export const SweepProgressNotification = new NotificationType<{ folder: string; summary: SweepSummary }>('sweep/progress');
 
 /** The notification that carries each kind of run event. */
 export const runEventNotifications = {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { packageRoot } from '../../src/backend/paths';
 import { openVsCode, panelFrame, runCommand, screenshotsDir } from './codeServer';
 import { e2eWorkspace } from './fixtures';
@@ -28,6 +28,17 @@ async function openFile(page: Page, name: string): Promise<void> {
   await input.fill(name);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
   await page.locator('.tab.active', { hasText: name }).waitFor();
+}
+
+/** The compare panel's webview frame (the training panel's may be in the page too). */
+async function compareFrame(page: Page): Promise<Frame> {
+  for (let i = 0; i < 300; i++) {
+    for (const f of page.frames()) {
+      if (await f.locator('body.compare').count().catch(() => 0)) return f;
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error('the compare panel did not open');
 }
 
 async function lossPoints(page: Page): Promise<number> {
@@ -151,6 +162,35 @@ test('a person trains the starter experiment from the palette and watches it in 
     await panel.locator('#gradients').scrollIntoViewIfNeeded();
     await panel.locator('#gradients').screenshot({ path: join(screenshotsDir, 'gradients-compare-light.png') });
     await shoot(page, 'gradients-compare-window-light');
+
+    // a sweep from its lens: the compare panel overlays the members as they finish; the runs view lists the sweep
+    await openFile(page, 'sweep.experiment.json');
+    await page.locator('.codelens-decoration', { hasText: 'Run Sweep' }).first().click({ timeout: 60_000 });
+    const compare = await compareFrame(page);
+    await compare.locator('body[data-runs="2"]').waitFor({ timeout: 180_000 });
+    for (let i = 0; (await compare.locator('#runs-table tbody tr', { hasText: 'completed' }).count()) < 2; i++) {
+      assert.ok(i < 900, 'both sweep members complete in the compare table');
+      await page.waitForTimeout(200);
+    }
+    assert.match((await compare.locator('#facts').textContent())!, /differing: optimizer\.learningRate/);
+    assert.equal(await compare.locator('#val-loss-chart').getAttribute('data-points'), '2', 'one validation point per member (1 epoch each)');
+    assert.equal(await compare.locator('#metric-chart').getAttribute('data-points'), '2', 'the metric against the learning rate');
+    // sorting by test accuracy, twice: descending puts the larger first
+    await compare.locator('#runs-table th[data-key="testAccuracy"]').click();
+    await compare.locator('#runs-table th[data-key="testAccuracy"]').click();
+    assert.equal(await compare.locator('#runs-table th[data-key="testAccuracy"]').getAttribute('aria-sort'), 'descending');
+    const accs = (await compare.locator('#runs-table tbody tr td:nth-last-child(2)').allTextContents()).map((t) => Number(t.replace('%', '')));
+    assert.ok(accs[0] >= accs[1], accs.join(' '));
+    await page.waitForTimeout(300);
+    await shoot(page, 'sweep-compare-table-light');
+    await compare.locator('#title').scrollIntoViewIfNeeded();
+    await runCommand(page, 'Gradient Lab: Focus on Runs View');
+    const sweepRow = page.locator('.monaco-list-row', { hasText: 'small sweep (sweep)' }).first();
+    await sweepRow.click({ timeout: 30_000 });
+    await page.keyboard.press('ArrowRight'); // expand: its members
+    await page.locator('.monaco-list-row[aria-level="2"]').nth(1).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    await shoot(page, 'sweep-tree-and-compare-light');
   } catch (e) {
     await shoot(page, 'ui-test-failure').catch(() => undefined);
     throw e;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoundEvent, RunStartedEvent, RunSummary } from '../../src/protocol/backend';
-import type { SweepSummary } from '../../src/backend/jobs/sweep';
+import type { SweepSummary } from '../../src/protocol/backend';
 import { readEvents } from '../../src/backend/jobs/runFolder';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { stratifiedRows } from '../../src/backend/jobs/pseudoLabels';

@@ -6,8 +6,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../../src/protocol/backend';
-import type { SweepSummary } from '../../src/backend/jobs/sweep';
-import { backendJs, runCli } from '../helpers/backendProcess';
+import { RunStartRequest, SweepCancelRequest, SweepProgressNotification, SweepStartRequest, SweepSummary } from '../../src/protocol/backend';
+import { compareView } from '../../src/backend/jobs/compareRuns';
+import { readEvents } from '../../src/backend/jobs/runFolder';
+import { backendJs, runCli, startBackend } from '../helpers/backendProcess';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 
 const grid = (sweep: object, limit = 1000) => ({
@@ -71,4 +73,41 @@ test('a sweep over a setting that does not exist is refused before anything trai
   assert.equal(r.code, 1);
   assert.match(r.stderr, /sweep\["modle\.dropoutKeep"\]: no such setting in the experiment/);
   assert.equal(existsSync(join(dir, '.gradient-lab')), false);
+});
+
+test('over JSON-RPC: sweep/start runs every member with the usual run events and reports each in sweep/progress', async () => {
+  const dir = tempDir();
+  const backend = startBackend();
+  const progress: { folder: string; summary: SweepSummary }[] = [];
+  backend.connection.onNotification(SweepProgressNotification, (p) => void progress.push(p));
+  try {
+    const experiment = JSON.stringify(grid({ 'optimizer.learningRate': [0.1, 0.01] }, 500));
+    const started = await backend.connection.sendRequest(SweepStartRequest.type, { experiment, experimentPath: join(dir, 'x.experiment.json'), runsFolder: join(dir, 'runs') });
+    assert.equal(started.members, 2);
+    await assert.rejects(backend.connection.sendRequest(RunStartRequest.type, { experiment, runsFolder: join(dir, 'runs') }), /a sweep is running/);
+    const deadline = Date.now() + 120_000;
+    while (!progress.some((p) => p.summary.status === 'completed')) {
+      assert.ok(Date.now() < deadline, 'the sweep finishes');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const final = progress.at(-1)!;
+    assert.equal(final.folder, started.folder);
+    const finished = backend.events.filter((e) => e.type === 'finished');
+    assert.deepEqual(finished.map((e) => e.runId), final.summary.members.map((m) => m.runId));
+    assert.ok(progress.some((p) => p.summary.members[0].status === 'running'), 'a member is reported when it starts');
+    // compare view from the members' own files: what differs, per-epoch curves, results
+    const view = compareView('sweep', final.summary.members.map((m) => ({ folder: join(started.folder, m.runId!), events: readEvents(join(started.folder, m.runId!)).events })));
+    assert.deepEqual(view.settings, ['optimizer.learningRate']);
+    assert.deepEqual(view.runs.map((r) => r.values['optimizer.learningRate']), [0.1, 0.01]);
+    assert.deepEqual(view.runs.map((r) => r.bestValLoss), final.summary.members.map((m) => m.bestValLoss));
+    assert.ok(view.runs.every((r) => r.epochs.length === 1 && r.status === 'completed'));
+    // a second sweep is cancelled as a whole through sweep/cancel
+    const second = await backend.connection.sendRequest(SweepStartRequest.type, { experiment, runsFolder: join(dir, 'runs') });
+    await backend.waitFor((e) => e.type === 'batch' && !finished.some((f) => f.runId === e.runId));
+    assert.deepEqual(await backend.connection.sendRequest(SweepCancelRequest.type, { folder: second.folder }), { cancelled: true });
+    while (!progress.some((p) => p.folder === second.folder && p.summary.status === 'cancelled')) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(progress.at(-1)!.summary.members.map((m) => m.status), ['cancelled', 'not started']);
+  } finally {
+    await backend.stop();
+  }
 });

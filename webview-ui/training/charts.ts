@@ -18,6 +18,8 @@ export interface Series {
   points: Point[];
   /** Epoch-level series are drawn as points joined by lines; step-level as a thin line. */
   perEpoch?: boolean;
+  /** A dash pattern, to tell apart more series than there are theme colours. */
+  dash?: number[];
 }
 
 const css = (name: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || '#888';
@@ -25,18 +27,18 @@ const css = (name: string) => getComputedStyle(document.body).getPropertyValue(n
 export class LineChart {
   readonly chart: Chart<'line', Point[]>;
 
-  constructor(readonly canvas: HTMLCanvasElement, readonly series: Series[], options: { yLabel?: string; percent?: boolean } = {}) {
+  constructor(readonly canvas: HTMLCanvasElement, readonly series: Series[], options: { yLabel?: string; xLabel?: string; percent?: boolean; log?: boolean } = {}) {
     this.chart = new Chart(canvas, {
       type: 'line',
-      data: { datasets: series.map((s) => ({ label: s.label, data: s.points, parsing: false, normalized: true, borderWidth: s.perEpoch ? 2 : 1, pointRadius: s.perEpoch ? 3 : 0, tension: 0 })) },
+      data: { datasets: series.map((s) => ({ label: s.label, data: s.points, parsing: false, normalized: true, borderWidth: s.perEpoch ? 2 : 1, pointRadius: s.perEpoch ? 3 : 0, tension: 0, borderDash: s.dash, borderColor: css(s.color), backgroundColor: css(s.color), pointBackgroundColor: css(s.color), pointBorderColor: css(s.color) })) },
       options: {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: 'nearest', intersect: false, axis: 'x' },
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 8, precision: 0 } },
-          y: { type: 'linear', title: { display: !!options.yLabel, text: options.yLabel ?? '' }, ticks: options.percent ? { callback: (v) => `${Math.round(Number(v) * 100)}%` } : {} },
+          x: { type: 'linear', title: { display: true, text: options.xLabel ?? 'step' }, ticks: { maxTicksLimit: 8, precision: 0 } },
+          y: { type: options.log ? 'logarithmic' : 'linear', title: { display: !!options.yLabel, text: options.yLabel ?? '' }, ticks: options.percent ? { callback: (v) => `${+(Number(v) * 100).toFixed(1)}%` } : {} },
         },
         plugins: {
           decimation: { enabled: true, algorithm: 'lttb', samples: 600 },
@@ -55,6 +57,7 @@ export class LineChart {
       const color = css(this.series[i].color);
       d.borderColor = color;
       d.backgroundColor = color;
+      Object.assign(d, { pointBackgroundColor: color, pointBorderColor: color });
     });
     for (const axis of Object.values(this.chart.options.scales ?? {})) {
       if (!axis) continue;

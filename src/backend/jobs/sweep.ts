@@ -3,7 +3,7 @@
 // so a cancelled or killed sweep still says what finished.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunEvent, RunSummary } from '../../protocol/backend';
+import type { RunEvent, SweepSummary } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
 import { checkExperimentValue, ExperimentError, Problem } from '../experiment/validate';
 import { writeFileAtomic } from './atomicWrite';
@@ -13,25 +13,6 @@ import { rng } from '../data/batches';
 export interface SweepMember {
   values: Record<string, unknown>;
   experiment: Experiment;
-}
-
-export interface SweepMemberResult {
-  values: Record<string, unknown>;
-  status: RunSummary['status'] | 'not started';
-  runId?: string;
-  bestValLoss?: number;
-  testAccuracy?: number;
-  seconds?: number;
-  message?: string;
-}
-
-export interface SweepSummary {
-  name: string;
-  status: 'running' | 'completed' | 'cancelled';
-  settings: string[];
-  members: SweepMemberResult[];
-  /** The member with the lowest validation loss. */
-  best?: string;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): boolean {
@@ -122,11 +103,12 @@ export function expandSweep(experiment: Experiment, file?: string): SweepMember[
 
 export interface SweepHandle {
   folder: string;
+  members: number;
   cancel(): void;
   done: Promise<SweepSummary>;
 }
 
-export function startSweep(params: StartParams & { experiment: Experiment }, listener: (e: RunEvent, member: number) => void, onMember?: (summary: SweepSummary) => void): SweepHandle {
+export function startSweep(params: StartParams & { experiment: Experiment }, listener: (e: RunEvent, member: number) => void, onMember?: (summary: SweepSummary, folder: string) => void): SweepHandle {
   const members = expandSweep(params.experiment, params.experimentPath);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const folder = join(params.runsFolder, `${stamp}-${params.experiment.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40)}-sweep`);
@@ -136,7 +118,7 @@ export function startSweep(params: StartParams & { experiment: Experiment }, lis
     const done = summary.members.filter((m) => m.status === 'completed' && m.bestValLoss !== undefined);
     summary.best = done.sort((a, b) => a.bestValLoss! - b.bestValLoss!)[0]?.runId;
     writeFileAtomic(join(folder, 'sweep.json'), JSON.stringify(summary, null, 2) + '\n');
-    onMember?.(summary);
+    onMember?.(summary, folder);
   };
   write();
   let cancelled = false;
@@ -146,7 +128,8 @@ export function startSweep(params: StartParams & { experiment: Experiment }, lis
       if (cancelled) break;
       try {
         current = await startRun({ ...params, experiment: m.experiment, runsFolder: folder }, (e) => listener(e, i));
-        summary.members[i].runId = current.runId;
+        Object.assign(summary.members[i], { runId: current.runId, status: 'running' });
+        write();
         const s = await current.done;
         Object.assign(summary.members[i], { status: s.status, bestValLoss: s.bestValLoss, testAccuracy: s.testAccuracy, seconds: s.seconds, message: s.message });
       } catch (e) {
@@ -161,6 +144,7 @@ export function startSweep(params: StartParams & { experiment: Experiment }, lis
   })();
   return {
     folder,
+    members: members.length,
     cancel: () => {
       cancelled = true;
       current?.cancel();

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunSummary } from '../../../../src/protocol/backend';
+import type { RunSummary, SweepSummary } from '../../../../src/protocol/backend';
 import type { GradientLabApi } from '../../../../src/extension/extension';
 import { readEvents } from '../../../../src/backend/jobs/runFolder';
 
@@ -137,6 +137,34 @@ export function extensionSuite(): void {
       const quickRun = top.find((n) => n.kind === 'run' && n.run.name === 'quick digits MLP');
       assert.ok(quickRun, 'the run trained earlier is listed');
       assert.match(String(api.runsTree.getTreeItem(quickRun).description), /completed · wasm · test \d+\.\d+%/);
+    });
+
+    test('Run Sweep… trains every member through the backend; the compare panel shows them with the setting that differs', async () => {
+      const folder = await vscode.commands.executeCommand<string>('gradientLab.runSweep', file('sweep.experiment.json'));
+      assert.ok(folder, 'the sweep started');
+      const summary = await until('the sweep to finish', () => {
+        const s = JSON.parse(readFileSync(join(folder, 'sweep.json'), 'utf8')) as SweepSummary;
+        return s.status !== 'running' && s;
+      });
+      assert.deepEqual(summary.members.map((m) => m.status), ['completed', 'completed']);
+      const view = await until('the compare panel to show both finished members', () => {
+        const v = api.comparedView();
+        return v?.runs.length === 2 && v.runs.every((r) => r.status === 'completed' && r.testAccuracy !== undefined) && v;
+      });
+      assert.equal(view.sweepFolder, folder);
+      assert.deepEqual(view.settings, ['optimizer.learningRate']);
+      assert.deepEqual(view.runs.map((r) => r.values['optimizer.learningRate']), [0.01, 0.003]);
+      for (const [i, r] of view.runs.entries()) {
+        assert.equal(r.epochs.length, 1);
+        assert.equal(r.bestValLoss, summary.members[i].bestValLoss);
+        assert.ok(r.epochs[0].stepMs > 0 && r.epochs[0].valAccuracy! > 0.3, JSON.stringify(r.epochs[0]));
+      }
+      // the host saw the members' runs live, as it sees a run started with Train
+      assert.ok(summary.members.every((m) => api.store.get(m.runId!)?.status === 'completed'));
+      // two runs picked in the tree compare the same way
+      await vscode.commands.executeCommand('gradientLab.compareRuns', view.runs.map((r) => r.folder).reverse());
+      const picked = await until('the compare panel to show the picked runs', () => api.comparedView()?.sweepFolder === undefined && api.comparedView());
+      assert.deepEqual(picked.runs.map((r) => r.values['optimizer.learningRate']), [0.003, 0.01]);
     });
 
     test('installing the native CPU engine offline fails with the download it could not make; wasm stays', async function () {

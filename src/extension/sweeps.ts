@@ -1,0 +1,96 @@
+// "Run Sweep…": every member of the experiment's "sweep", one after another in the backend, with one cancellable
+// progress notification for the whole sweep and the compare panel filling in as members finish.
+import * as vscode from 'vscode';
+import type { RunEvent, SweepSummary } from '../protocol/backend';
+import { progressLine, ProgressTracker } from '../protocol/progress';
+import { readyToTrain, reportRejection, runsFolderFor, TrainingDeps } from './training';
+
+export interface SweepDeps extends TrainingDeps {
+  showCompare(sweepFolder: string): void;
+}
+
+let activeSweep: string | undefined;
+
+/** The folder of the sweep this window started and that is still running. */
+export function runningSweep(): string | undefined {
+  return activeSweep;
+}
+
+/** Resolves with the sweep's folder once it has started (not when it ends), or undefined. */
+export async function runSweep(deps: SweepDeps, given?: vscode.Uri): Promise<string | undefined> {
+  if (activeSweep) {
+    void vscode.window.showWarningMessage('Gradient Lab: a sweep is still running. Stop it first (Gradient Lab: Stop Training).');
+    return undefined;
+  }
+  const document = await readyToTrain(deps, given);
+  if (!document) return undefined;
+  let started;
+  try {
+    started = await deps.client.startSweep({ experiment: document.getText(), experimentPath: document.uri.fsPath, runsFolder: runsFolderFor(document.uri) });
+  } catch (e) {
+    reportRejection(deps, document.uri, 'sweep/start', e);
+    return undefined;
+  }
+  deps.diagnostics.clear(document.uri);
+  const { folder, members } = started;
+  activeSweep = folder;
+  deps.showCompare(folder);
+  void Promise.resolve(watchSweep(deps, folder, members, vscode.workspace.asRelativePath(document.uri))).finally(() => (activeSweep = undefined));
+  return folder;
+}
+
+function watchSweep(deps: SweepDeps, folder: string, members: number, name: string): Thenable<void> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Gradient Lab sweep: ${name}`, cancellable: true },
+    (progress, token) => new Promise<void>((resolve) => {
+      let member = 0;
+      let tracker = new ProgressTracker();
+      let reported = 0;
+      token.onCancellationRequested(() => void deps.client.cancelSweep(folder));
+      const events = deps.store.onDidChange(({ runId, events }) => {
+        const run = deps.store.get(runId);
+        if (!run?.folder.startsWith(folder)) return;
+        for (const e of events as RunEvent[]) {
+          if (e.type === 'started') {
+            member++;
+            tracker = new ProgressTracker();
+            deps.status.setEngine(e.engine);
+          }
+          const at = tracker.update(e);
+          if (at) {
+            const done = (100 * (member - 1 + at.fraction)) / members;
+            const text = `member ${member}/${members} · ${progressLine(at)}`;
+            progress.report({ message: text, increment: done - reported });
+            reported = done;
+            deps.status.running(run, text);
+          }
+        }
+      });
+      const ended = deps.client.onSweepProgress(({ folder: f, summary }) => {
+        if (f !== folder || summary.status === 'running') return;
+        events.dispose();
+        ended.dispose();
+        crashed.dispose();
+        deps.status.idle();
+        void announce(deps, folder, summary);
+        resolve();
+      });
+      // the backend died: the sweep ended with it (its members' folders keep what they trained)
+      const crashed = deps.client.onCrash(() => {
+        events.dispose();
+        ended.dispose();
+        crashed.dispose();
+        resolve();
+      });
+    }),
+  );
+}
+
+async function announce(deps: SweepDeps, folder: string, summary: SweepSummary): Promise<void> {
+  const done = summary.members.filter((m) => m.status === 'completed').length;
+  const best = summary.members.find((m) => m.runId && m.runId === summary.best);
+  const bestText = best ? ` Best: ${Object.entries(best.values).map(([k, v]) => `${k.split('.').at(-1)}=${JSON.stringify(v)}`).join(', ')}${best.bestValLoss !== undefined ? ` (val loss ${best.bestValLoss.toFixed(4)})` : ''}.` : '';
+  const compare = 'Compare';
+  const action = await vscode.window.showInformationMessage(`Gradient Lab: sweep "${summary.name}" ${summary.status} — ${done}/${summary.members.length} members completed.${bestText}`, compare);
+  if (action === compare) deps.showCompare(folder);
+}
