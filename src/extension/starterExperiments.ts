@@ -49,6 +49,43 @@ export const starters: Starter[] = [
 }
 `,
   },
+  {
+    label: 'Learning-rate sweep with error bars',
+    detail: 'Adam at 3 learning rates × 3 seeds on the embedded digits; the compare panel draws mean ± std',
+    fileName: 'lr-sweep.experiment.json',
+    text: `{
+  "name": "learning-rate sweep",
+  "seed": 1,
+  "data": { "source": "embedded-digits", "trainLimit": 4000 },
+  "model": { "kind": "mlp", "dense": [ 128 ] },
+  "optimizer": { "name": "adam", "learningRate": 0.001 },
+  "training": { "epochs": 2, "batchSize": 64 },
+  // Run with "▶ Run Sweep": one run per learning rate and seed (9 runs, about a minute).
+  // "random": N instead draws N members, e.g. "optimizer.learningRate": { "min": 1e-4, "max": 0.1, "log": true }
+  "sweep": { "optimizer.learningRate": [ 0.0003, 0.001, 0.003 ], "repeat": 3 }
+}
+`,
+  },
+  {
+    label: 'Semi-supervised digits: 3,000 labels, pseudo-labels vs baseline',
+    detail: 'a sweep of two runs with the same seed: labeled only, and pseudo-labelling; each writes predictions.csv',
+    fileName: 'semi-supervised.experiment.json',
+    text: `{
+  "name": "semi-supervised digits (3,000 labels)",
+  "seed": 1,
+  "data": { "source": "embedded-digits" },
+  "model": { "kind": "mlp", "dense": [ 256 ], "dropoutKeep": 0.5 },
+  "optimizer": { "name": "adam", "learningRate": 0.001 },
+  "training": { "epochs": 20, "batchSize": 64, "augment": { "shift": 2 }, "gradients": { "enabled": false } },
+  // 3,000 of the 8,000 training digits keep their labels (stratified); the rest are used without labels.
+  // After 20 epochs on the labeled digits, each round labels the digits the model is ≥ 90 % sure of and trains a
+  // fresh student ("restart") for 20 epochs on both; "none" is the baseline with the same schedule.
+  "semiSupervised": { "labeled": 3000, "method": "pseudo-label", "threshold": 0.9, "rounds": 2, "epochsPerRound": 20, "restart": true },
+  // Run with "▶ Run Sweep" to train both and compare them.
+  "sweep": { "semiSupervised.method": [ "none", "pseudo-label" ] }
+}
+`,
+  },
 ];
 
 /** The vanishing-gradient lab's starters: 20 layers, one epoch, the gradient probe every 5 steps. */

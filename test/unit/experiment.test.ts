@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { ExperimentError, parseExperimentText } from '../../src/backend/experiment/validate';
 import { planLayers, parameterCount } from '../../src/backend/models/layerPlan';
 import { packageRoot } from '../../src/backend/paths';
+import { starters } from '../../src/extension/starterExperiments';
+import { expandSweep } from '../../src/backend/jobs/sweep';
 
 const examples = join(packageRoot(), 'examples');
 const seed = readFileSync(join(examples, 'digits-cnn.experiment.json'), 'utf8');
@@ -24,6 +26,14 @@ test('every example experiment is valid', () => {
   const files = readdirSync(examples).filter((f) => f.endsWith('.experiment.json'));
   assert.ok(files.length >= 2);
   for (const f of files) parseExperimentText(readFileSync(join(examples, f), 'utf8'), f);
+});
+
+test('every starter of "New Experiment…" is valid, and so is every member of its sweep', () => {
+  assert.ok(starters.length >= 5);
+  for (const s of starters) {
+    const { experiment } = parseExperimentText(s.text, s.fileName);
+    if (experiment.sweep) assert.ok(expandSweep(experiment, s.fileName).length >= 2, s.label);
+  }
 });
 
 test('malformed JSON: file, line and column of the first error', () => {
