@@ -13,6 +13,8 @@ import { writeCsv, writeTensorBoard } from './jobs/exports';
 import type { RunSummary } from '../protocol/backend';
 import { progressPrinter } from './cli/progress';
 import { startRun } from './jobs/trainRun';
+import { evaluateCheckpoints, modelSummary, writeImageFolderFrom } from './jobs/datasetTools';
+import type { DownloadReport } from './models/modelSource';
 import { gradientProfile } from './jobs/gradientProfile';
 import { listRuns } from './jobs/runFolder';
 import { checkMarkdown } from './gradcheck/checkFile';
@@ -22,6 +24,11 @@ const usage = `gradient-lab — train and inspect neural networks (TensorFlow.js
 
 usage:
   gradient-lab train FILE.experiment.json [--epochs N] [--engine gpu|cpu|wasm|js] [--runs DIR] [--json]
+  gradient-lab finetune FILE.experiment.json [--epochs N] [--json]   the same as train, for experiments with a "base"
+  gradient-lab summary FILE.experiment.json [--json]   the model layer by layer: output shapes, parameters, frozen or not
+  gradient-lab image-folder (--digits | --idx DIR) --out DIR [--train N] [--validation N] [--test N]
+                                       write a dataset as train/ validation/ test/ <class>/*.png
+  gradient-lab evaluate RUN_FOLDER [--engine E] [--json]   the run's best and last checkpoints, loaded from disk, on its test set
   gradient-lab sweep FILE.experiment.json [--epochs N] [--json]   one run per combination of its "sweep" grid
   gradient-lab compare RUN_FOLDER... [--json]   runs side by side, with the settings that differ
   gradient-lab export RUN_FOLDER... [--csv] [--tensorboard]   metrics.csv / a TensorBoard event file (both by default)
@@ -46,7 +53,7 @@ class UsageError extends Error {}
 
 /** The command's file argument (the first that is not an option or an option's value), read as text. */
 function inputFile(args: string[], command: string, what: string): { path: string; text: string } {
-  const file = args.find((a, i) => !a.startsWith('--') && !['--epochs', '--engine', '--runs'].includes(args[i - 1]));
+  const file = args.find((a, i) => !a.startsWith('--') && !['--epochs', '--engine', '--runs', '--model-cache'].includes(args[i - 1]));
   if (!file) throw new UsageError(`${command} needs ${what}`);
   const path = resolve(file);
   try {
@@ -73,13 +80,24 @@ function cancelOnInterrupt(cancel: () => void, what: string): void {
   });
 }
 
-async function train(args: string[]): Promise<number> {
-  const { path, text } = inputFile(args, 'train', 'an experiment file');
+/** Preparation progress (a base's download, images read, features computed) on stderr, one line at a time. */
+function preparing(json: boolean): DownloadReport {
+  return (message) => {
+    if (!json) process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${message}` : `${message}\n`);
+  };
+}
+
+async function train(args: string[], command = 'train'): Promise<number> {
+  const { path, text } = inputFile(args, command, 'an experiment file');
   const epochs = epochsOption(args);
   const json = args.includes('--json');
   const print = progressPrinter(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain');
+  if (command === 'finetune' && !parseExperimentText(text, path).experiment.base) throw new UsageError(`${path} has no "base": finetune needs a pretrained base (use train for other experiments)`);
   const handle = await startRun(
-    { experiment: text, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs }, engine: { value: option(args, '--engine'), from: '--engine' } },
+    {
+      experiment: text, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs },
+      engine: { value: option(args, '--engine'), from: '--engine' }, modelCache: option(args, '--model-cache'), onProgress: preparing(json),
+    },
     print,
   );
   cancelOnInterrupt(() => handle.cancel(), 'the run');
@@ -200,6 +218,48 @@ async function gradients(args: string[]): Promise<number> {
   return 0;
 }
 
+async function summary(args: string[]): Promise<number> {
+  const { path, text } = inputFile(args, 'summary', 'an experiment file');
+  const s = await modelSummary({ experiment: text, experimentPath: path, runsFolder: '', modelCache: option(args, '--model-cache'), onProgress: preparing(args.includes('--json')) });
+  if (args.includes('--json')) {
+    process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+    return 0;
+  }
+  if (s.base) process.stdout.write(`base: ${s.base.file} (${s.base.kind} model), cut at ${s.base.cutAt}, input ${s.base.input.join('×')}, ${s.base.featureDim} features\n`);
+  const width = Math.max(10, ...s.rows.map((r) => r.name.length));
+  const typeWidth = Math.max(6, ...s.rows.map((r) => r.type.length));
+  process.stdout.write(`${'layer'.padEnd(width)}  ${'type'.padEnd(typeWidth)}  ${'output shape'.padEnd(22)}${'params'.padStart(11)}  trainable\n`);
+  for (const r of s.rows) process.stdout.write(`${r.name.padEnd(width)}  ${r.type.padEnd(typeWidth)}  ${r.outputShape.padEnd(22)}${r.params.toLocaleString('en').padStart(11)}  ${r.params ? (r.trainable ? 'yes' : 'frozen') : ''}\n`);
+  process.stdout.write(`total ${s.totalParams.toLocaleString('en')} parameters, ${s.trainableParams.toLocaleString('en')} trainable, ${(s.totalParams - s.trainableParams).toLocaleString('en')} frozen\n`);
+  return 0;
+}
+
+async function imageFolder(args: string[]): Promise<number> {
+  const out = option(args, '--out');
+  if (!out) throw new UsageError('image-folder needs --out DIR');
+  const idx = option(args, '--idx');
+  if (!idx && !args.includes('--digits')) throw new UsageError('image-folder needs --digits (the embedded MNIST digits) or --idx DIR (a folder of IDX files)');
+  const count = (name: string) => {
+    const v = option(args, name);
+    if (v !== undefined && !(Number.isInteger(Number(v)) && Number(v) >= 0)) throw new UsageError(`${name} must be a whole number, got ${v}`);
+    return v === undefined ? undefined : Number(v);
+  };
+  const r = await writeImageFolderFrom({ source: idx ? 'idx-folder' : 'embedded-digits', path: idx && resolve(idx), out: resolve(out), counts: { train: count('--train'), validation: count('--validation'), test: count('--test') } }, preparing(false));
+  process.stderr.write('\n');
+  process.stdout.write(`${r.out}: ${r.written.train} train, ${r.written.validation} validation, ${r.written.test} test images in ${r.classNames.length} classes\n`);
+  return 0;
+}
+
+async function evaluateRun(args: string[]): Promise<number> {
+  const folder = args.find((a) => !a.startsWith('--'));
+  if (!folder) throw new UsageError('evaluate needs a run folder');
+  if (!existsSync(join(resolve(folder), 'experiment.json'))) throw new UsageError(`${folder} is not a run folder (no experiment.json)`);
+  const r = await evaluateCheckpoints(resolve(folder), { value: option(args, '--engine'), from: '--engine' });
+  if (args.includes('--json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  else for (const [name, e] of Object.entries(r)) process.stdout.write(`${name.padEnd(5)} checkpoint (epoch ${e.epoch}, step ${e.step}): test loss ${e.loss.toFixed(4)}, accuracy ${(100 * e.accuracy).toFixed(2)}%\n`);
+  return Object.keys(r).length ? 0 : 1;
+}
+
 function runs(args: string[]): number {
   const list = listRuns(resolve(option(args, '--runs') ?? '.gradient-lab/runs'));
   if (args.includes('--json')) {
@@ -215,7 +275,8 @@ function runs(args: string[]): number {
 }
 
 const commands: Record<string, (args: string[]) => number | Promise<number>> = {
-  train, engines, runs, check, gradients, sweep, compare, export: exportRuns,
+  train, engines, runs, check, gradients, sweep, compare, export: exportRuns, summary, 'image-folder': imageFolder, evaluate: evaluateRun,
+  finetune: (args) => train(args, 'finetune'),
   serve: () => {
     serve();
     return new Promise<number>(() => undefined); // runs until stdin closes

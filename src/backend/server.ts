@@ -3,8 +3,9 @@
 import { createMessageConnection, ResponseError, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
   EngineInfoRequest, ErrorCodes, GradcheckFileRequest, GradientsProbeRequest, GradcheckResultNotification, RunCancelRequest, runEventNotifications, RunStartRequest,
-  SweepCancelRequest, SweepProgressNotification, SweepStartRequest,
+  SweepCancelRequest, SweepProgressNotification, SweepStartRequest, ImageFolderRequest, ModelSummaryRequest, TaskProgressNotification,
 } from '../protocol/backend';
+import { modelSummary, writeImageFolderFrom } from './jobs/datasetTools';
 import { checkMarkdown, needsDeclaration, suggestBlock } from './gradcheck/checkFile';
 import { DataError } from './data/idxReader';
 import { loadEngine, requestedEngine } from './engines/engineLoad';
@@ -29,6 +30,7 @@ export function serve(): void {
   const runs = new Map<string, RunHandle>();
   let active: RunHandle | undefined;
   let sweep: SweepHandle | undefined;
+  const progress = (task: string) => (message: string, done?: number, total?: number) => void connection.sendNotification(TaskProgressNotification, { task, message, done, total });
   const busy = () => (sweep ? `a sweep is running (${sweep.folder}); cancel it or wait for it to finish` : active ? `run ${active.runId} is still training; cancel it or wait for it to finish` : undefined);
 
   connection.onRequest(EngineInfoRequest.type, async () => {
@@ -45,7 +47,7 @@ export function serve(): void {
     }
     if (busy()) throw new ResponseError(-32000, busy()!);
     try {
-      const handle = await startRun({ ...params, engine: undefined }, (e) => void connection.sendNotification(runEventNotifications[e.type].method, e));
+      const handle = await startRun({ ...params, engine: undefined, onProgress: progress('run') }, (e) => void connection.sendNotification(runEventNotifications[e.type].method, e));
       active = handle;
       runs.set(handle.runId, handle);
       void handle.done.finally(() => {
@@ -65,7 +67,7 @@ export function serve(): void {
     try {
       const { experiment } = parseExperimentText(params.experiment, params.experimentPath);
       const handle = startSweep(
-        { ...params, experiment, engine: undefined },
+        { ...params, experiment, engine: undefined, onProgress: progress('sweep') },
         (e) => void connection.sendNotification(runEventNotifications[e.type].method, e),
         (summary, folder) => void connection.sendNotification(SweepProgressNotification, { folder, summary }),
       );
@@ -95,6 +97,23 @@ export function serve(): void {
   connection.onRequest(GradientsProbeRequest.type, async (params) => {
     try {
       return await gradientProfile({ experiment: params?.experiment, experimentPath: params?.experimentPath, runsFolder: '' });
+    } catch (e) {
+      throw toResponseError(e);
+    }
+  });
+
+  connection.onRequest(ModelSummaryRequest.type, async (params) => {
+    try {
+      return await modelSummary({ experiment: params?.experiment, experimentPath: params?.experimentPath, modelCache: params?.modelCache, runsFolder: '', onProgress: progress('summary') });
+    } catch (e) {
+      throw toResponseError(e);
+    }
+  });
+
+  connection.onRequest(ImageFolderRequest.type, async (params) => {
+    if (typeof params?.out !== 'string') throw new ResponseError(-32602, 'dataset/imageFolder needs params { source, path?, out, counts? }');
+    try {
+      return await writeImageFolderFrom(params, progress('imageFolder'));
     } catch (e) {
       throw toResponseError(e);
     }

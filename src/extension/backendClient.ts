@@ -9,7 +9,15 @@ import {
   EngineInfo, EngineInfoRequest, GradientProfile, GradientsProbeRequest, GradcheckFileParams, GradcheckFileRequest, GradcheckFileResult, GradcheckResult, GradcheckResultNotification,
   RunCancelRequest, RunEvent, runEventNotifications, RunStartParams, RunStartRequest, RunStartResult,
   SweepCancelRequest, SweepProgressNotification, SweepStartRequest, SweepStartResult, SweepSummary,
+  ImageFolderParams, ImageFolderRequest, ModelSummary, ModelSummaryRequest, TaskProgressNotification,
 } from '../protocol/backend';
+
+export interface TaskProgress {
+  task: string;
+  message: string;
+  done?: number;
+  total?: number;
+}
 
 export interface BackendCrash {
   description: string;
@@ -29,6 +37,9 @@ export class BackendClient implements vscode.Disposable {
   private readonly sweepProgress = new vscode.EventEmitter<{ folder: string; summary: SweepSummary }>();
   readonly onSweepProgress = this.sweepProgress.event;
   readonly onCrash = this.crashes.event;
+  private readonly taskProgress = new vscode.EventEmitter<TaskProgress>();
+  /** Slow preparation: a base model downloading, images being read, a base's features being computed. */
+  readonly onTaskProgress = this.taskProgress.event;
   engine: EngineInfo | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {}
@@ -58,6 +69,7 @@ export class BackendClient implements vscode.Disposable {
     for (const n of Object.values(runEventNotifications)) connection.onNotification(n.method, (e: RunEvent) => this.events.fire(e));
     connection.onNotification(GradcheckResultNotification, (r) => this.gradcheckResults.fire(r));
     connection.onNotification(SweepProgressNotification, (p) => this.sweepProgress.fire(p));
+    connection.onNotification(TaskProgressNotification, (p) => this.taskProgress.fire(p));
     connection.listen();
     proc.on('error', (err) => this.log.appendLine(`backend process error: ${err.message}`));
     proc.on('exit', (code, signal) => {
@@ -93,12 +105,25 @@ export class BackendClient implements vscode.Disposable {
     return this.engine;
   }
 
+  /** Where named base models are downloaded to, once for every workspace. */
+  get modelCache(): string {
+    return join(this.context.globalStorageUri.fsPath, 'models');
+  }
+
   startRun(params: RunStartParams): Promise<RunStartResult> {
-    return this.rpc.sendRequest(RunStartRequest.type, params);
+    return this.rpc.sendRequest(RunStartRequest.type, { modelCache: this.modelCache, ...params });
   }
 
   startSweep(params: RunStartParams & { experiment: string }): Promise<SweepStartResult> {
-    return this.rpc.sendRequest(SweepStartRequest.type, params);
+    return this.rpc.sendRequest(SweepStartRequest.type, { modelCache: this.modelCache, ...params });
+  }
+
+  writeImageFolder(params: ImageFolderParams) {
+    return this.rpc.sendRequest(ImageFolderRequest.type, params);
+  }
+
+  modelSummary(experiment: string, experimentPath: string): Promise<ModelSummary> {
+    return this.rpc.sendRequest(ModelSummaryRequest.type, { experiment, experimentPath, modelCache: this.modelCache });
   }
 
   async cancelSweep(folder: string): Promise<boolean> {
@@ -138,5 +163,6 @@ export class BackendClient implements vscode.Disposable {
     this.crashes.dispose();
     this.sweepProgress.dispose();
     this.gradcheckResults.dispose();
+    this.taskProgress.dispose();
   }
 }

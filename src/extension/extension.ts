@@ -1,5 +1,7 @@
 // Activation does no work beyond registering: the backend process starts on the first command that needs it.
 import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PanelState } from '../protocol/webview';
 import type { CompareView } from '../protocol/compare';
 import { BackendClient } from './backendClient';
@@ -16,6 +18,8 @@ import { ComparePanel, comparePanelType } from './comparePanel';
 import { runningSweep, runSweep } from './sweeps';
 import { runsFolderFor, trainExperiment, TrainingDeps } from './training';
 import { formatEngineReport } from '../backend/engines/engineSelect';
+import { ReportPanel, reportPanelType } from './reportPanel';
+import { createImageFolder } from './imageFolders';
 
 export interface GradientLabApi {
   store: RunStore;
@@ -129,6 +133,10 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     let uri = target;
     for (let i = 2; await exists(uri); i++) uri = vscode.Uri.joinPath(target, '..', pick.fileName.replace('.experiment.json', `-${i}.experiment.json`));
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(pick.text));
+    for (const c of pick.companions ?? []) {
+      const companion = vscode.Uri.joinPath(uri, '..', c.fileName);
+      if (!(await exists(companion))) await vscode.workspace.fs.writeFile(companion, new TextEncoder().encode(c.text));
+    }
     await vscode.window.showTextDocument(uri);
   });
   const derivations = new DerivationChecks(client, log);
@@ -192,6 +200,17 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     if (folders.length !== 2) return void vscode.window.showWarningMessage('Gradient Lab: pick exactly two runs to compare.');
     showPanel(store.load(folders[0]).runId, store.load(folders[1]).runId);
   });
+  command('gradientLab.openReport', async (target?: string | RunsNode) => {
+    let folder = typeof target === 'string' ? target : target?.kind === 'run' ? target.run.folder : undefined;
+    if (!folder) {
+      const root = vscode.workspace.workspaceFolders?.[0];
+      const runs = (root ? listRuns(runsFolderFor(vscode.Uri.joinPath(root.uri, 'x'))) : []).filter((r) => existsSync(join(r.folder, 'report.html')));
+      if (!runs.length) return void vscode.window.showInformationMessage('Gradient Lab: no run has a test report yet (fine-tunes and runs on image folders write one).');
+      folder = (await vscode.window.showQuickPick(runs.map((r) => ({ label: r.name, description: r.runId, folder: r.folder })), { placeHolder: 'Run whose test report to open' }))?.folder;
+    }
+    return folder ? ReportPanel.show(folder) !== undefined : false;
+  });
+  command('gradientLab.createImageFolder', () => createImageFolder(client, log));
   command('gradientLab.installNativeEngine', (kind?: 'cpu' | 'gpu') => installNativeEngine(context, client, log, kind));
 
   context.subscriptions.push(
@@ -200,6 +219,12 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     vscode.window.registerWebviewPanelSerializer(comparePanelType, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
         ComparePanel.restore(panel, context, store, client);
+      },
+    }),
+    vscode.window.registerWebviewPanelSerializer(reportPanelType, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: { folder?: string } | undefined) {
+        if (state?.folder) ReportPanel.restore(panel, state.folder);
+        else panel.dispose();
       },
     }),
     vscode.window.registerWebviewPanelSerializer(trainingPanelType, {

@@ -54,7 +54,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
     item.description = facts.filter(Boolean).join(' · ');
     item.tooltip = `${r.runId}\n${r.folder}`;
     item.iconPath = new vscode.ThemeIcon(live ? 'sync~spin' : icons[r.status] ?? 'circle-outline');
-    item.contextValue = 'run';
+    item.contextValue = existsSync(join(r.folder, 'report.html')) ? 'run-report' : 'run';
     item.resourceUri = vscode.Uri.file(r.folder);
     item.command = { command: 'gradientLab.openRun', title: 'Open Run', arguments: [r.folder] };
     return item;

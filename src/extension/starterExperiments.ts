@@ -5,6 +5,8 @@ export interface Starter {
   detail: string;
   fileName: string;
   text: string;
+  /** Files written beside it (a workflow in steps), unless they exist already. */
+  companions?: { fileName: string; text: string }[];
 }
 
 export const starters: Starter[] = [
@@ -87,6 +89,61 @@ export const starters: Starter[] = [
 `,
   },
 ];
+
+starters.push(
+  {
+    label: 'Transfer learning offline: pretrain on digits 0–4, fine-tune on 5–9',
+    detail: 'two files: a small CNN learns digits 0–4 and is saved; a new head on its frozen features learns 5–9 from 500 labels, then its top unfreezes',
+    fileName: 'digits-0-4-pretrain.experiment.json',
+    text: `{
+  "name": "pretrain: CNN on digits 0-4",
+  // Step 1 of a transfer workflow that needs no download: a small CNN learns digits 0-4 only
+  // and is saved as a TF.js model, which digits-5-9-finetune.experiment.json then uses as its base.
+  "data": { "source": "embedded-digits", "classes": [0, 1, 2, 3, 4] },
+  "model": { "kind": "cnn", "conv": [ { "filters": 16, "kernel": 5 }, { "filters": 32, "kernel": 5 } ], "dense": [ 64 ], "dropoutKeep": 0.5 },
+  "optimizer": { "name": "adam", "learningRate": 0.001 },
+  "training": { "epochs": 3, "batchSize": 64, "restoreBest": true, "saveModel": "models/digits-0-4-cnn" }
+}
+`,
+    companions: [{ fileName: 'digits-5-9-finetune.experiment.json', text: `{
+  "name": "fine-tune: digits 5-9 on the 0-4 CNN, 500 labels",
+  // Step 2: train digits-0-4-pretrain.experiment.json first (it writes models/digits-0-4-cnn).
+  // The base never saw digits 5-9; its convolutional features, frozen, feed a new head trained on 500 images.
+  "data": { "source": "embedded-digits", "classes": [5, 6, 7, 8, 9], "trainLimit": 500 },
+  // cut by default before the classifier: here the flatten after the last convolution block
+  "base": { "model": "models/digits-0-4-cnn" },
+  "head": { "dense": [ 32 ], "dropoutKeep": 0.8 },
+  "optimizer": { "name": "adam", "learningRate": 0.003 },
+  "training": { "epochs": 20, "batchSize": 32, "patience": 5 },
+  // then the top of the base trains too, with a tenth of the learning rate
+  "unfreeze": { "layers": 3, "epochs": 3 }
+}
+` }],
+  },
+  {
+    label: 'Fine-tune MobileNet on an image folder',
+    detail: 'ImageNet MobileNet v1 (downloaded once), new head on cached features; make a folder with "Create Image-Folder Dataset from IDX…"',
+    fileName: 'image-folder-finetune.experiment.json',
+    text: `{
+  "name": "fine-tune MobileNet on an image folder",
+  // train/, validation/, test/ with one sub-folder of PNG or JPEG images per class (Keras' flow_from_directory layout).
+  // "Gradient Lab: Create Image-Folder Dataset from IDX…" writes Fashion-MNIST or the digits this way.
+  "data": { "source": "image-folder", "path": "datasets/fashion-images" },
+  // a named ImageNet model is downloaded once and cached; offline, give a local folder with model.json instead
+  "base": { "model": "mobilenet_v1_0.25_224", "inputSize": [ 128, 128 ] },
+  // the new classifier: 32 relu units → softmax over the class folders; L2 on its weights and biases
+  "head": { "dense": [ 32 ], "dropoutKeep": 0.8, "l2": 0.0001 },
+  "optimizer": { "name": "adam", "learningRate": 0.001 },
+  // the frozen base's features are computed once and cached: head epochs take a fraction of a second.
+  // The best checkpoint by validation loss is restored before testing; report.html shows every test image.
+  "training": { "epochs": 20, "batchSize": 32, "patience": 5 },
+  // then the top 10 layers of the base train too, with a tenth of the learning rate
+  "unfreeze": { "layers": 10, "epochs": 2 }
+  // an L2 sweep with error bars (Run Sweep): "sweep": { "head.l2": [0, 0.001, 0.01, 0.1], "repeat": 3 }
+}
+`,
+  },
+);
 
 /** The vanishing-gradient lab's starters: 20 layers, one epoch, the gradient probe every 5 steps. */
 function deepStarter(label: string, detail: string, fileName: string, model: string): Starter {

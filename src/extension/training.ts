@@ -62,7 +62,11 @@ export async function trainExperiment(deps: TrainingDeps, given?: vscode.Uri): P
   const uri = document.uri;
   let started;
   try {
-    started = await deps.client.startRun({ experiment: document.getText(), experimentPath: uri.fsPath, runsFolder: runsFolderFor(uri) });
+    // a fine-tune may download its base and read many images before the run exists: say so while it does
+    started = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Gradient Lab: preparing the run' }, (progress) => {
+      const listener = deps.client.onTaskProgress((p) => p.task === 'run' && progress.report({ message: p.message }));
+      return deps.client.startRun({ experiment: document.getText(), experimentPath: uri.fsPath, runsFolder: runsFolderFor(uri) }).finally(() => listener.dispose());
+    });
   } catch (e) {
     reportRejection(deps, uri, 'run/start', e);
     return undefined;
@@ -82,6 +86,8 @@ function watchProgress(deps: TrainingDeps, runId: string): Thenable<void> {
       const tracker = new ProgressTracker();
       let reported = 0;
       token.onCancellationRequested(() => void deps.client.cancel(runId));
+      // the base's features are computed after the run starts and before its first step
+      const preparing = deps.client.onTaskProgress((p) => p.task === 'run' && !reported && progress.report({ message: p.message }));
       const listener = deps.store.onDidChange(({ runId: id, events }) => {
         if (id !== runId) return;
         for (const e of events as RunEvent[]) {
@@ -95,13 +101,20 @@ function watchProgress(deps: TrainingDeps, runId: string): Thenable<void> {
             progress.report({ message: text, increment: done - reported });
             reported = done;
             deps.status.running(run, text);
+          } else if (e.type === 'features') {
+            progress.report({ message: e.cache === 'hit' ? 'features read from the cache' : e.cache === 'miss' ? `features computed in ${e.seconds.toFixed(0)} s and cached` : 'training the head on the base\'s output' });
           } else if (e.type === 'finished' || e.type === 'failed') {
             listener.dispose();
+            preparing.dispose();
             deps.status.idle();
             if (e.type === 'failed') {
               void vscode.window.showErrorMessage(`Gradient Lab: "${run.name}" failed: ${e.message.split('\n')[0]}`);
             } else if (e.status === 'completed' && e.test) {
-              void vscode.window.showInformationMessage(`Gradient Lab: "${run.name}" finished — test accuracy ${(100 * e.test.accuracy).toFixed(2)}% on ${e.engine} (${e.samplesPerSec.toFixed(0)} samples/s).`);
+              const hasReport = e.outputs?.some((f) => f.endsWith('report.html'));
+              void vscode.window.showInformationMessage(
+                `Gradient Lab: "${run.name}" finished — test accuracy ${(100 * e.test.accuracy).toFixed(2)}% on ${e.engine} (${e.samplesPerSec.toFixed(0)} samples/s)${e.restoredEpoch !== undefined ? `, best checkpoint (epoch ${e.restoredEpoch}) restored` : ''}.`,
+                ...(hasReport ? ['Open Report'] : []),
+              ).then((a) => a === 'Open Report' && vscode.commands.executeCommand('gradientLab.openReport', run.folder));
             }
             resolve();
           }

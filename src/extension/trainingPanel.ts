@@ -66,6 +66,9 @@ export class TrainingPanel implements vscode.Disposable {
           onCancel(m.runId);
         } else if (m.type === 'savePng') {
           void this.savePng(m.runId, m.name, m.dataUrl);
+        } else if (m.type === 'openReport') {
+          const run = this.store.get(m.runId);
+          if (run?.folder) void vscode.commands.executeCommand('gradientLab.openReport', run.folder);
         } else if (m.type === 'revealFolder') {
           const run = store.get(m.runId);
           if (run) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.folder));

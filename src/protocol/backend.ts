@@ -44,6 +44,57 @@ export interface RunStartedEvent {
   unlabeledSize?: number;
   classNames: string[];
   time: string;
+  /** The model layer by layer (a fine-tune: the cut base, frozen, then the new head). */
+  summary?: ModelSummary;
+  /** Problems that did not stop the run (e.g. unreadable images skipped, by name). */
+  warnings?: string[];
+}
+
+export interface LayerSummaryRow {
+  name: string;
+  type: string;
+  outputShape: string;
+  params: number;
+  trainable: boolean;
+}
+
+export interface ModelSummary {
+  rows: LayerSummaryRow[];
+  totalParams: number;
+  trainableParams: number;
+  /** Fine-tunes: where the base came from and where it was cut. */
+  base?: { file: string; cutAt: string; input: number[]; featureDim: number; kind: 'layers' | 'graph' };
+}
+
+/** A fine-tune's frozen-base features: read from the cache, computed (and cached), or computed every epoch. */
+export interface FeaturesEvent {
+  type: 'features';
+  runId: string;
+  cache: 'hit' | 'miss' | 'off';
+  /** Where the cached features are. */
+  folder?: string;
+  images: number;
+  dim: number;
+  seconds: number;
+  /** Steps per epoch of the head phase (augmented copies make more). */
+  stepsPerEpoch: number;
+  /** What the cache does not hold, said once (e.g. per-epoch augmentation). */
+  note?: string;
+}
+
+/** A fine-tune enters its unfreeze phase (before `epoch`): the top layers of the base train from now on. */
+export interface PhaseEvent {
+  type: 'phase';
+  runId: string;
+  phase: 'unfreeze';
+  epoch: number;
+  /** Why the head phase ended: its epochs are done, or validation loss stopped improving. */
+  reason: 'epochs' | 'patience';
+  unfrozenLayers: string[];
+  trainableParams: number;
+  learningRate: number;
+  stepsPerEpoch: number;
+  totalEpochs: number;
 }
 
 export interface BatchEvent {
@@ -152,6 +203,12 @@ export interface RunFinishedEvent {
   bestEpoch?: number;
   bestValLoss?: number;
   seconds: number;
+  /** The best checkpoint's epoch, when it was loaded before testing (training.restoreBest). */
+  restoredEpoch?: number;
+  /** Training stopped before its last epoch because validation loss stopped improving (training.patience). */
+  stoppedEarly?: boolean;
+  /** Files written into the run folder at the end (predictions.csv, report.html, a saved model). */
+  outputs?: string[];
 }
 
 export interface RunFailedEvent {
@@ -163,7 +220,7 @@ export interface RunFailedEvent {
   step?: number;
 }
 
-export type RunEvent = RunStartedEvent | BatchEvent | GradientsEvent | EpochEvent | RoundEvent | RunFinishedEvent | RunFailedEvent;
+export type RunEvent = RunStartedEvent | BatchEvent | GradientsEvent | EpochEvent | RoundEvent | FeaturesEvent | PhaseEvent | RunFinishedEvent | RunFailedEvent;
 
 /** What summary.json holds: the final event plus what a list of runs needs. */
 export interface RunSummary {
@@ -176,6 +233,7 @@ export interface RunSummary {
   samplesPerSec: number;
   bestEpoch?: number;
   bestValLoss?: number;
+  restoredEpoch?: number;
   epochsDone: number;
   steps: number;
   seconds: number;
@@ -251,6 +309,8 @@ export interface RunStartParams {
   experimentPath?: string;
   runsFolder: string;
   overrides?: { epochs?: number };
+  /** Where named and downloaded base models are cached (the extension's global storage). */
+  modelCache?: string;
 }
 export interface RunStartResult {
   runId: string;
@@ -288,12 +348,34 @@ export namespace RunCancelRequest {
   export const type = new RequestType<{ runId: string }, { cancelled: boolean }, void>(method);
 }
 
+/** Write a dataset (embedded digits or an IDX folder) as an image folder: train/ validation/ test/ <class>/*.png. */
+export interface ImageFolderParams {
+  source: 'embedded-digits' | 'idx-folder';
+  /** The IDX folder, for source idx-folder. */
+  path?: string;
+  out: string;
+  counts?: { train?: number; validation?: number; test?: number };
+}
+export namespace ImageFolderRequest {
+  export const method = 'dataset/imageFolder';
+  export const type = new RequestType<ImageFolderParams, { out: string; written: { train: number; validation: number; test: number }; classNames: string[] }, void>(method);
+}
+/** The model layer by layer without training (the base is loaded and cut, nothing else). */
+export namespace ModelSummaryRequest {
+  export const method = 'model/summary';
+  export const type = new RequestType<{ experiment: unknown; experimentPath?: string; modelCache?: string }, ModelSummary, void>(method);
+}
+/** Progress of long preparations (a base's download, an image folder being read or written). */
+export const TaskProgressNotification = new NotificationType<{ task: string; message: string; done?: number; total?: number }>('task/progress');
+
 // ── notifications backend → host ─────────────────────────────────────────────────────────────────────────
 export const RunStartedNotification = new NotificationType<RunStartedEvent>('run/started');
 export const RunBatchNotification = new NotificationType<BatchEvent>('run/batch');
 export const RunGradientsNotification = new NotificationType<GradientsEvent>('run/gradients');
 export const RunEpochNotification = new NotificationType<EpochEvent>('run/epoch');
 export const RunRoundNotification = new NotificationType<RoundEvent>('run/round');
+export const RunFeaturesNotification = new NotificationType<FeaturesEvent>('run/features');
+export const RunPhaseNotification = new NotificationType<PhaseEvent>('run/phase');
 export const RunFinishedNotification = new NotificationType<RunFinishedEvent>('run/finished');
 export const RunFailedNotification = new NotificationType<RunFailedEvent>('run/failed');
 
@@ -307,6 +389,8 @@ export const runEventNotifications = {
   gradients: RunGradientsNotification,
   epoch: RunEpochNotification,
   round: RunRoundNotification,
+  features: RunFeaturesNotification,
+  phase: RunPhaseNotification,
   finished: RunFinishedNotification,
   failed: RunFailedNotification,
 } as const;

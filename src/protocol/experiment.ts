@@ -7,8 +7,9 @@ export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'leaky-relu';
 
 export interface DataSpec {
   /** embedded-digits: 10,000 real MNIST digits shipped in dist/ (fixed 8,000/1,000/1,000 split).
-   *  idx-folder: MNIST-format files in `path`. download: MNIST or Fashion-MNIST fetched once and cached. */
-  source: 'embedded-digits' | 'idx-folder' | 'download';
+   *  idx-folder: MNIST-format files in `path`. download: MNIST or Fashion-MNIST fetched once and cached.
+   *  image-folder: `train/`, `validation/`, `test/` folders with one sub-folder of JPEG/PNG images per class. */
+  source: 'embedded-digits' | 'idx-folder' | 'download' | 'image-folder';
   path?: string;
   dataset?: 'mnist' | 'fashion-mnist';
   /** Fraction of the training file kept back for validation (its last part, as Keras does). */
@@ -18,6 +19,10 @@ export interface DataSpec {
   validationLimit?: number;
   testLimit?: number;
   classNames?: string[];
+  /** Keep only these classes (label numbers), renumbered 0, 1, … in this order: e.g. digits 5–9 for transfer. */
+  classes?: number[];
+  /** image-folder without a base: every image is resized to [height, width] (default: the first image's size). */
+  imageSize?: [number, number];
 }
 
 export interface ConvSpec {
@@ -75,6 +80,12 @@ export interface TrainingSpec {
   checkpointEvery?: number;
   /** Random shifts (up to `shift` pixels) and left–right flips of the training images, drawn anew each epoch. */
   augment?: { shift?: number; flip?: boolean };
+  /** End training (or the head phase of a fine-tune) when validation loss has not improved for this many validations. */
+  patience?: number;
+  /** Load the best checkpoint (lowest validation loss) before testing and saving (default: on for fine-tuning). */
+  restoreBest?: boolean;
+  /** Also write the final model as model.json + weights.bin to this folder (relative to the experiment file). */
+  saveModel?: string;
   /** Per-layer gradient norms every N steps (default: on, every 10 steps, for nets of up to 50 weight layers). */
   gradients?: { enabled?: boolean; every?: number };
 }
@@ -96,13 +107,52 @@ export interface SemiSupervisedSpec {
   maxWeight?: number;
 }
 
+/** A pretrained network cut at `cutAt`: its outputs (global-average-pooled when spatial) feed a new head. */
+export interface BaseSpec {
+  /** A folder holding model.json, a model.json path, a URL of one, or a named ImageNet model (downloaded once). */
+  model: string;
+  /** Layer (layers models) or node (graph models) whose output is the feature vector; default: the one before
+   *  the classifier. */
+  cutAt?: string;
+  /** [height, width] the images are resized to (default: the model's own input size). */
+  inputSize?: [number, number];
+  /** How pixels are scaled for the base: 0..1, -1..1, or caffe (BGR, ImageNet means subtracted). */
+  preprocess?: '0..1' | '-1..1' | 'caffe';
+  /** Keep the frozen base's features on disk and train the head on them (default true). */
+  cache?: boolean;
+  /** Cache this many augmented copies (training.augment) of every training image beside the original. */
+  augmentCopies?: number;
+}
+
+/** The new classifier on the base's features: dense layers → softmax over the classes. */
+export interface HeadSpec {
+  dense?: number[];
+  activation?: Activation;
+  dropoutKeep?: number;
+  /** λ of the L2 penalty λ · ½Σw² on the head's weights and biases. */
+  l2?: number;
+  init?: Initializer;
+}
+
+/** After the head phase: make the top `layers` layers of the base trainable and continue. */
+export interface UnfreezeSpec {
+  layers: number | 'all';
+  epochs: number;
+  /** Default: a tenth of optimizer.learningRate. */
+  learningRate?: number;
+}
+
 export interface Experiment {
   $schema?: string;
   name: string;
   seed?: number;
   engine?: EngineName | 'auto';
   data: DataSpec;
-  model: ModelSpec;
+  /** Required unless `base` is given (a fine-tune: `base` + `head`). */
+  model?: ModelSpec;
+  base?: BaseSpec;
+  head?: HeadSpec;
+  unfreeze?: UnfreezeSpec;
   optimizer: OptimizerSpec;
   training: TrainingSpec;
   semiSupervised?: SemiSupervisedSpec;

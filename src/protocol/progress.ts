@@ -23,8 +23,11 @@ export class ProgressTracker {
     if (e.type === 'started') {
       this.totalEpochs = e.totalEpochs ?? e.experiment.training.epochs;
       this.stepsPerEpoch = e.stepsPerEpoch;
-    } else if (e.type === 'round') {
+    } else if (e.type === 'round' || e.type === 'features') {
       this.stepsPerEpoch = e.stepsPerEpoch;
+    } else if (e.type === 'phase') {
+      this.stepsPerEpoch = e.stepsPerEpoch;
+      this.totalEpochs = e.totalEpochs;
     } else if (e.type === 'batch') {
       return this.at(e);
     }

@@ -20,6 +20,7 @@ export type PanelToHost =
   | { type: 'ready' }
   | { type: 'cancel'; runId: string }
   | { type: 'revealFolder'; runId: string }
+  | { type: 'openReport'; runId: string }
   /** A chart as a PNG (data URL), to be written into the run's folder as charts/<name>.png. */
   | { type: 'savePng'; runId: string; name: string; dataUrl: string };
 

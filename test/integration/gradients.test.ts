@@ -53,7 +53,7 @@ test('the probe equals the norms of gradients computed independently with tf.var
   const prep = await prepare({ experiment: deep({ width: 8, depth: 6, activation: 'tanh', init: 'xavier', l2: 0.001 }), runsFolder: tempDir() });
   const layers = weightLayers(prep.model);
   tf.tidy(() => {
-    const batch = makeBatch(prep.data.train, 28, 28, shuffled(prep.data.train.count, rng(3)), 0, 64);
+    const batch = makeBatch(prep.data.train, { height: 28, width: 28 }, shuffled(prep.data.train.count, rng(3)), 0, 64);
     const vars = prep.model.trainableWeights.map((w) => w.read() as tf.Variable);
     const { grads } = tf.variableGrads(() => batchLoss(prep, batch), vars);
     const probed = decodeStats(gradientStats(grads, layers).dataSync(), layers);

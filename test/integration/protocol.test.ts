@@ -149,7 +149,7 @@ test('killing the backend mid-run leaves a readable metrics.jsonl and a loadable
   const model = await loadCheckpoint(join(folder, 'checkpoints'), 'last');
   const data = await loadDataset({ source: 'embedded-digits' });
   const accuracy = tf.tidy(() => {
-    const { xs, ys } = makeBatch(data.test, 28, 28, identityRows(data.test.count), 0, data.test.count);
+    const { xs, ys } = makeBatch(data.test, { height: 28, width: 28 }, identityRows(data.test.count), 0, data.test.count);
     return (model.predict(xs) as tf.Tensor).argMax(1).equal(ys).mean().dataSync()[0];
   });
   assert.ok(accuracy > 0.5, `the checkpoint after ${last!.step} steps classifies ${accuracy} of the test digits`);

@@ -30,9 +30,9 @@ test('every example experiment is valid', () => {
 
 test('every starter of "New Experiment…" is valid, and so is every member of its sweep', () => {
   assert.ok(starters.length >= 5);
-  for (const s of starters) {
+  for (const s of [...starters, ...starters.flatMap((s) => s.companions ?? [])]) {
     const { experiment } = parseExperimentText(s.text, s.fileName);
-    if (experiment.sweep) assert.ok(expandSweep(experiment, s.fileName).length >= 2, s.label);
+    if (experiment.sweep) assert.ok(expandSweep(experiment, s.fileName).length >= 2, s.fileName);
   }
 });
 

@@ -22,13 +22,41 @@ export interface Series {
   dash?: number[];
 }
 
+/** A vertical line across the chart at step x, labelled (e.g. where a fine-tune's unfreeze phase begins). */
+export interface Marker {
+  x: number;
+  label: string;
+}
+
 const css = (name: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || '#888';
 
 export class LineChart {
   readonly chart: Chart<'line', Point[]>;
 
-  constructor(readonly canvas: HTMLCanvasElement, readonly series: Series[], options: { yLabel?: string; xLabel?: string; percent?: boolean; log?: boolean } = {}) {
+  constructor(readonly canvas: HTMLCanvasElement, readonly series: Series[], options: { yLabel?: string; xLabel?: string; percent?: boolean; log?: boolean; markers?: Marker[] } = {}) {
+    const markers = options.markers;
     this.chart = new Chart(canvas, {
+      plugins: markers ? [{
+        id: 'markers',
+        afterDatasetsDraw(chart) {
+          const { ctx, chartArea, scales } = chart;
+          ctx.save();
+          ctx.strokeStyle = css('--vscode-charts-red');
+          ctx.fillStyle = css('--vscode-foreground');
+          ctx.setLineDash([4, 3]);
+          ctx.font = '11px sans-serif';
+          for (const m of markers) {
+            const x = scales.x.getPixelForValue(m.x);
+            if (x < chartArea.left || x > chartArea.right) continue;
+            ctx.beginPath();
+            ctx.moveTo(x, chartArea.top);
+            ctx.lineTo(x, chartArea.bottom);
+            ctx.stroke();
+            ctx.fillText(m.label, x + 4, chartArea.top + 12);
+          }
+          ctx.restore();
+        },
+      }] : [],
       type: 'line',
       data: { datasets: series.map((s) => ({ label: s.label, data: s.points, parsing: false, normalized: true, borderWidth: s.perEpoch ? 2 : 1, pointRadius: s.perEpoch ? 3 : 0, tension: 0, borderDash: s.dash, borderColor: css(s.color), backgroundColor: css(s.color), pointBackgroundColor: css(s.color), pointBorderColor: css(s.color) })) },
       options: {

@@ -2,9 +2,9 @@
 // redraw at most once per animation frame.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { RunEvent, RunStartedEvent } from '../../src/protocol/backend';
+import type { ModelSummary, RunEvent, RunStartedEvent } from '../../src/protocol/backend';
 import type { HostToPanel, PanelState, PanelToHost, RunStatus, RunView } from '../../src/protocol/webview';
-import { LineChart, Point } from './charts';
+import { LineChart, Marker, Point } from './charts';
 import { progressLine, ProgressTracker } from '../../src/protocol/progress';
 import { renderConfusion, renderReport } from './results';
 import { GradientView } from './gradients';
@@ -20,9 +20,10 @@ app.innerHTML = `
     <h1 id="run-name">Gradient Lab</h1>
     <vscode-badge id="status" variant="default"></vscode-badge>
     <span class="facts"><span id="engine"></span><span id="throughput"></span><span>test accuracy <strong id="test-accuracy">–</strong></span></span>
-    <span class="actions"><vscode-button id="stop" secondary>Stop</vscode-button><vscode-button id="reveal" secondary>Reveal Folder</vscode-button></span>
+    <span class="actions"><vscode-button id="stop" secondary>Stop</vscode-button><vscode-button id="open-report" secondary hidden>Open Report</vscode-button><vscode-button id="reveal" secondary>Reveal Folder</vscode-button></span>
   </header>
   <p id="progress"></p>
+  <p id="features" class="note" hidden></p>
   <p id="message" class="error" hidden></p>
   <p id="empty">No run to show. Run <strong>Gradient Lab: Train Experiment…</strong> on an experiment file.</p>
   <section id="charts" class="charts" hidden>
@@ -36,6 +37,10 @@ app.innerHTML = `
     <figure><figcaption>Layer × step: log<sub>10</sub> ‖∇W‖</figcaption><canvas id="gradient-heatmap" class="heatmap"></canvas><p id="heatmap-readout" class="readout">Hover for the numbers.</p></figure>
     <figure><figcaption>Dead ReLU units per layer (latest step)</figcaption><div class="chart"><canvas id="dead-chart"></canvas></div></figure>
   </section>
+  <section id="model" hidden>
+    <details><summary id="model-heading">Model</summary><p id="model-base" class="note"></p>
+    <table id="model-table" class="report"><thead><tr><th>layer</th><th>type</th><th>output shape</th><th>parameters</th><th>trains</th></tr></thead><tbody></tbody></table></details>
+  </section>
   <section id="rounds" hidden>
     <figure><figcaption>Semi-supervised rounds</figcaption><table id="rounds-table" class="report"><thead><tr><th>round</th><th>from epoch</th><th>labeled</th><th>pseudo-labels</th><th>of them right</th><th>weight</th><th>validation accuracy after</th></tr></thead><tbody></tbody></table></figure>
   </section>
@@ -48,15 +53,17 @@ const $ = (id: string) => document.getElementById(id)!;
 const series = {
   trainLoss: [] as Point[], valLoss: [] as Point[], trainAcc: [] as Point[], valAcc: [] as Point[], stepMs: [] as Point[], l2: [] as Point[],
 };
+/** Where a fine-tune's unfreeze phase begins, on the loss and accuracy curves. */
+const markers: Marker[] = [];
 const charts = [
   new LineChart($('loss-chart') as HTMLCanvasElement, [
     { label: 'train (per step)', color: '--vscode-charts-blue', points: series.trainLoss },
     { label: 'validation (per epoch)', color: '--vscode-charts-orange', points: series.valLoss, perEpoch: true },
-  ]),
+  ], { markers }),
   new LineChart($('accuracy-chart') as HTMLCanvasElement, [
     { label: 'train (per step)', color: '--vscode-charts-blue', points: series.trainAcc },
     { label: 'validation (per epoch)', color: '--vscode-charts-orange', points: series.valAcc, perEpoch: true },
-  ], { percent: true }),
+  ], { percent: true, markers }),
   new LineChart($('step-chart') as HTMLCanvasElement, [{ label: 'ms per step', color: '--vscode-charts-green', points: series.stepMs }], { yLabel: 'ms' }),
   new LineChart($('l2-chart') as HTMLCanvasElement, [{ label: '½Σw²', color: '--vscode-charts-purple', points: series.l2 }]),
 ];
@@ -81,7 +88,30 @@ function clear(): void {
   $('compare-name').textContent = '';
   $('rounds').hidden = true;
   $('rounds-table').querySelector('tbody')!.replaceChildren();
+  $('features').hidden = true;
+  $('model').hidden = true;
+  $('model-table').querySelector('tbody')!.replaceChildren();
+  ($('open-report') as HTMLElement).hidden = true;
+  markers.length = 0;
   gradients.reset();
+}
+
+/** The model layer by layer; a fine-tune's base rows say frozen until the unfreeze phase makes them trainable. */
+function renderSummary(summary: ModelSummary, unfrozen: string[] = []): void {
+  const body = $('model-table').querySelector('tbody')!;
+  body.replaceChildren();
+  for (const r of summary.rows) {
+    const row = body.appendChild(document.createElement('tr'));
+    const trains = !r.params ? '' : r.trainable || unfrozen.includes(r.name) ? (unfrozen.includes(r.name) ? 'yes (unfrozen)' : 'yes') : 'frozen';
+    for (const c of [r.name, r.type, r.outputShape, r.params.toLocaleString('en'), trains]) row.appendChild(document.createElement('td')).textContent = c;
+    if (trains === 'frozen') row.classList.add('frozen');
+  }
+  const frozen = summary.totalParams - summary.trainableParams;
+  $('model-heading').textContent = `Model: ${summary.rows.length} layers, ${summary.totalParams.toLocaleString('en')} parameters (${summary.trainableParams.toLocaleString('en')} trainable${frozen ? `, ${frozen.toLocaleString('en')} frozen` : ''})`;
+  const b = summary.base;
+  $('model-base').textContent = b ? `Pretrained base ${b.file} (${b.kind} model), cut at ${b.cutAt}, input ${b.input.join('×')}, ${b.featureDim} features → new head.` : '';
+  $('model-base').hidden = !b;
+  $('model').hidden = false;
 }
 
 /** One row per semi-supervised round; its last cell fills in when the round's last epoch is validated. */
@@ -101,6 +131,23 @@ function apply(e: RunEvent): void {
       run.started = e;
       $('run-name').textContent = e.experiment.name;
       $('engine').textContent = `engine ${e.engine}`;
+      if (e.summary) renderSummary(e.summary);
+      if (e.warnings?.length) {
+        $('message').textContent = e.warnings.join('\n');
+        $('message').hidden = false;
+      }
+      break;
+    case 'features':
+      $('features').textContent = e.cache === 'off'
+        ? `Base features: ${e.note}`
+        : `Base features of ${e.images} images (${e.dim} each) ${e.cache === 'hit' ? 'read from the cache' : 'computed and cached'} in ${e.seconds.toFixed(1)} s: the head trains on them, the base does not run again.${e.note ? ` Note: ${e.note}` : ''}`;
+      $('features').hidden = false;
+      break;
+    case 'phase':
+      markers.push({ x: run.lastStep + 0.5, label: `unfreeze (epoch ${e.epoch})` });
+      if (run.started?.summary) renderSummary({ ...run.started.summary, trainableParams: e.trainableParams }, e.unfrozenLayers);
+      $('features').textContent = `${$('features').textContent ?? ''} Unfreeze phase from epoch ${e.epoch}${e.reason === 'patience' ? ' (validation loss stopped improving)' : ''}: ${plural(e.unfrozenLayers.length, 'layer')} of the base trainable, learning rate ${e.learningRate}.`;
+      $('features').hidden = false;
       break;
     case 'batch': {
       run.lastStep = e.step;
@@ -128,7 +175,9 @@ function apply(e: RunEvent): void {
       $('throughput').textContent = `${e.samplesPerSec.toFixed(0)} samples/s`;
       $('progress').textContent = e.status === 'cancelled'
         ? `cancelled after ${plural(e.steps, 'step')}`
-        : `finished: ${plural(e.epochsDone, 'epoch')}, ${plural(e.steps, 'step')} in ${e.seconds.toFixed(1)} s`;
+        : `finished: ${plural(e.epochsDone, 'epoch')}, ${plural(e.steps, 'step')} in ${e.seconds.toFixed(1)} s` +
+          `${e.stoppedEarly ? ' (stopped early: validation loss stopped improving)' : ''}${e.restoredEpoch !== undefined ? `; tested with the best checkpoint (epoch ${e.restoredEpoch})` : ''}`;
+      ($('open-report') as HTMLElement).hidden = !e.outputs?.some((f) => f.endsWith('report.html'));
       if (e.test) {
         $('test-accuracy').textContent = `${(100 * e.test.accuracy).toFixed(2)}%`;
         const names = run.started?.classNames ?? e.test.perClass.map((c) => c.name);
@@ -216,6 +265,7 @@ document.querySelectorAll<HTMLAnchorElement>('a.png').forEach((a) => a.addEventL
 }));
 $('stop').addEventListener('click', () => run && vscode.postMessage({ type: 'cancel', runId: run.runId }));
 $('reveal').addEventListener('click', () => run && vscode.postMessage({ type: 'revealFolder', runId: run.runId }));
+$('open-report').addEventListener('click', () => run && vscode.postMessage({ type: 'openReport', runId: run.runId }));
 // VS Code swaps the body's theme class: re-read the colours
 new MutationObserver(() => {
   charts.forEach((c) => c.applyTheme());

@@ -22,6 +22,16 @@ export function progressPrinter(mode: 'tty' | 'plain' | 'json', out: NodeJS.Writ
     switch (e.type) {
       case 'started':
         out.write(`run ${e.runId} on ${e.engine}: ${e.trainSize} training${e.unlabeledSize ? ` + ${e.unlabeledSize} unlabeled` : ''} / ${e.validationSize} validation / ${e.testSize} test images\n  ${e.folder}\n`);
+        if (e.summary?.base) out.write(`base ${e.summary.base.file} cut at ${e.summary.base.cutAt} (${e.summary.base.featureDim} features); ${e.summary.trainableParams.toLocaleString('en')} of ${e.summary.totalParams.toLocaleString('en')} parameters trainable\n`);
+        for (const w of e.warnings ?? []) out.write(`warning: ${w}\n`);
+        break;
+      case 'features':
+        endLine();
+        out.write(e.cache === 'off' ? `features: ${e.note}\n` : `features of ${e.images} images (${e.dim} each): ${e.cache === 'hit' ? 'read from the cache' : 'computed by the frozen base and cached'} in ${e.seconds.toFixed(1)} s\n  ${e.folder}\n${e.note ? `  note: ${e.note}\n` : ''}`);
+        break;
+      case 'phase':
+        endLine();
+        out.write(`unfreeze from epoch ${e.epoch}${e.reason === "patience" ? " (validation loss stopped improving)" : ""}: ${e.unfrozenLayers.length} layer${e.unfrozenLayers.length === 1 ? "" : "s"} with weights trainable (${e.trainableParams.toLocaleString('en')} parameters), learning rate ${e.learningRate}\n`);
         break;
       case 'round':
         endLine();
@@ -51,7 +61,10 @@ export function progressPrinter(mode: 'tty' | 'plain' | 'json', out: NodeJS.Writ
         endLine();
         out.write(e.status === 'cancelled'
           ? `cancelled after ${e.steps} steps; the run is kept.\n`
-          : `test accuracy ${pct(e.test?.accuracy)} (loss ${num(e.test?.loss)}), ${e.samplesPerSec.toFixed(0)} samples/s on ${e.engine}, ${e.seconds.toFixed(1)} s\n`);
+          : `${e.stoppedEarly ? `stopped early after epoch ${e.epochsDone} (validation loss stopped improving)\n` : ''}` +
+            `${e.restoredEpoch !== undefined ? `restored the best checkpoint (epoch ${e.restoredEpoch}, validation loss ${num(e.bestValLoss)})\n` : ''}` +
+            `test accuracy ${pct(e.test?.accuracy)} (loss ${num(e.test?.loss)}), ${e.samplesPerSec.toFixed(0)} samples/s on ${e.engine}, ${e.seconds.toFixed(1)} s\n` +
+            (e.outputs ?? []).map((f) => `  wrote ${f}\n`).join(''));
         break;
       case 'failed':
         endLine();

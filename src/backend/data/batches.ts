@@ -41,22 +41,32 @@ export interface Augment {
   random: () => number;
 }
 
-/** Images rows[from..to) scaled to 0..1, shape [n, h, w, 1]; labels as int32. Call inside tf.tidy. */
-export function makeBatch(split: Split, height: number, width: number, rows: ArrayLike<number>, from: number, to: number, augment?: Augment): Batch {
+export interface Shape {
+  height: number;
+  width: number;
+  channels?: number;
+}
+
+/** Images rows[from..to) as [n, h, w, c]: bytes scaled to 0..1, floats (features) as they are; labels as int32.
+ *  Call inside tf.tidy. */
+export function makeBatch(split: Split, shape: Shape, rows: ArrayLike<number>, from: number, to: number, augment?: Augment): Batch {
+  const { height, width } = shape;
+  const channels = shape.channels ?? 1;
   const n = to - from;
-  const pixels = height * width;
+  const pixels = height * width * channels;
   const xs = new Float32Array(n * pixels);
   const ys = new Int32Array(n);
   const ws = split.weights ? new Float32Array(n) : undefined;
+  const scale = split.images instanceof Float32Array ? 1 : 1 / 255;
   for (let i = 0; i < n; i++) {
     const r = rows[from + i];
     const src = split.images.subarray(r * pixels, (r + 1) * pixels);
-    if (augment) augmentInto(xs, i * pixels, src, height, width, augment);
-    else for (let p = 0; p < pixels; p++) xs[i * pixels + p] = src[p] / 255;
+    if (augment) augmentInto(xs, i * pixels, src, height, width, channels, augment);
+    else for (let p = 0; p < pixels; p++) xs[i * pixels + p] = src[p] * scale;
     ys[i] = split.labels[r];
     if (ws) ws[i] = split.weights![r];
   }
-  return { xs: tf.tensor4d(xs, [n, height, width, 1]), ys: tf.tensor1d(ys, 'int32'), ...(ws ? { ws: tf.tensor1d(ws) } : {}) };
+  return { xs: tf.tensor4d(xs, [n, height, width, channels]), ys: tf.tensor1d(ys, 'int32'), ...(ws ? { ws: tf.tensor1d(ws) } : {}) };
 }
 
 export function identityRows(n: number): Int32Array {
@@ -65,7 +75,14 @@ export function identityRows(n: number): Int32Array {
   return rows;
 }
 
-function augmentInto(out: Float32Array, at: number, src: Uint8Array, height: number, width: number, a: Augment): void {
+/** One augmented copy of an image (bytes stay bytes): for caches that hold k augmented copies. */
+export function augmentedCopy(src: Uint8Array, shape: Shape, a: Augment): Uint8Array {
+  const out = new Float32Array(src.length);
+  augmentInto(out, 0, src, shape.height, shape.width, shape.channels ?? 1, a);
+  return Uint8Array.from(out, (v) => Math.round(v * 255));
+}
+
+function augmentInto(out: Float32Array, at: number, src: Uint8Array | Float32Array, height: number, width: number, channels: number, a: Augment): void {
   const k = a.shift ?? 0;
   const dy = k ? Math.floor(a.random() * (2 * k + 1)) - k : 0;
   const dx = k ? Math.floor(a.random() * (2 * k + 1)) - k : 0;
@@ -75,7 +92,8 @@ function augmentInto(out: Float32Array, at: number, src: Uint8Array, height: num
     for (let x = 0; x < width; x++) {
       const sx0 = x - dx;
       const sx = flip ? width - 1 - sx0 : sx0;
-      out[at + y * width + x] = sy >= 0 && sy < height && sx0 >= 0 && sx0 < width ? src[sy * width + sx] / 255 : 0;
+      const inside = sy >= 0 && sy < height && sx0 >= 0 && sx0 < width;
+      for (let c = 0; c < channels; c++) out[at + (y * width + x) * channels + c] = inside ? src[(sy * width + sx) * channels + c] / 255 : 0;
     }
   }
 }

@@ -5,21 +5,28 @@ import type { DataSpec } from '../../protocol/experiment';
 import { distDir } from '../paths';
 import { downloadDataset, DownloadProgress } from './download';
 import { checkImagesAndLabels, DataError, IdxArray, readIdxFile } from './idxReader';
+import { loadImageFolder } from './imageFolder';
 
 export interface Split {
-  /** count × height × width bytes, row-major. */
-  images: Uint8Array;
+  /** count × height × width × channels, row-major: bytes 0..255, or floats used as they are (cached features). */
+  images: Uint8Array | Float32Array;
   labels: Uint8Array;
   count: number;
   /** Per-image loss weights (pseudo-labelled images weigh less); absent = all 1. */
   weights?: Float32Array;
+  /** Image folders: each image's path relative to the folder (for reports and predictions.csv). */
+  files?: string[];
 }
 
 export interface Dataset {
   description: string;
   height: number;
   width: number;
+  /** 1 (grey; the default) or 3 (RGB). */
+  channels?: number;
   classNames: string[];
+  /** Problems that did not stop loading (e.g. unreadable images skipped). */
+  warnings?: string[];
   train: Split;
   validation: Split;
   test: Split;
@@ -142,10 +149,47 @@ export interface LoadOptions {
   /** Folder of the experiment file: relative data paths are relative to it. */
   baseDir?: string;
   onDownload?: (p: DownloadProgress) => void;
+  /** Image folders: the size every image is resized to (a base network's input). */
+  imageSize?: [number, number];
+  onImages?: (done: number, total: number) => void;
+}
+
+/** data.classes: only the listed classes, renumbered in the listed order (transfer to classes a base never saw). */
+function keepClasses(data: Dataset, classes: number[]): Dataset {
+  for (const c of classes) {
+    if (c >= data.classNames.length) throw new DataError(`data.classes: class ${c} does not exist (the data has classes 0–${data.classNames.length - 1})`);
+  }
+  const pixels = data.height * data.width * (data.channels ?? 1);
+  const newLabel = new Map(classes.map((c, i) => [c, i]));
+  const pick = (split: Split): Split => {
+    const rows: number[] = [];
+    split.labels.forEach((l, i) => newLabel.has(l) && rows.push(i));
+    const out = subset(split.images as Uint8Array, split.labels, pixels, rows);
+    out.labels = out.labels.map((l) => newLabel.get(l)!);
+    return split.files ? { ...out, files: rows.map((r) => split.files![r]) } : out;
+  };
+  return { ...data, classNames: classes.map((c) => data.classNames[c]), train: pick(data.train), validation: pick(data.validation), test: pick(data.test) };
 }
 
 export async function loadDataset(spec: DataSpec, options: LoadOptions = {}): Promise<Dataset> {
+  const data = await loadSource(spec, options);
+  if (!spec.classes) return data;
+  // limits apply to the kept classes: filter the whole splits first, then cut
+  const kept = keepClasses(spec.trainLimit || spec.validationLimit || spec.testLimit ? await loadSource({ ...spec, trainLimit: undefined, validationLimit: undefined, testLimit: undefined }, options) : data, spec.classes);
+  const cut = (s: Split, n?: number): Split => (n === undefined || n >= s.count ? s : sliceSplit(s, n, kept.height * kept.width * (kept.channels ?? 1)));
+  return { ...kept, train: cut(kept.train, spec.trainLimit), validation: cut(kept.validation, spec.validationLimit), test: cut(kept.test, spec.testLimit) };
+}
+
+function sliceSplit(s: Split, n: number, pixels: number): Split {
+  return { images: s.images.slice(0, n * pixels), labels: s.labels.slice(0, n), count: n, ...(s.files ? { files: s.files.slice(0, n) } : {}) };
+}
+
+async function loadSource(spec: DataSpec, options: LoadOptions): Promise<Dataset> {
   switch (spec.source) {
+    case 'image-folder': {
+      const folder = isAbsolute(spec.path!) ? spec.path! : resolve(options.baseDir ?? process.cwd(), spec.path!);
+      return loadImageFolder(folder, spec, { size: options.imageSize, onProgress: options.onImages });
+    }
     case 'embedded-digits':
       return loadEmbeddedDigits(spec);
     case 'idx-folder': {

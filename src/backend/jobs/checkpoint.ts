@@ -48,6 +48,15 @@ export async function loadModelFolder(dir: string): Promise<tf.LayersModel> {
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
 }
 
+/** Copy weights layer by layer (a model's flat weight list changes order when layers are frozen or unfrozen). */
+export function copyWeights(from: tf.LayersModel, to: tf.LayersModel): void {
+  if (from.layers.length !== to.layers.length) throw new Error(`cannot restore: the checkpoint has ${from.layers.length} layers, the model ${to.layers.length}`);
+  to.layers.forEach((layer, i) => {
+    const weights = from.layers[i].getWeights();
+    if (weights.length) layer.setWeights(weights);
+  });
+}
+
 export async function saveCheckpoint(model: tf.LayersModel, checkpointsDir: string, name: CheckpointName, meta: CheckpointMeta): Promise<void> {
   mkdirSync(checkpointsDir, { recursive: true });
   const dir = `step-${String(meta.step).padStart(7, '0')}`;

@@ -110,10 +110,33 @@ export function writeCsv(folder: string): string {
   return file;
 }
 
-/** The test set's predicted classes as a Kaggle-style submission: `ImageId,Label`, ids from 1 in test-set order. */
-export function writePredictionsCsv(folder: string, predicted: ArrayLike<number>): string {
-  const rows = ['ImageId,Label'];
-  for (let i = 0; i < predicted.length; i++) rows.push(`${i + 1},${predicted[i]}`);
+/** A CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export interface ImagePredictions {
+  files: string[];
+  labels: ArrayLike<number>;
+  probabilities: Float32Array;
+  classNames: string[];
+}
+
+/** The test set's predictions. Numbered images: a Kaggle-style submission, `ImageId,Label` with ids from 1 in
+ *  test-set order. Image files: file, true and predicted class, and every class's probability. */
+export function writePredictionsCsv(folder: string, predicted: ArrayLike<number>, images?: ImagePredictions): string {
+  const rows: string[] = [];
+  if (images) {
+    const k = images.classNames.length;
+    rows.push(['file', 'true', 'predicted', ...images.classNames.map((c) => `p(${c})`)].map(csvField).join(','));
+    for (let i = 0; i < predicted.length; i++) {
+      const probs = Array.from(images.probabilities.subarray(i * k, (i + 1) * k), (p) => p.toFixed(6));
+      rows.push([csvField(images.files[i]), csvField(images.classNames[images.labels[i]]), csvField(images.classNames[predicted[i]]), ...probs].join(','));
+    }
+  } else {
+    rows.push('ImageId,Label');
+    for (let i = 0; i < predicted.length; i++) rows.push(`${i + 1},${predicted[i]}`);
+  }
   const file = join(folder, 'predictions.csv');
   writeFileSync(file, rows.join('\n') + '\n');
   return file;

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradientProfile } from '../../protocol/backend';
 import { makeBatch, rng, shuffled } from '../data/batches';
+import { ExperimentError } from '../experiment/validate';
 import { decodeStats, gradientStats, weightLayers } from './gradientProbe';
 import { batchLoss, prepare, StartParams } from './trainRun';
 
@@ -10,17 +11,18 @@ export async function gradientProfile(params: StartParams): Promise<GradientProf
   const prep = await prepare(params);
   const { data, model, experiment } = prep;
   try {
+    if (prep.fineTune) throw new ExperimentError([{ path: 'base', message: 'the gradient probe without training needs a "model"; a fine-tune\'s head is probed while it trains' }], params.experimentPath);
     const layers = weightLayers(model);
     const order = shuffled(data.train.count, rng(experiment.seed ?? 1));
     const batchSize = Math.min(experiment.training.batchSize, data.train.count);
     const values = tf.tidy(() => {
-      const batch = makeBatch(data.train, data.height, data.width, order, 0, batchSize);
+      const batch = makeBatch(data.train, data, order, 0, batchSize);
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const { value, grads } = tf.variableGrads(() => batchLoss(prep, batch), variables);
       return tf.concat([value.reshape([1]), gradientStats(grads, layers)]).dataSync();
     });
     return { engine: prep.engine.engine, batchSize, loss: values[0], layers: decodeStats(values, layers, 1) };
   } finally {
-    model.dispose();
+    prep.dispose();
   }
 }

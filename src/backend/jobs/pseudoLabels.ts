@@ -3,7 +3,7 @@
 // report how many pseudo-labels were right.
 import * as tf from '@tensorflow/tfjs';
 import type { SemiSupervisedSpec } from '../../protocol/experiment';
-import { identityRows, makeBatch } from '../data/batches';
+import { identityRows, makeBatch, Shape } from '../data/batches';
 import { DataError } from '../data/idxReader';
 import { Split, subset } from '../data/datasets';
 
@@ -26,7 +26,8 @@ export function stratifiedRows(labels: Uint8Array, n: number, classes: number): 
 
 export function splitLabeled(train: Split, spec: SemiSupervisedSpec, classes: number, pixels: number): { labeled: Split; unlabeled: Split } {
   const { labeled, unlabeled } = stratifiedRows(train.labels, spec.labeled, classes);
-  return { labeled: subset(train.images, train.labels, pixels, labeled), unlabeled: subset(train.images, train.labels, pixels, unlabeled) };
+  const images = train.images as Uint8Array; // semi-supervised runs hold images, not features
+  return { labeled: subset(images, train.labels, pixels, labeled), unlabeled: subset(images, train.labels, pixels, unlabeled) };
 }
 
 export interface PseudoLabelRound {
@@ -38,14 +39,14 @@ export interface PseudoLabelRound {
 }
 
 /** Predict the unlabeled images (no dropout) and keep those whose top probability reaches the threshold. */
-export function pseudoLabelRound(model: tf.LayersModel, labeled: Split, unlabeled: Split, height: number, width: number, threshold: number, weight: number): PseudoLabelRound {
+export function pseudoLabelRound(model: tf.LayersModel, labeled: Split, unlabeled: Split, shape: Shape, threshold: number, weight: number): PseudoLabelRound {
   const picked: number[] = [];
   const guesses: number[] = [];
   const rows = identityRows(unlabeled.count);
   for (let from = 0; from < unlabeled.count; from += 500) {
     const to = Math.min(unlabeled.count, from + 500);
     const [p, c] = tf.tidy(() => {
-      const probs = tf.softmax(model.apply(makeBatch(unlabeled, height, width, rows, from, to).xs, { training: false }) as tf.Tensor2D);
+      const probs = tf.softmax(model.apply(makeBatch(unlabeled, shape, rows, from, to).xs, { training: false }) as tf.Tensor2D);
       return [probs.max(1).dataSync(), probs.argMax(1).dataSync()];
     });
     for (let i = 0; i < to - from; i++) {
@@ -55,9 +56,9 @@ export function pseudoLabelRound(model: tf.LayersModel, labeled: Split, unlabele
       }
     }
   }
-  const pixels = height * width;
+  const pixels = shape.height * shape.width * (shape.channels ?? 1);
   const n = labeled.count + picked.length;
-  const images = new Uint8Array(n * pixels);
+  const images = new Uint8Array(n * pixels); // semi-supervised runs train on images (bytes), never on features
   images.set(labeled.images.subarray(0, labeled.count * pixels));
   const labels = new Uint8Array(n);
   labels.set(labeled.labels.subarray(0, labeled.count));

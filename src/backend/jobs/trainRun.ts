@@ -2,8 +2,8 @@
 // experiment leaves no half-made run behind; then trained step by step, every event appended to metrics.jsonl
 // and passed to the listener (JSON-RPC notifications or the terminal).
 import * as tf from '@tensorflow/tfjs';
-import { dirname } from 'node:path';
-import type { EngineInfo, RunEvent, RunFinishedEvent, RunSummary, TestResult } from '../../protocol/backend';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { EngineInfo, ModelSummary, RunEvent, RunFinishedEvent, RunSummary, TestResult } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
 import { Batch, identityRows, makeBatch, rng, shuffled } from '../data/batches';
 import { Dataset, loadDataset, Split } from '../data/datasets';
@@ -12,12 +12,16 @@ import { checkExperimentValue, ExperimentError, formatProblem, locate } from '..
 import { buildModel } from '../models/buildModel';
 import { planLayers } from '../models/layerPlan';
 import { makeOptimizer } from '../models/optimizer';
-import { saveCheckpoint } from './checkpoint';
+import { copyWeights, loadCheckpoint, saveCheckpoint, saveModelFolder } from './checkpoint';
 import { decodeStats, gradientStats, probeEvery, weightLayers } from './gradientProbe';
 import { classReport, confusionMatrix } from './classReport';
 import { RunFolder } from './runFolder';
 import { pseudoLabelRound, semiDefaults, splitLabeled } from './pseudoLabels';
 import { writePredictionsCsv, writeTensorBoard } from './exports';
+import { featureCacheDir, FineTuneParts, prepareFineTune, Stage } from './fineTune';
+import { writeReport } from './htmlReport';
+import { layerSummary } from '../models/pretrained';
+import type { DownloadReport } from '../models/modelSource';
 
 export interface StartParams {
   experiment: unknown;
@@ -26,6 +30,10 @@ export interface StartParams {
   overrides?: { epochs?: number };
   /** An engine asked for outside the experiment (CLI flag, VS Code setting); the experiment's own wins. */
   engine?: { value?: string; from: string };
+  /** Where named and downloaded base models are cached. */
+  modelCache?: string;
+  /** Progress of slow preparation: a base's download, images being read. */
+  onProgress?: DownloadReport;
 }
 
 export interface RunHandle {
@@ -39,11 +47,32 @@ export interface RunHandle {
 export interface Prepared {
   experiment: Experiment;
   engine: EngineInfo;
+  /** The images (labels, class names, file names), whatever the model trains on. */
   data: Dataset;
+  /** What checkpoints hold (a fine-tune: base cut + head). */
   model: tf.LayersModel;
+  /** The weights the L2 penalty covers: the dense layers (a fine-tune: the head's). */
   denseWeights: tf.LayerVariable[];
+  /** λ of that penalty. */
+  l2: number;
+  /** Plain runs train `model` on `data`; a fine-tune starts on the head's stage (see fineTune.ts). */
+  stage: Stage;
+  /** Layers whose gradients the probe reports. */
+  probeModel: tf.LayersModel;
+  summary: ModelSummary;
   /** Semi-supervised runs: the training images whose labels are not used (data.train is the labeled subset). */
   unlabeled?: Split;
+  fineTune?: FineTuneParts;
+  dispose(): void;
+}
+
+export function plainStage(model: tf.LayersModel, data: Dataset): Stage {
+  return { data, forward: (xs, training) => model.apply(xs, { training }) as tf.Tensor, variables: () => model.trainableWeights.map((w) => w.read() as tf.Variable), evalBatch: 500 };
+}
+
+function summaryOf(model: tf.LayersModel): ModelSummary {
+  const rows = layerSummary(model);
+  return { rows, totalParams: rows.reduce((n, r) => n + r.params, 0), trainableParams: rows.reduce((n, r) => n + (r.trainable ? r.params : 0), 0) };
 }
 
 export async function prepare(params: StartParams): Promise<Prepared> {
@@ -53,14 +82,30 @@ export async function prepare(params: StartParams): Promise<Prepared> {
     ? requestedEngine({ value: experiment.engine, from: 'the experiment\'s "engine"' })
     : requestedEngine(params.engine);
   const engine = await loadEngine(request);
-  const data = await loadDataset(experiment.data, { baseDir: params.experimentPath ? dirname(params.experimentPath) : undefined });
+  const baseDir = params.experimentPath ? dirname(params.experimentPath) : undefined;
+  const onImages = (done: number, total: number) => done % 200 === 0 && params.onProgress?.(`reading images: ${done} of ${total}`, done, total);
+  if (experiment.base) {
+    const ft = await prepareFineTune(experiment, (imageSize) => loadDataset(experiment.data, { baseDir, imageSize, onImages }), { experimentPath: params.experimentPath, modelCache: params.modelCache, onProgress: params.onProgress });
+    return {
+      experiment, engine, data: ft.images, model: ft.saved, denseWeights: ft.headWeights, l2: experiment.head?.l2 ?? 0, probeModel: ft.head, fineTune: ft,
+      stage: { data: ft.images, forward: () => { throw new Error('the head stage starts in train()'); }, variables: () => [], evalBatch: 32 },
+      summary: ft.summary(),
+      dispose: () => {
+        // the combined model owns the base's layers; a graph base is separate from its head
+        ft.saved.dispose();
+        if (!ft.base.cut) ft.base.dispose();
+      },
+    };
+  }
+  if (!experiment.model) throw new ExperimentError([{ path: 'model', message: 'missing required field "model" (or give a "base" to fine-tune)' }], params.experimentPath);
+  const data = await loadDataset(experiment.data, { baseDir, onImages });
   let unlabeled: Split | undefined;
   if (experiment.semiSupervised) {
-    const parts = splitLabeled(data.train, experiment.semiSupervised, data.classNames.length, data.height * data.width);
+    const parts = splitLabeled(data.train, experiment.semiSupervised, data.classNames.length, data.height * data.width * (data.channels ?? 1));
     data.train = parts.labeled;
     unlabeled = parts.unlabeled;
   }
-  const input = { height: data.height, width: data.width, channels: 1 };
+  const input = { height: data.height, width: data.width, channels: data.channels ?? 1 };
   let plan;
   try {
     plan = planLayers(experiment.model, input, data.classNames.length);
@@ -71,7 +116,10 @@ export async function prepare(params: StartParams): Promise<Prepared> {
     throw new ExperimentError(problems, params.experimentPath);
   }
   const { model, denseWeights } = buildModel(plan, input, { init: experiment.model.init ?? 'he', seed: experiment.seed ?? 1, biasInit: experiment.model.biasInit });
-  return { experiment, engine, data, model, denseWeights, unlabeled };
+  return {
+    experiment, engine, data, model, denseWeights, l2: experiment.model.l2 ?? 0, unlabeled, stage: plainStage(model, data), probeModel: model,
+    summary: summaryOf(model), dispose: () => model.dispose(),
+  };
 }
 
 function l2Sum(weights: tf.LayerVariable[]): tf.Scalar {
@@ -79,42 +127,53 @@ function l2Sum(weights: tf.LayerVariable[]): tf.Scalar {
 }
 
 /** The training objective of one batch: softmax cross-entropy, plus λ·½Σw² on the dense layers. */
-export function batchLoss(prep: Prepared, batch: Batch, onLogits?: (logits: tf.Tensor) => void): tf.Scalar {
-  const logits = prep.model.apply(batch.xs, { training: true }) as tf.Tensor;
+export function batchLoss(prep: Prepared, batch: Batch, onLogits?: (logits: tf.Tensor) => void, stage: Stage = prep.stage): tf.Scalar {
+  const logits = stage.forward(batch.xs, true);
   onLogits?.(logits);
   const oneHot = tf.oneHot(batch.ys, prep.data.classNames.length);
   // weighted images (pseudo-labels): Σ wᵢ·CEᵢ / n, so the labeled images weigh as they do without them
   const ce = batch.ws
     ? tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, undefined, tf.Reduction.NONE).mul(batch.ws).mean()
     : tf.losses.softmaxCrossEntropy(oneHot, logits);
-  const lambda = prep.experiment.model.l2 ?? 0;
+  const lambda = prep.l2;
   return (lambda > 0 ? ce.add(l2Sum(prep.denseWeights).mul(lambda)) : ce) as tf.Scalar;
 }
 
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  predicted: Int32Array;
+  /** count × classes softmax probabilities. */
+  probabilities: Float32Array;
+}
+
 /** Loss, accuracy, predictions over a whole split, in batches, without training behaviour (dropout off). */
-function evaluate(model: tf.LayersModel, split: Split, data: Dataset): { loss: number; accuracy: number; predicted: Int32Array } {
+export function evaluate(stage: Stage, split: Split): Evaluation {
+  const classes = stage.data.classNames.length;
   const rows = identityRows(split.count);
   const predicted = new Int32Array(split.count);
+  const probabilities = new Float32Array(split.count * classes);
   let lossSum = 0;
   let correct = 0;
-  for (let from = 0; from < split.count; from += 500) {
-    const to = Math.min(split.count, from + 500);
-    const [l, p] = tf.tidy(() => {
-      const { xs, ys } = makeBatch(split, data.height, data.width, rows, from, to);
-      const logits = model.apply(xs, { training: false }) as tf.Tensor2D;
-      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, data.classNames.length), logits, undefined, undefined, tf.Reduction.SUM);
-      return [loss.dataSync()[0], logits.argMax(1).dataSync() as Int32Array];
+  for (let from = 0; from < split.count; from += stage.evalBatch) {
+    const to = Math.min(split.count, from + stage.evalBatch);
+    const [l, p, probs] = tf.tidy(() => {
+      const { xs, ys } = makeBatch(split, stage.data, rows, from, to);
+      const logits = stage.forward(xs, false) as tf.Tensor2D;
+      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, classes), logits, undefined, undefined, tf.Reduction.SUM);
+      return [loss.dataSync()[0], logits.argMax(1).dataSync() as Int32Array, tf.softmax(logits).dataSync() as Float32Array];
     });
     lossSum += l;
     predicted.set(p, from);
+    probabilities.set(probs, from * classes);
   }
   for (let i = 0; i < split.count; i++) if (predicted[i] === split.labels[i]) correct++;
-  return { loss: lossSum / Math.max(1, split.count), accuracy: correct / Math.max(1, split.count), predicted };
+  return { loss: lossSum / Math.max(1, split.count), accuracy: correct / Math.max(1, split.count), predicted, probabilities };
 }
 
 export async function startRun(params: StartParams, listener: (e: RunEvent) => void): Promise<RunHandle> {
   const prep = await prepare(params);
-  const { experiment, engine, model } = prep;
+  const { experiment, engine } = prep;
   const run = RunFolder.create(params.runsFolder, experiment.name, { ...experiment, ...(params.experimentPath ? { $source: params.experimentPath } : {}) });
   let cancelled = false;
   const emit = (e: RunEvent) => {
@@ -122,43 +181,59 @@ export async function startRun(params: StartParams, listener: (e: RunEvent) => v
     listener(e);
   };
   // Start on the next turn, so the caller can answer run/start before the run's first notification.
-  const done = new Promise<void>((r) => setImmediate(r)).then(() => train(prep, run, emit, () => cancelled)).finally(() => model.dispose());
+  const cacheDir = featureCacheDir(params.runsFolder);
+  const done = new Promise<void>((r) => setImmediate(r)).then(() => train(prep, run, emit, () => cancelled, { cacheDir, experimentPath: params.experimentPath, onProgress: params.onProgress })).finally(() => prep.dispose());
   return { runId: run.runId, folder: run.folder, engine, cancel: () => (cancelled = true), done };
 }
 
-async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void, isCancelled: () => boolean): Promise<RunSummary> {
-  const { experiment, engine, data, model, denseWeights } = prep;
+interface TrainContext {
+  cacheDir?: string;
+  experimentPath?: string;
+  onProgress?: DownloadReport;
+}
+
+async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void, isCancelled: () => boolean, ctx: TrainContext): Promise<RunSummary> {
+  const { experiment, engine, data, model, denseWeights, fineTune } = prep;
   const { batchSize } = experiment.training;
   const semi = experiment.semiSupervised && { ...semiDefaults, ...experiment.semiSupervised };
   const labeledEpochs = experiment.training.epochs;
-  const epochs = labeledEpochs + (semi ? semi.rounds * semi.epochsPerRound : 0);
+  const unfreeze = fineTune && experiment.unfreeze;
+  let epochs = labeledEpochs + (semi ? semi.rounds * semi.epochsPerRound : 0) + (unfreeze ? unfreeze.epochs : 0);
   let trainSet = data.train;
   // a student that starts afresh each round learns from the teacher's labels without inheriting its mistakes
   const initialWeights = semi?.restart ? model.getWeights().map((w) => w.clone()) : undefined;
   const validateEvery = experiment.training.validateEvery ?? 1;
   const checkpointEvery = experiment.training.checkpointEvery ?? 50;
+  const patience = experiment.training.patience;
+  const restoreBest = experiment.training.restoreBest ?? !!fineTune;
   const classes = data.classNames.length;
   let optimizer = makeOptimizer(experiment.optimizer);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let learningRate = experiment.optimizer.learningRate;
   const random = rng(experiment.seed ?? 1);
   const augmentSpec = experiment.training.augment;
-  const augment = augmentSpec && (augmentSpec.shift || augmentSpec.flip) ? { ...augmentSpec, random: rng((experiment.seed ?? 1) + 0x5eed) } : undefined;
-  const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
-  const probed = weightLayers(model);
+  let augment = augmentSpec && (augmentSpec.shift || augmentSpec.flip) ? { ...augmentSpec, random: rng((experiment.seed ?? 1) + 0x5eed) } : undefined;
+  const probed = weightLayers(prep.probeModel);
   const every = probeEvery(experiment, probed.length);
   const startedAt = new Date();
   const base = { runId: run.runId };
-  emit({ type: 'started', ...base, folder: run.folder, engine: engine.engine, experiment, trainSize: data.train.count, validationSize: data.validation.count, testSize: data.test.count, stepsPerEpoch, totalEpochs: epochs, ...(prep.unlabeled ? { unlabeledSize: prep.unlabeled.count } : {}), classNames: data.classNames, time: startedAt.toISOString() });
+  emit({
+    type: 'started', ...base, folder: run.folder, engine: engine.engine, experiment, trainSize: data.train.count, validationSize: data.validation.count, testSize: data.test.count,
+    stepsPerEpoch: Math.ceil(data.train.count / batchSize), totalEpochs: epochs, ...(prep.unlabeled ? { unlabeledSize: prep.unlabeled.count } : {}), classNames: data.classNames,
+    time: startedAt.toISOString(), summary: prep.summary, ...(data.warnings?.length ? { warnings: data.warnings } : {}),
+  });
 
   let step = 0;
   let trainSeconds = 0;
   let trainedSamples = 0;
   let epochsDone = 0;
   let best: { epoch: number; valLoss: number } | undefined;
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  let restoredEpoch: number | undefined;
   // The summary is built first so the final event can carry its figures; writing it closes the run.
   const summarize = (summary: Pick<RunSummary, 'status'> & Partial<RunSummary>): RunSummary => ({
     runId: run.runId, name: experiment.name, engine: engine.engine, samplesPerSec: trainSeconds ? trainedSamples / trainSeconds : 0,
-    epochsDone, steps: step, seconds: (Date.now() - startedAt.getTime()) / 1000, bestEpoch: best?.epoch, bestValLoss: best?.valLoss,
+    epochsDone, steps: step, seconds: (Date.now() - startedAt.getTime()) / 1000, bestEpoch: best?.epoch, bestValLoss: best?.valLoss, restoredEpoch,
     startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), ...summary,
   });
   const close = (summary: RunSummary): RunSummary => {
@@ -174,13 +249,23 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
   };
 
   try {
+    let stage = prep.stage;
+    let phase: 'head' | 'unfreeze' | undefined;
+    if (fineTune) {
+      const head = fineTune.headStage(ctx.cacheDir, (done, total) => done % 100 === 0 && ctx.onProgress?.(`computing the base's features: ${done} of ${total} images`, done, total));
+      stage = head.stage;
+      phase = 'head';
+      trainSet = stage.data.train;
+      emit({ ...head.event, runId: run.runId, stepsPerEpoch: Math.ceil(trainSet.count / batchSize) });
+      if (stage.data !== data) augment = undefined; // features: augmentation was applied (or not) when they were cached
+    }
     for (let epoch = 1; epoch <= epochs && !isCancelled(); epoch++) {
       const epochStart = Date.now();
       if (semi && epoch > labeledEpochs && (epoch - labeledEpochs - 1) % semi.epochsPerRound === 0) {
         const round = (epoch - labeledEpochs - 1) / semi.epochsPerRound + 1;
         const weight = (semi.maxWeight * round) / semi.rounds;
         const r = semi.method === 'pseudo-label'
-          ? pseudoLabelRound(model, data.train, prep.unlabeled!, data.height, data.width, semi.threshold, weight)
+          ? pseudoLabelRound(model, data.train, prep.unlabeled!, data, semi.threshold, weight)
           : { train: data.train, pseudoLabels: 0, pseudoCorrect: 0 };
         trainSet = r.train;
         if (initialWeights) {
@@ -190,6 +275,26 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
         }
         emit({ type: 'round', ...base, round, epoch, method: semi.method, labeled: data.train.count, pseudoLabels: r.pseudoLabels, pseudoCorrect: r.pseudoCorrect, weight, threshold: semi.threshold, stepsPerEpoch: Math.ceil(trainSet.count / batchSize) });
       }
+      const headDone = epoch > labeledEpochs || (patience !== undefined && sinceBest >= patience);
+      if (unfreeze && phase === 'head' && headDone) {
+        const reason = epoch > labeledEpochs ? 'epochs' : 'patience';
+        epochs = epoch - 1 + unfreeze.epochs;
+        const next = fineTune!.unfreeze(unfreeze.layers);
+        stage = next.stage;
+        phase = 'unfreeze';
+        trainSet = stage.data.train;
+        augment = augmentSpec && (augmentSpec.shift || augmentSpec.flip) ? { ...augmentSpec, random: rng((experiment.seed ?? 1) + 0x5eed) } : undefined;
+        learningRate = unfreeze.learningRate ?? experiment.optimizer.learningRate / 10;
+        optimizer.dispose();
+        optimizer = makeOptimizer({ ...experiment.optimizer, learningRate });
+        sinceBest = 0;
+        const summary = fineTune!.summary();
+        emit({ type: 'phase', ...base, phase: 'unfreeze', epoch, reason, unfrozenLayers: next.unfrozen, trainableParams: summary.trainableParams, learningRate, stepsPerEpoch: Math.ceil(trainSet.count / batchSize), totalEpochs: epochs });
+      } else if (patience !== undefined && sinceBest >= patience) {
+        stoppedEarly = true;
+        break;
+      }
+      const variables = stage.variables();
       const order = shuffled(trainSet.count, random);
       let lossSum = 0;
       let correctSum = 0;
@@ -199,9 +304,9 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
         const t0 = performance.now();
         const probeNow = every !== undefined && (step === 0 || (step + 1) % every === 0);
         const [loss, accuracy, l2, ...probe] = tf.tidy(() => {
-          const batch: Batch = makeBatch(trainSet, data.height, data.width, order, from, to, augment);
+          const batch: Batch = makeBatch(trainSet, stage.data, order, from, to, augment);
           let logits: tf.Tensor | undefined;
-          const { value, grads } = tf.variableGrads(() => batchLoss(prep, batch, (l) => (logits = tf.keep(l))), variables);
+          const { value, grads } = tf.variableGrads(() => batchLoss(prep, batch, (l) => (logits = tf.keep(l)), stage), variables);
           optimizer.applyGradients(grads);
           const acc = logits!.argMax(1).equal(batch.ys).toFloat().mean();
           const scalars = tf.stack([value, acc, l2Sum(denseWeights)]);
@@ -215,8 +320,8 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
         trainSeconds += stepMs / 1000;
         trainedSamples += to - from;
         if (!Number.isFinite(loss)) {
-          const message = `the loss became ${loss} at epoch ${epoch}, step ${step} (learning rate ${experiment.optimizer.learningRate}): ` +
-            `training diverged. Lower optimizer.learningRate (e.g. to ${experiment.optimizer.learningRate / 10}) or add batch norm. ` +
+          const message = `the loss became ${loss} at epoch ${epoch}, step ${step} (learning rate ${learningRate}): ` +
+            `training diverged. Lower ${phase === 'unfreeze' ? 'unfreeze.learningRate' : 'optimizer.learningRate'} (e.g. to ${learningRate / 10}) or add batch norm. ` +
             `Everything before this step is kept in ${run.folder}.`;
           emit({ type: 'failed', ...base, message, epoch, step });
           return close(summarize({ status: 'failed', message }));
@@ -224,7 +329,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
         lossSum += loss * (to - from);
         correctSum += accuracy * (to - from);
         seen += to - from;
-        emit({ type: 'batch', ...base, epoch, step, loss, accuracy, samples: to - from, stepMs, learningRate: experiment.optimizer.learningRate, l2 });
+        emit({ type: 'batch', ...base, epoch, step, loss, accuracy, samples: to - from, stepMs, learningRate, l2 });
         if (probeNow) emit({ type: 'gradients', ...base, epoch, step, layers: decodeStats(probe, probed) });
         if (step % checkpointEvery === 0) await saveCheckpoint(model, run.checkpoints, 'last', { epoch, step });
         await new Promise((r) => setImmediate(r)); // let a cancel request in
@@ -236,25 +341,43 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
       let valAccuracy: number | undefined;
       let isBest = false;
       if (data.validation.count && (epoch % validateEvery === 0 || epoch === epochs)) {
-        ({ loss: valLoss, accuracy: valAccuracy } = evaluate(model, data.validation, data));
+        ({ loss: valLoss, accuracy: valAccuracy } = evaluate(stage, stage.data.validation));
         if (!best || valLoss < best.valLoss) {
           best = { epoch, valLoss };
           isBest = true;
+          sinceBest = 0;
           await saveCheckpoint(model, run.checkpoints, 'best', { epoch, step, valLoss });
-        }
+        } else sinceBest++;
       }
       emit({ type: 'epoch', ...base, epoch, trainLoss: lossSum / seen, trainAccuracy: correctSum / seen, valLoss, valAccuracy, best: isBest || undefined, seconds: (Date.now() - epochStart) / 1000 });
     }
     const status = isCancelled() ? 'cancelled' : 'completed';
     let test: TestResult | undefined;
+    const outputs: string[] = [];
+    if (status === 'completed' && restoreBest && best && best.epoch !== epochsDone) {
+      // Keras' restore_best_weights, done: the weights of the best checkpoint on disk, layer by layer
+      const bestModel = await loadCheckpoint(run.checkpoints, 'best');
+      copyWeights(bestModel, model);
+      bestModel.dispose();
+      restoredEpoch = best.epoch;
+    } else if (status === 'completed' && restoreBest && best) restoredEpoch = best.epoch;
     if (status === 'completed' && data.test.count) {
-      const r = evaluate(model, data.test, data);
+      const r = evaluate(stage, stage.data.test);
       const confusion = confusionMatrix(data.test.labels, r.predicted, classes);
       test = { loss: r.loss, accuracy: r.accuracy, confusion, perClass: classReport(confusion, data.classNames) };
-      writePredictionsCsv(run.folder, r.predicted);
+      outputs.push(writePredictionsCsv(run.folder, r.predicted, data.test.files && { files: data.test.files, labels: data.test.labels, probabilities: r.probabilities, classNames: data.classNames }));
+      if (data.test.files || fineTune) outputs.push(writeReport(run.folder, { name: experiment.name, data, evaluation: r, test }));
+    }
+    if (status === 'completed' && experiment.training.saveModel) {
+      const dir = isAbsolute(experiment.training.saveModel) ? experiment.training.saveModel : resolve(ctx.experimentPath ? dirname(ctx.experimentPath) : process.cwd(), experiment.training.saveModel);
+      await saveModelFolder(model, dir);
+      outputs.push(dir);
     }
     const summary = summarize({ status, testAccuracy: test?.accuracy, testLoss: test?.loss });
-    const finished: RunFinishedEvent = { type: 'finished', ...base, status, test, samplesPerSec: summary.samplesPerSec, engine: engine.engine, epochsDone, steps: step, bestEpoch: best?.epoch, bestValLoss: best?.valLoss, seconds: summary.seconds };
+    const finished: RunFinishedEvent = {
+      type: 'finished', ...base, status, test, samplesPerSec: summary.samplesPerSec, engine: engine.engine, epochsDone, steps: step, bestEpoch: best?.epoch, bestValLoss: best?.valLoss, seconds: summary.seconds,
+      ...(restoredEpoch !== undefined ? { restoredEpoch } : {}), ...(stoppedEarly ? { stoppedEarly } : {}), ...(outputs.length ? { outputs } : {}),
+    };
     emit(finished);
     return close(summary);
   } catch (e) {

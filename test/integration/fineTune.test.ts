@@ -1,0 +1,136 @@
+// Fine-tuning real pretrained ImageNet networks (MobileNetV2, InceptionV3 from the nsfwjs test fixture) on real
+// Fashion-MNIST images written as an image folder, through the real CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FeaturesEvent, PhaseEvent, RunEvent, RunFinishedEvent } from '../../src/protocol/backend';
+import { runCli } from '../helpers/backendProcess';
+import { fashionDir, requireFashion, tempDir, writeExperiment } from '../helpers/fixtures';
+import { pretrainedFixture } from '../helpers/pretrained';
+
+function events(stdout: string): RunEvent[] {
+  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RunEvent);
+}
+const find = <T extends RunEvent>(list: RunEvent[], type: T['type']) => list.find((e) => e.type === type) as T | undefined;
+
+function fashionFolder(dir: string, counts: string[]): string {
+  requireFashion();
+  const out = join(dir, 'fashion');
+  const r = runCli(['image-folder', '--idx', fashionDir, '--out', out, ...counts]);
+  assert.equal(r.code, 0, r.stderr);
+  return out;
+}
+
+test('head-only fine-tuning of pretrained MobileNetV2 on 1,000 Fashion-MNIST images beats 75 % test accuracy; the second run reads the cached features', async () => {
+  const dir = tempDir('gl-ft-');
+  fashionFolder(dir, ['--train', '1000', '--validation', '200', '--test', '500']);
+  const file = writeExperiment(dir, {
+    name: 'fashion-mobilenet-head', engine: 'wasm',
+    data: { source: 'image-folder', path: 'fashion' },
+    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [96, 96] },
+    head: { dense: [32] },
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    training: { epochs: 30, batchSize: 32 },
+  });
+  const first = runCli(['finetune', file, '--json'], { cwd: dir });
+  assert.equal(first.code, 0, first.stderr);
+  const a = events(first.stdout);
+  const featuresA = find<FeaturesEvent>(a, 'features')!;
+  const doneA = find<RunFinishedEvent>(a, 'finished')!;
+  assert.equal(featuresA.cache, 'miss');
+  assert.equal(featuresA.dim, 1280);
+  assert.ok(doneA.test!.accuracy >= 0.75, `test accuracy ${doneA.test!.accuracy}`);
+  const started = a.find((e) => e.type === 'started');
+  assert.ok(started?.type === 'started' && started.summary?.base?.cutAt === 'out_relu');
+  // the head: 1280·32 + 32 and 32·10 + 10 weights trainable; the base frozen
+  assert.equal(started.summary!.trainableParams, 1280 * 32 + 32 + 32 * 10 + 10);
+
+  const csv = readFileSync(join(started.folder, 'predictions.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 1 + 500);
+  assert.match(csv[0], /^file,true,predicted,p\(Ankle boot\),p\(Bag\),/);
+  const row = csv[1].split(',');
+  assert.match(row[0], /^test\/.+\.png$/);
+  const probs = row.slice(3).map(Number);
+  assert.ok(Math.abs(probs.reduce((x, y) => x + y, 0) - 1) < 1e-3);
+  assert.ok(existsSync(join(started.folder, 'report.html')));
+
+  const second = runCli(['finetune', file, '--json'], { cwd: dir });
+  assert.equal(second.code, 0, second.stderr);
+  const b = events(second.stdout);
+  const featuresB = find<FeaturesEvent>(b, 'features')!;
+  assert.equal(featuresB.cache, 'hit');
+  assert.equal(featuresB.folder, featuresA.folder);
+  // the same features, the same seed: the same result, without running the base
+  assert.equal(find<RunFinishedEvent>(b, 'finished')!.test!.accuracy, doneA.test!.accuracy);
+  console.log(`MobileNetV2 head on 1,000 Fashion-MNIST images: test accuracy ${(100 * doneA.test!.accuracy).toFixed(1)} %; features computed in ${featuresA.seconds.toFixed(1)} s, read back in ${featuresB.seconds.toFixed(2)} s`);
+});
+
+test('the unfreeze phase trains the top of MobileNetV2 on wasm with finite loss; the best checkpoint is the one restored and tested', async () => {
+  const dir = tempDir('gl-unfreeze-');
+  fashionFolder(dir, ['--train', '160', '--validation', '60', '--test', '60']);
+  const file = writeExperiment(dir, {
+    name: 'fashion-unfreeze', engine: 'wasm',
+    data: { source: 'image-folder', path: 'fashion' },
+    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [64, 64] },
+    optimizer: { name: 'adam', learningRate: 0.003 },
+    // a learning rate far too large for the unfrozen layers: validation loss gets worse, so the best is earlier
+    training: { epochs: 4, batchSize: 32 },
+    unfreeze: { layers: 12, epochs: 2, learningRate: 0.05 },
+  });
+  const r = runCli(['finetune', file, '--json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const list = events(r.stdout);
+  const phase = find<PhaseEvent>(list, 'phase')!;
+  assert.equal(phase.epoch, 5);
+  assert.ok(phase.unfrozenLayers.includes('Conv_1') && phase.unfrozenLayers.some((l) => /depthwise/.test(l)), phase.unfrozenLayers.join());
+  const unfrozenLosses = list.filter((e) => e.type === 'batch' && e.epoch >= 5).map((e) => (e as { loss: number }).loss);
+  assert.ok(unfrozenLosses.length > 0 && unfrozenLosses.every(Number.isFinite));
+  const done = find<RunFinishedEvent>(list, 'finished')!;
+  assert.equal(done.epochsDone, 6);
+  assert.equal(done.restoredEpoch, done.bestEpoch);
+  // the test result is that of the best checkpoint: recompute it from the checkpoint on disk
+  const started = list.find((e) => e.type === 'started')!;
+  const check = runCli(['evaluate', (started as { folder: string }).folder, '--json'], { cwd: dir });
+  assert.equal(check.code, 0, check.stderr);
+  const fromDisk = JSON.parse(check.stdout) as { best: { loss: number; epoch: number }; last: { loss: number } };
+  assert.equal(fromDisk.best.epoch, done.bestEpoch);
+  assert.ok(Math.abs(fromDisk.best.loss - done.test!.loss) < 1e-4, `best checkpoint ${fromDisk.best.loss} vs reported ${done.test!.loss}`);
+  if (done.bestEpoch !== done.epochsDone) assert.ok(Math.abs(fromDisk.last.loss - done.test!.loss) > 1e-4, 'the last weights were tested instead of the best');
+  console.log(`unfreeze on wasm: best epoch ${done.bestEpoch} of ${done.epochsDone}; test loss ${done.test!.loss.toFixed(4)} (best checkpoint) vs ${fromDisk.last.loss.toFixed(4)} (last)`);
+});
+
+test('an L2 sweep of the head: one fine-tune per λ and seed, sequentially; all but the first read the cached features; mean ± std of validation loss per λ', async () => {
+  const dir = tempDir('gl-l2-');
+  fashionFolder(dir, ['--train', '200', '--validation', '100', '--test', '0']);
+  const lambdas = [0, 0.01, 1];
+  const file = writeExperiment(dir, {
+    name: 'l2 sweep', engine: 'wasm',
+    data: { source: 'image-folder', path: 'fashion' },
+    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [64, 64] },
+    head: { dense: [32] },
+    optimizer: { name: 'adam', learningRate: 0.003 },
+    training: { epochs: 8, batchSize: 32 },
+    sweep: { 'head.l2': lambdas, repeat: 2 },
+  });
+  const r = runCli(['sweep', file, '--json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const summary = lines.find((l) => l.type === 'sweep');
+  assert.equal(summary.members.length, 6);
+  assert.ok(summary.members.every((m: { status: string }) => m.status === 'completed'));
+  const features = lines.filter((l) => l.type === 'features') as FeaturesEvent[];
+  assert.deepEqual(features.map((f) => f.cache), ['miss', 'hit', 'hit', 'hit', 'hit', 'hit']);
+  const { compareView } = await import('../../src/backend/jobs/compareRuns');
+  const { readEvents } = await import('../../src/backend/jobs/runFolder');
+  const { meanStd } = await import('../../src/protocol/compare');
+  const folders = lines.filter((l) => l.type === 'started').map((l) => l.folder as string);
+  const view = compareView('l2', folders.map((f) => ({ folder: f, events: readEvents(f).events })));
+  assert.deepEqual(view.settings, ['head.l2', 'seed']);
+  const lastLoss = (run: (typeof view.runs)[number]) => meanStd(run.epochs.slice(-3).map((e) => e.valLoss!)).mean;
+  const byLambda = lambdas.map((l) => meanStd(view.runs.filter((run) => run.values['head.l2'] === l).map(lastLoss)));
+  assert.ok(byLambda.every((s) => s.n === 2 && Number.isFinite(s.mean) && s.std >= 0));
+  // a strong penalty holds the head back: its validation loss is the highest
+  assert.ok(byLambda[2].mean > byLambda[0].mean, JSON.stringify(byLambda));
+  console.log(`validation loss (mean ± std over 2 seeds, last 3 epochs) by λ: ${lambdas.map((l, i) => `${l}: ${byLambda[i].mean.toFixed(3)} ± ${byLambda[i].std.toFixed(3)}`).join(', ')}`);
+});

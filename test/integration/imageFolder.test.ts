@@ -1,0 +1,118 @@
+// Image folders (train/ validation/ test/ <class>/*.png|jpg) made from the real embedded digits and Fashion-MNIST,
+// then damaged the ways users' folders are; the HTML report of a real fine-tune on a folder whose class name is
+// markup; a base model that cannot be had.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { loadImageFolder } from '../../src/backend/data/imageFolder';
+import { DataError } from '../../src/backend/data/idxReader';
+import type { RunEvent } from '../../src/protocol/backend';
+import { runCli } from '../helpers/backendProcess';
+import { tempDir, writeExperiment } from '../helpers/fixtures';
+import { pretrainedFixture } from '../helpers/pretrained';
+
+// the embedded digits are interleaved by class in blocks of 10 per class: 80 training images hold 8 of each
+function digitsFolder(counts = ['--train', '80', '--validation', '20', '--test', '20']): string {
+  const out = join(tempDir('gl-folder-'), 'digits');
+  const r = runCli(['image-folder', '--digits', '--out', out, ...counts]);
+  assert.equal(r.code, 0, r.stderr);
+  return out;
+}
+
+test('image-folder writes the digits as PNGs per class; they load back as the same pixels, grey expanded to RGB', () => {
+  const root = digitsFolder();
+  const data = loadImageFolder(root, { source: 'image-folder', path: root });
+  assert.deepEqual(data.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  assert.equal(data.train.count, 80);
+  assert.equal(data.channels, 3);
+  assert.equal(data.height, 28);
+  // interleaved by class: the first ten training images are one of each class
+  assert.deepEqual(Array.from(data.train.labels.slice(0, 10)).sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const px = data.train.images;
+  for (let p = 0; p < 28 * 28; p++) assert.ok(px[3 * p] === px[3 * p + 1] && px[3 * p] === px[3 * p + 2]);
+  assert.ok(px.some((v) => v > 200) && px.some((v) => v === 0));
+});
+
+test('a JPEG loads and is resized to the size asked for', () => {
+  const root = digitsFolder();
+  const rgba = new Uint8Array(40 * 20 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 256));
+  writeFileSync(join(root, 'train', '3', 'photo.jpg'), jpeg.encode({ data: rgba, width: 40, height: 20 }, 90).data);
+  const data = loadImageFolder(root, { source: 'image-folder', path: root }, { size: [32, 32] });
+  assert.equal(data.height, 32);
+  assert.ok(data.train.files!.includes(join('train', '3', 'photo.jpg')));
+  assert.equal(data.warnings, undefined);
+});
+
+test('bad image folders: unreadable files are skipped and named; an empty class, differing classes and a missing train/ are errors that name the folder', () => {
+  const root = digitsFolder();
+  writeFileSync(join(root, 'train', '4', 'broken.png'), 'not an image at all');
+  const aFour = join(root, 'train', '4', readdirSync(join(root, 'train', '4'))[0]);
+  writeFileSync(join(root, 'train', '4', 'truncated.png'), readFileSync(aFour).subarray(0, 40));
+  const data = loadImageFolder(root, { source: 'image-folder', path: root });
+  assert.equal(data.train.count, 80);
+  assert.match(data.warnings![0], /skipped 2 unreadable images: .*train\/4\/broken\.png: not a PNG or JPEG file.*train\/4\/truncated\.png/);
+
+  mkdirSync(join(root, 'train', 'empty'));
+  assert.throws(() => loadImageFolder(root, { source: 'image-folder', path: root }), (e: Error) => e instanceof DataError && /train\/empty: no PNG or JPEG images in this class/.test(e.message));
+  mkdirSync(join(root, 'validation', 'empty'));
+  mkdirSync(join(root, 'test', 'empty'));
+  copyFileSync(aFour, join(root, 'train', 'empty', 'a.png'));
+  renameSync(join(root, 'test', '9'), join(root, 'test', 'nine'));
+  assert.throws(() => loadImageFolder(root, { source: 'image-folder', path: root }), /test: its classes differ from train\/'s — not in train\/: nine — missing: 9/);
+  assert.throws(() => loadImageFolder(join(root, 'train'), { source: 'image-folder', path: root }), /no train\/ folder/);
+});
+
+test('the HTML report escapes class and file names (a class folder named <img src=x onerror=alert(1)>) and admits only its own script', () => {
+  const root = digitsFolder();
+  const evil = '<img src=x onerror=alert(1)>';
+  for (const split of ['train', 'validation', 'test']) renameSync(join(root, split, '0'), join(root, split, evil));
+  const someFile = join(root, 'test', '1', readdirSync(join(root, 'test', '1'))[0]);
+  renameSync(someFile, join(root, 'test', '1', '"><svg onload=alert(2)>,x.png'));
+  const dir = join(root, '..');
+  const file = writeExperiment(dir, {
+    name: 'report <b>escaping</b>', engine: 'wasm',
+    data: { source: 'image-folder', path: 'digits' },
+    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [32, 32] },
+    optimizer: { name: 'adam', learningRate: 0.01 },
+    training: { epochs: 2, batchSize: 16 },
+  });
+  const r = runCli(['finetune', file, '--json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const started = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RunEvent).find((e) => e.type === 'started')!;
+  const html = readFileSync(join((started as { folder: string }).folder, 'report.html'), 'utf8');
+  assert.ok(!html.includes('<img src=x'), 'raw markup from a folder name');
+  assert.ok(!html.includes('<svg'), 'raw markup from a file name');
+  assert.ok(!html.includes('<b>escaping'), 'raw markup from the experiment name');
+  assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
+  assert.ok(html.includes('&quot;&gt;&lt;svg onload=alert(2)&gt;,x.png'));
+  assert.equal(html.match(/<script/g)!.length, 1);
+  const script = html.slice(html.indexOf('<script>') + 8, html.indexOf('</script>'));
+  const csp = html.match(/script-src 'sha256-([^']+)'/)![1];
+  assert.equal(createHash('sha256').update(script).digest('base64'), csp);
+  // predictions.csv quotes the field with a comma and a quote in it
+  const csv = readFileSync(join((started as { folder: string }).folder, 'predictions.csv'), 'utf8');
+  assert.ok(csv.includes('"test/1/""><svg onload=alert(2)>,x.png"'), csv.split('\n').slice(0, 4).join('\n'));
+  assert.match(csv.split('\n')[0], /^file,true,predicted,p\(0\)|^file,true,predicted,p\(1\)/);
+});
+
+test('a base that cannot be had: unreachable URL, missing folder, weights shorter than model.json says — each a clear message', () => {
+  const dir = tempDir('gl-base-');
+  const digits = { source: 'embedded-digits', trainLimit: 50, validationLimit: 10, testLimit: 10 };
+  const run = (model: string) => {
+    const file = writeExperiment(dir, { name: 'b', data: digits, base: { model }, optimizer: { name: 'sgd', learningRate: 0.1 }, training: { epochs: 1, batchSize: 10 } });
+    return runCli(['finetune', file, '--model-cache', join(dir, 'cache')], { cwd: dir });
+  };
+  const offline = run('http://127.0.0.1:47/model.json');
+  assert.equal(offline.code, 1);
+  assert.match(offline.stderr, /could not download .* from http:\/\/127\.0\.0\.1:47\/model\.json \(ECONNREFUSED\).*Offline\? Set base\.model to a local folder/);
+  const missing = run('models/nowhere');
+  assert.match(missing.stderr, /base\.model: .*models\/nowhere not found — give a folder with model\.json/);
+  const broken = join(dir, 'broken');
+  mkdirSync(broken);
+  copyFileSync(join(pretrainedFixture('mobilenet_v2'), 'model.json'), join(broken, 'model.json'));
+  writeFileSync(join(broken, 'weights.bin'), readFileSync(join(pretrainedFixture('mobilenet_v2'), 'weights.bin')).subarray(0, 1000));
+  assert.match(run('broken').stderr, /weight files of .*broken\/model\.json hold 1000 bytes, but model\.json describes \d+: an incomplete download/);
+});
