@@ -210,7 +210,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     }
     return folder ? ReportPanel.show(folder) !== undefined : false;
   });
-  command('gradientLab.createImageFolder', () => createImageFolder(client, log));
+  command('gradientLab.createImageFolder', (given?: Parameters<typeof createImageFolder>[2]) => createImageFolder(client, log, given));
   command('gradientLab.installNativeEngine', (kind?: 'cpu' | 'gpu') => installNativeEngine(context, client, log, kind));
 
   context.subscriptions.push(

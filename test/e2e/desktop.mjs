@@ -13,7 +13,7 @@ const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const workspace = mkdtempSync(join(tmpdir(), 'gl-ws-'));
 // the same fixture files the code-server layer writes (kept in sync by using the built helper)
 const { e2eWorkspaceInto } = await import(join(root, 'dist', 'e2e-host', 'fixturesCli.js'));
-e2eWorkspaceInto(workspace);
+await e2eWorkspaceInto(workspace);
 await runTests({
   extensionDevelopmentPath: root,
   extensionTestsPath: join(root, 'dist', 'e2e-host', 'index.js'),

@@ -14,7 +14,7 @@ test('extension-host suites pass in a real VS Code (code-server)', { timeout: 90
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
   const vscode = await openVsCode({
-    workspace: e2eWorkspace(),
+    workspace: await e2eWorkspace(),
     testsPath: join(distDir(), 'e2e-host', 'index.js'),
     onLog: (line) => {
       lines.push(line);

@@ -30,15 +30,15 @@ async function openFile(page: Page, name: string): Promise<void> {
   await page.locator('.tab.active', { hasText: name }).waitFor();
 }
 
-/** The compare panel's webview frame (the training panel's may be in the page too). */
-async function compareFrame(page: Page): Promise<Frame> {
+/** The webview frame whose page has `selector` (the compare panel: body.compare; a test report: body.report). */
+async function frameWith(page: Page, selector: string): Promise<Frame> {
   for (let i = 0; i < 300; i++) {
     for (const f of page.frames()) {
-      if (await f.locator('body.compare').count().catch(() => 0)) return f;
+      if (await f.locator(selector).count().catch(() => 0)) return f;
     }
     await page.waitForTimeout(200);
   }
-  throw new Error('the compare panel did not open');
+  throw new Error(`no webview with ${selector} opened`);
 }
 
 async function lossPoints(page: Page): Promise<number> {
@@ -46,7 +46,7 @@ async function lossPoints(page: Page): Promise<number> {
 }
 
 test('a person trains the starter experiment from the palette and watches it in the panel', { timeout: 900_000 }, async () => {
-  const vscode = await openVsCode({ workspace: e2eWorkspace(), settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+  const vscode = await openVsCode({ workspace: await e2eWorkspace(), settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
   const { page } = vscode;
   try {
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
@@ -166,7 +166,7 @@ test('a person trains the starter experiment from the palette and watches it in 
     // a sweep from its lens: the compare panel overlays the members as they finish; the runs view lists the sweep
     await openFile(page, 'sweep.experiment.json');
     await page.locator('.codelens-decoration', { hasText: 'Run Sweep' }).first().click({ timeout: 60_000 });
-    const compare = await compareFrame(page);
+    const compare = await frameWith(page, 'body.compare');
     await compare.locator('body[data-runs="2"]').waitFor({ timeout: 180_000 });
     for (let i = 0; (await compare.locator('#runs-table tbody tr', { hasText: 'completed' }).count()) < 2; i++) {
       assert.ok(i < 900, 'both sweep members complete in the compare table');
@@ -191,6 +191,34 @@ test('a person trains the starter experiment from the palette and watches it in 
     await page.locator('.monaco-list-row[aria-level="2"]').nth(1).waitFor({ timeout: 30_000 });
     await page.waitForTimeout(300);
     await shoot(page, 'sweep-tree-and-compare-light');
+
+    // a fine-tune of the real MobileNetV2 backbone: the model table, the features line, the unfreeze marker,
+    // then every test image in the report panel — whose markup-named class stays text
+    await openFile(page, 'finetune.experiment.json');
+    await runCommand(page, 'Gradient Lab: Train Experiment…');
+    await panel.locator('#run-name', { hasText: 'fine-tune MobileNetV2' }).waitFor({ timeout: 60_000 });
+    await panel.locator('#status', { hasText: 'completed' }).waitFor({ timeout: 300_000 });
+    assert.match((await panel.locator('#features').textContent())!, /computed and cached in .* Unfreeze phase from epoch 7: \d+ layers of the base trainable/);
+    assert.match((await panel.locator('#model-heading').textContent())!, /Model: \d+ layers, [\d,]+ parameters \([\d,]+ trainable, [\d,]+ frozen\)/);
+    await panel.locator('#run-name').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await shoot(page, 'finetune-panel-light');
+    await panel.locator('#model summary').click();
+    const unfrozen = panel.locator('#model-table tbody tr', { hasText: 'unfrozen' });
+    await unfrozen.last().scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await shoot(page, 'finetune-model-table-light');
+    await panel.locator('#open-report').click();
+    const report = await frameWith(page, 'body.report');
+    assert.equal(await report.locator('.card').count(), 20);
+    assert.ok((await report.locator('#class option').allTextContents()).includes('<b>seven'), 'the class name is shown as text');
+    assert.equal(await report.locator('b').count(), 0, 'and not as markup');
+    await report.locator('#mistakes').check();
+    const shown = (await report.locator('#shown').textContent())!;
+    assert.equal(Number(/^(\d+) of 20/.exec(shown)![1]), await report.locator('.card.wrong').count(), 'mistakes only: the wrong ones');
+    await report.locator('#mistakes').uncheck();
+    await page.waitForTimeout(300);
+    await shoot(page, 'finetune-report-light');
   } catch (e) {
     await shoot(page, 'ui-test-failure').catch(() => undefined);
     throw e;

@@ -134,3 +134,76 @@ test('an L2 sweep of the head: one fine-tune per λ and seed, sequentially; all 
   assert.ok(byLambda[2].mean > byLambda[0].mean, JSON.stringify(byLambda));
   console.log(`validation loss (mean ± std over 2 seeds, last 3 epochs) by λ: ${lambdas.map((l, i) => `${l}: ${byLambda[i].mean.toFixed(3)} ± ${byLambda[i].std.toFixed(3)}`).join(', ')}`);
 });
+
+test('gradient-lab summary shows the cut base frozen and the head trainable; InceptionV3 (layers) and MobileNetV2-mid (graph) serve as bases too', async () => {
+  const dir = tempDir('gl-bases-');
+  const digits = { source: 'embedded-digits', trainLimit: 40, validationLimit: 10, testLimit: 10 };
+  const experiment = (model: string, inputSize: number[]) => writeExperiment(dir, {
+    name: `base ${model}`, engine: 'wasm', data: digits, base: { model: pretrainedFixture(model as 'mobilenet_v2'), inputSize },
+    optimizer: { name: 'adam', learningRate: 0.001 }, training: { epochs: 1, batchSize: 10 },
+  });
+  const summary = runCli(['summary', experiment('mobilenet_v2', [96, 96])], { cwd: dir });
+  assert.equal(summary.code, 0, summary.stderr);
+  assert.match(summary.stdout, /cut at out_relu, input 96×96×3, 1280 features/);
+  assert.match(summary.stdout, /^Conv1 +Conv2D +\[None,48,48,32\] +864 +frozen$/m);
+  assert.match(summary.stdout, /^logits +Dense +\[None,10\] +330 +yes$/m);
+  assert.match(summary.stdout, /total 2,299,306 parameters, 41,322 trainable, 2,257,984 frozen/);
+  for (const [model, size, dim, kind] of [['inception_v3', 139, 2048, 'layers'], ['mobilenet_v2_mid', 96, 1792, 'graph']] as const) {
+    const r = runCli(['finetune', experiment(model, [size, size]), '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const list = events(r.stdout);
+    const started = list.find((e) => e.type === 'started');
+    assert.ok(started?.type === 'started' && started.summary?.base?.kind === kind, model);
+    assert.equal(find<FeaturesEvent>(list, 'features')!.dim, dim, model);
+    const done = find<RunFinishedEvent>(list, 'finished')!;
+    assert.ok(Number.isFinite(done.test!.loss), model);
+  }
+});
+
+test('patience ends the head phase early and starts the unfreeze phase; augmentation is cached as copies, or said to be impossible to cache', async () => {
+  const dir = tempDir('gl-patience-');
+  const base = { model: pretrainedFixture('mobilenet_v2'), inputSize: [32, 32] };
+  const common = { engine: 'wasm', data: { source: 'embedded-digits', trainLimit: 100, validationLimit: 30, testLimit: 30 }, optimizer: { name: 'adam', learningRate: 0.05 } };
+  // a learning rate this large makes validation loss bounce: patience 1 stops the head phase long before 40 epochs
+  const r = runCli(['finetune', writeExperiment(dir, { ...common, name: 'patience', base, training: { epochs: 40, batchSize: 20, patience: 1 }, unfreeze: { layers: 2, epochs: 1 } }), '--json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const list = events(r.stdout);
+  const phase = find<PhaseEvent>(list, 'phase')!;
+  assert.equal(phase.reason, 'patience');
+  assert.ok(phase.epoch < 40);
+  assert.equal(phase.totalEpochs, phase.epoch);
+  assert.equal(find<RunFinishedEvent>(list, 'finished')!.epochsDone, phase.epoch);
+
+  const augment = { shift: 2 };
+  const copies = events(runCli(['finetune', writeExperiment(dir, { ...common, name: 'copies', base: { ...base, augmentCopies: 2 }, training: { epochs: 1, batchSize: 20, augment } }), '--json'], { cwd: dir }).stdout);
+  const f = find<FeaturesEvent>(copies, 'features')!;
+  assert.equal(f.images, 100 * 3 + 30 + 30);
+  assert.equal(f.stepsPerEpoch, 15);
+  assert.match(f.note!, /2 augmented copies of every training image, drawn once and cached/);
+  const perEpoch = events(runCli(['finetune', writeExperiment(dir, { ...common, name: 'per epoch', base, training: { epochs: 1, batchSize: 20, augment } }), '--json'], { cwd: dir }).stdout);
+  assert.match(find<FeaturesEvent>(perEpoch, 'features')!.note!, /cached features cannot hold.*base\.augmentCopies/);
+});
+
+test('patience and restoreBest on an ordinary run: it stops when validation loss stops improving and tests the best checkpoint (Keras\' restore_best_weights, working)', async () => {
+  const dir = tempDir('gl-restore-');
+  const file = writeExperiment(dir, {
+    name: 'restore best', engine: 'wasm', seed: 3,
+    data: { source: 'embedded-digits', trainLimit: 500, validationLimit: 200, testLimit: 200 },
+    model: { kind: 'mlp', dense: [128] },
+    // far too large a learning rate: validation loss gets worse after the first epochs
+    optimizer: { name: 'sgd', learningRate: 1.5 },
+    training: { epochs: 30, batchSize: 50, patience: 2, restoreBest: true },
+  });
+  const r = runCli(['train', file, '--json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const list = events(r.stdout);
+  const done = find<RunFinishedEvent>(list, 'finished')!;
+  assert.equal(done.stoppedEarly, true);
+  assert.ok(done.epochsDone < 30);
+  assert.equal(done.restoredEpoch, done.bestEpoch);
+  assert.ok(done.bestEpoch! <= done.epochsDone - 2);
+  const folder = (list.find((e) => e.type === 'started') as { folder: string }).folder;
+  const fromDisk = JSON.parse(runCli(['evaluate', folder, '--json']).stdout) as { best: { loss: number; accuracy: number }; last: { loss: number } };
+  assert.ok(Math.abs(fromDisk.best.loss - done.test!.loss) < 1e-4, `best ${fromDisk.best.loss} vs reported ${done.test!.loss}`);
+  assert.ok(Math.abs(fromDisk.last.loss - done.test!.loss) > 1e-4, 'the last weights differ from what was tested');
+});

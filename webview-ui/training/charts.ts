@@ -52,7 +52,10 @@ export class LineChart {
             ctx.moveTo(x, chartArea.top);
             ctx.lineTo(x, chartArea.bottom);
             ctx.stroke();
-            ctx.fillText(m.label, x + 4, chartArea.top + 12);
+            // the label on the side of the line with room for it
+            const right = x + 4 + ctx.measureText(m.label).width <= chartArea.right;
+            ctx.textAlign = right ? 'left' : 'right';
+            ctx.fillText(m.label, right ? x + 4 : x - 4, chartArea.top + 12);
           }
           ctx.restore();
         },

@@ -39,7 +39,7 @@ app.innerHTML = `
   </section>
   <section id="model" hidden>
     <details><summary id="model-heading">Model</summary><p id="model-base" class="note"></p>
-    <table id="model-table" class="report"><thead><tr><th>layer</th><th>type</th><th>output shape</th><th>parameters</th><th>trains</th></tr></thead><tbody></tbody></table></details>
+    <div class="scroll-x"><table id="model-table" class="report"><thead><tr><th>layer</th><th>type</th><th>output shape</th><th>parameters</th><th></th></tr></thead><tbody></tbody></table></div></details>
   </section>
   <section id="rounds" hidden>
     <figure><figcaption>Semi-supervised rounds</figcaption><table id="rounds-table" class="report"><thead><tr><th>round</th><th>from epoch</th><th>labeled</th><th>pseudo-labels</th><th>of them right</th><th>weight</th><th>validation accuracy after</th></tr></thead><tbody></tbody></table></figure>
@@ -102,7 +102,7 @@ function renderSummary(summary: ModelSummary, unfrozen: string[] = []): void {
   body.replaceChildren();
   for (const r of summary.rows) {
     const row = body.appendChild(document.createElement('tr'));
-    const trains = !r.params ? '' : r.trainable || unfrozen.includes(r.name) ? (unfrozen.includes(r.name) ? 'yes (unfrozen)' : 'yes') : 'frozen';
+    const trains = !r.params ? '' : unfrozen.includes(r.name) ? 'unfrozen' : r.trainable ? 'trains' : 'frozen';
     for (const c of [r.name, r.type, r.outputShape, r.params.toLocaleString('en'), trains]) row.appendChild(document.createElement('td')).textContent = c;
     if (trains === 'frozen') row.classList.add('frozen');
   }

@@ -284,7 +284,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
         phase = 'unfreeze';
         trainSet = stage.data.train;
         augment = augmentSpec && (augmentSpec.shift || augmentSpec.flip) ? { ...augmentSpec, random: rng((experiment.seed ?? 1) + 0x5eed) } : undefined;
-        learningRate = unfreeze.learningRate ?? experiment.optimizer.learningRate / 10;
+        learningRate = unfreeze.learningRate ?? Number((experiment.optimizer.learningRate / 10).toPrecision(6));
         optimizer.dispose();
         optimizer = makeOptimizer({ ...experiment.optimizer, learningRate });
         sinceBest = 0;

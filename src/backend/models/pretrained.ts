@@ -97,7 +97,8 @@ function truncate(config: ModelConfig, cutAt: string): ModelConfig | undefined {
   return { ...config, config: { ...config.config, layers: layers.filter((l) => keep.has(l.config.name)), output_layers: [[cutAt, 0, 0]] } };
 }
 
-const graphClassifierOps = new Set(['Identity', 'Softmax', 'MatMul', '_FusedMatMul', 'BiasAdd', 'Relu', 'Sigmoid', 'Reshape']);
+// the classifier and the fixed-size pooling before it (global pooling is done here, at any input size)
+const graphClassifierOps = new Set(['Identity', 'Softmax', 'MatMul', '_FusedMatMul', 'BiasAdd', 'Relu', 'Sigmoid', 'Reshape', 'Squeeze', 'AvgPool', 'Mean']);
 
 type GraphNode = { name: string; op: string; input?: string[] };
 
@@ -204,6 +205,12 @@ async function loadGraphBase(file: string, artifacts: tf.io.ModelArtifacts, spec
   const placeholder = nodes.find((n) => n.op === 'Placeholder');
   const dims = placeholder?.attr?.shape?.shape?.dim?.map((d) => Number(d.size));
   const input: [number, number, number] = [spec.inputSize?.[0] ?? (dims?.[1] && dims[1] > 0 ? dims[1] : 224), spec.inputSize?.[1] ?? (dims?.[2] && dims[2] > 0 ? dims[2] : 224), dims?.[3] && dims[3] > 0 ? dims[3] : 3];
+  // other input sizes: the placeholder's height and width become unknown (-1); the convolutions accept any
+  const dim = placeholder?.attr?.shape?.shape?.dim;
+  if (dim && dim.length === 4 && (Number(dim[1].size) !== input[0] || Number(dim[2].size) !== input[1])) {
+    dim[1].size = '-1';
+    dim[2].size = '-1';
+  }
   const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
   const cutAt = spec.cutAt ?? defaultCutAt ?? defaultGraphCut(nodes);
   if (!nodes.some((n) => n.name === cutAt)) {
@@ -218,7 +225,7 @@ async function loadGraphBase(file: string, artifacts: tf.io.ModelArtifacts, spec
   return {
     kind: 'graph', file, cutAt, input, featureDim, features,
     fingerprint: fingerprintOf(file, artifacts, { cutAt, input, preprocess }),
-    summary: [{ name: cutAt, type: `graph model (${nodes.length} nodes), cut here`, outputShape: `[None,${featureDim}]`, params: 0, trainable: false }],
+    summary: [{ name: cutAt, type: `graph model (${nodes.length} nodes), cut here`, outputShape: `[None,${featureDim}]`, params: artifacts.weightSpecs!.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0), trainable: false }],
     dispose: () => model.dispose(),
   };
 }

@@ -179,6 +179,31 @@ export function extensionSuite(): void {
       assert.equal((await api.client.engineInfo()).engine, 'wasm');
     });
 
+    test('a fine-tune from VS Code: the base features are computed, the unfreeze phase runs, the report opens in a panel', async () => {
+      const runId = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('finetune.experiment.json'));
+      assert.ok(runId, 'a run was started');
+      const run = await until('the fine-tune to finish', () => api.store.get(runId)?.status === 'completed' && api.store.get(runId), 300_000);
+      const types = run.events.map((e) => e.type);
+      assert.ok(types.indexOf('features') > types.indexOf('started') && types.indexOf('phase') > types.indexOf('features'), types.filter((t) => t !== 'batch').join());
+      const started = run.events.find((e) => e.type === 'started');
+      assert.ok(started?.type === 'started' && started.summary?.base?.cutAt === 'out_relu');
+      assert.ok(started.classNames.includes('<b>seven'));
+      const finished = run.events.find((e) => e.type === 'finished');
+      assert.ok(finished?.type === 'finished' && finished.restoredEpoch === finished.bestEpoch);
+      assert.ok(existsSync(join(run.folder, 'report.html')));
+      assert.equal(await vscode.commands.executeCommand('gradientLab.openReport', run.folder), true);
+      const tab = await until('the report tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Report: ${runId}`));
+      assert.ok(tab.input instanceof vscode.TabInputWebview);
+    });
+
+    test('Create Image-Folder Dataset writes the digits as PNG folders per class into the workspace', async () => {
+      const out = join(workspace().fsPath, 'datasets', 'digits-images');
+      const written = await vscode.commands.executeCommand<string>('gradientLab.createImageFolder', { source: 'embedded-digits', counts: '80 / 20 / 20', out });
+      assert.equal(written, out);
+      for (const split of ['train', 'validation', 'test']) assert.deepEqual(readdirSync(join(out, split)).sort(), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      assert.equal(readdirSync(join(out, 'train', '3')).length, 8);
+    });
+
     test('killing the backend mid-run marks the run failed with the reason; the next Train starts a fresh backend', async () => {
       const runId = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('slow.experiment.json'));
       const pid = api.client.pid!;
