@@ -62,8 +62,9 @@ export async function trainExperiment(deps: TrainingDeps, given?: vscode.Uri): P
   const uri = document.uri;
   let started;
   try {
-    // a fine-tune may download its base and read many images before the run exists: say so while it does
-    started = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Gradient Lab: preparing the run' }, (progress) => {
+    // a base may download (once) and its images take a while to read: a notification says so, other runs use the status bar
+    const location = /"base"\s*:/.test(document.getText()) ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
+    started = await vscode.window.withProgress({ location, title: 'Gradient Lab: preparing the run' }, (progress) => {
       const listener = deps.client.onTaskProgress((p) => p.task === 'run' && progress.report({ message: p.message }));
       return deps.client.startRun({ experiment: document.getText(), experimentPath: uri.fsPath, runsFolder: runsFolderFor(uri) }).finally(() => listener.dispose());
     });
