@@ -15,6 +15,7 @@ import { progressPrinter } from './cli/progress';
 import { startRun } from './jobs/trainRun';
 import { evaluateCheckpoints, modelSummary, writeImageFolderFrom } from './jobs/datasetTools';
 import type { DownloadReport } from './models/modelSource';
+import { formatModelSummary } from '../protocol/summaryText';
 import { gradientProfile } from './jobs/gradientProfile';
 import { listRuns } from './jobs/runFolder';
 import { checkMarkdown } from './gradcheck/checkFile';
@@ -225,12 +226,7 @@ async function summary(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(s, null, 2) + '\n');
     return 0;
   }
-  if (s.base) process.stdout.write(`base: ${s.base.file} (${s.base.kind} model), cut at ${s.base.cutAt}, input ${s.base.input.join('×')}, ${s.base.featureDim} features\n`);
-  const width = Math.max(10, ...s.rows.map((r) => r.name.length));
-  const typeWidth = Math.max(6, ...s.rows.map((r) => r.type.length));
-  process.stdout.write(`${'layer'.padEnd(width)}  ${'type'.padEnd(typeWidth)}  ${'output shape'.padEnd(22)}${'params'.padStart(11)}  trainable\n`);
-  for (const r of s.rows) process.stdout.write(`${r.name.padEnd(width)}  ${r.type.padEnd(typeWidth)}  ${r.outputShape.padEnd(22)}${r.params.toLocaleString('en').padStart(11)}  ${r.params ? (r.trainable ? 'yes' : 'frozen') : ''}\n`);
-  process.stdout.write(`total ${s.totalParams.toLocaleString('en')} parameters, ${s.trainableParams.toLocaleString('en')} trainable, ${(s.totalParams - s.trainableParams).toLocaleString('en')} frozen\n`);
+  process.stdout.write(formatModelSummary(s) + '\n');
   return 0;
 }
 

@@ -20,6 +20,7 @@ import { runsFolderFor, trainExperiment, TrainingDeps } from './training';
 import { formatEngineReport } from '../backend/engines/engineSelect';
 import { ReportPanel, reportPanelType } from './reportPanel';
 import { createImageFolder } from './imageFolders';
+import { formatModelSummary } from '../protocol/summaryText';
 
 export interface GradientLabApi {
   store: RunStore;
@@ -209,6 +210,20 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
       folder = (await vscode.window.showQuickPick(runs.map((r) => ({ label: r.name, description: r.runId, folder: r.folder })), { placeHolder: 'Run whose test report to open' }))?.folder;
     }
     return folder ? ReportPanel.show(folder) !== undefined : false;
+  });
+  command('gradientLab.showModelSummary', async (given?: vscode.Uri) => {
+    const uri = await pickExperiment(given);
+    if (!uri) return undefined;
+    const document = await vscode.workspace.openTextDocument(uri);
+    try {
+      const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Gradient Lab: building the model' }, () => client.modelSummary(document.getText(), uri.fsPath));
+      log.appendLine(`\nmodel of ${vscode.workspace.asRelativePath(uri)}:\n${formatModelSummary(summary)}`);
+      log.show(true);
+      return summary;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Gradient Lab: ${(e as Error).message.split('\n')[0]}`);
+      return undefined;
+    }
   });
   command('gradientLab.createImageFolder', (given?: Parameters<typeof createImageFolder>[2]) => createImageFolder(client, log, given));
   command('gradientLab.installNativeEngine', (kind?: 'cpu' | 'gpu') => installNativeEngine(context, client, log, kind));

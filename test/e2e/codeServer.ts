@@ -122,11 +122,12 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
     // the row whose label is exactly the title (Enter would take whichever row is highlighted)
     const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.getByText(title, { exact: true }) }).first();
     try {
+      // a palette that something else closes at once (an editor taking focus) is opened again
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 5000 });
       await row.waitFor({ state: 'visible', timeout: 5000 });
       await row.click();
       return;

@@ -2,10 +2,10 @@
 // Fashion-MNIST images written as an image folder, through the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FeaturesEvent, PhaseEvent, RunEvent, RunFinishedEvent } from '../../src/protocol/backend';
-import { runCli } from '../helpers/backendProcess';
+import { FeaturesEvent, PhaseEvent, RunCancelRequest, RunEvent, RunFinishedEvent, RunStartRequest, TaskProgressNotification } from '../../src/protocol/backend';
+import { runCli, startBackend } from '../helpers/backendProcess';
 import { fashionDir, requireFashion, tempDir, writeExperiment } from '../helpers/fixtures';
 import { pretrainedFixture } from '../helpers/pretrained';
 
@@ -206,4 +206,33 @@ test('patience and restoreBest on an ordinary run: it stops when validation loss
   const fromDisk = JSON.parse(runCli(['evaluate', folder, '--json']).stdout) as { best: { loss: number; accuracy: number }; last: { loss: number } };
   assert.ok(Math.abs(fromDisk.best.loss - done.test!.loss) < 1e-4, `best ${fromDisk.best.loss} vs reported ${done.test!.loss}`);
   assert.ok(Math.abs(fromDisk.last.loss - done.test!.loss) > 1e-4, 'the last weights differ from what was tested');
+});
+
+test('over JSON-RPC: the base features computation reports its progress and can be cancelled; nothing half-made is cached', async () => {
+  const dir = tempDir('gl-ft-cancel-');
+  fashionFolder(dir, ['--train', '1000', '--validation', '100', '--test', '100']);
+  const experimentPath = writeExperiment(dir, {
+    name: 'cancel during features', engine: 'wasm', data: { source: 'image-folder', path: 'fashion' },
+    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [96, 96] }, optimizer: { name: 'adam', learningRate: 0.001 }, training: { epochs: 3, batchSize: 32 },
+  });
+  const backend = startBackend();
+  try {
+    const progress: { message: string; done?: number; total?: number }[] = [];
+    backend.connection.onNotification(TaskProgressNotification, (p) => void progress.push(p));
+    const runsFolder = join(dir, '.gradient-lab', 'runs');
+    const { runId } = await backend.connection.sendRequest(RunStartRequest.type, { experiment: readFileSync(experimentPath, 'utf8'), experimentPath, runsFolder });
+    for (let i = 0; !progress.some((p) => /computing the base's features/.test(p.message)); i++) {
+      assert.ok(i < 600, 'progress of the features arrives while they are computed');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(await backend.connection.sendRequest(RunCancelRequest.type, { runId }), { cancelled: true });
+    const finished = await backend.waitFor((e): e is RunFinishedEvent => e.type === 'finished');
+    assert.equal(finished.status, 'cancelled');
+    const last = progress.filter((p) => p.total).at(-1)!;
+    assert.ok(last.done! < last.total!, `cancelled part-way: ${last.done} of ${last.total}`);
+    const cache = join(dir, '.gradient-lab', 'feature-cache');
+    assert.deepEqual(existsSync(cache) ? readdirSync(cache) : [], []);
+  } finally {
+    await backend.stop();
+  }
 });

@@ -17,7 +17,7 @@ import type { DownloadReport } from '../models/modelSource';
 import { evaluate, prepare, StartParams } from './trainRun';
 
 export async function modelSummary(params: StartParams): Promise<ModelSummary> {
-  const prep = await prepare(params);
+  const prep = await prepare({ ...params, overrides: { ...params.overrides, describeOnly: true } });
   prep.dispose();
   return prep.summary;
 }

@@ -45,14 +45,19 @@ export function cacheKey(base: LoadedBase, data: Dataset, extra: object): string
   return hash.digest('hex').slice(0, 24);
 }
 
-function featuresOf(base: LoadedBase, split: Split, shape: Shape, onImages: (n: number) => void): Float32Array {
+/** Thrown when the run is cancelled while the base computes features (nothing is cached then). */
+export class FeaturesCancelled extends Error {}
+
+async function featuresOf(base: LoadedBase, split: Split, shape: Shape, onImages: (n: number) => void, isCancelled: () => boolean): Promise<Float32Array> {
   const out = new Float32Array(split.count * base.featureDim);
   const rows = identityRows(split.count);
   for (let from = 0; from < split.count; from += 32) {
+    if (isCancelled()) throw new FeaturesCancelled();
     const to = Math.min(split.count, from + 32);
     const f = tf.tidy(() => base.features(makeBatch(split, shape, rows, from, to).xs).dataSync() as Float32Array);
     out.set(f, from * base.featureDim);
     onImages(to - from);
+    await new Promise((r) => setImmediate(r)); // progress reaches the editor, a cancel request gets in
   }
   return out;
 }
@@ -65,7 +70,7 @@ export interface CachedFeatures {
 }
 
 /** The dataset as features: [1, 1, dim] "images" of floats, the labels and file names unchanged. */
-export function baseFeatures(base: LoadedBase, data: Dataset, options: { cacheDir?: string; key: string; onImages?: (done: number, total: number) => void }): CachedFeatures {
+export async function baseFeatures(base: LoadedBase, data: Dataset, options: { cacheDir?: string; key: string; onImages?: (done: number, total: number) => void; isCancelled?: () => boolean }): Promise<CachedFeatures> {
   const t0 = performance.now();
   const folder = options.cacheDir ? join(options.cacheDir, options.key) : undefined;
   const asDataset = (arrays: Record<(typeof splitKeys)[number], Float32Array>): Dataset => ({
@@ -88,7 +93,8 @@ export function baseFeatures(base: LoadedBase, data: Dataset, options: { cacheDi
   }
   const total = splitKeys.reduce((n, s) => n + data[s].count, 0);
   let done = 0;
-  const arrays = Object.fromEntries(splitKeys.map((s) => [s, featuresOf(base, data[s], data, (n) => options.onImages?.((done += n), total))])) as Record<(typeof splitKeys)[number], Float32Array>;
+  const arrays = {} as Record<(typeof splitKeys)[number], Float32Array>;
+  for (const s of splitKeys) arrays[s] = await featuresOf(base, data[s], data, (n) => options.onImages?.((done += n), total), options.isCancelled ?? (() => false));
   if (folder) {
     const tmp = `${folder}.tmp-${process.pid}`;
     mkdirSync(tmp, { recursive: true });

@@ -32,7 +32,7 @@ export interface FineTuneParts {
   saved: tf.LayersModel;
   images: Dataset;
   /** The head phase; `features` is computed lazily by the run (it may take a while and reports progress). */
-  headStage(cacheDir: string | undefined, onImages?: (done: number, total: number) => void): { stage: Stage; event: Omit<FeaturesEvent, 'runId' | 'stepsPerEpoch'> };
+  headStage(cacheDir: string | undefined, onImages?: (done: number, total: number) => void, isCancelled?: () => boolean): Promise<{ stage: Stage; event: Omit<FeaturesEvent, 'runId' | 'stepsPerEpoch'> }>;
   /** The unfreeze phase: the top `layers` layers of the base become trainable. */
   unfreeze(layers: number | 'all'): { stage: Stage; unfrozen: string[] };
   summary(): ModelSummary;
@@ -69,7 +69,7 @@ export async function prepareFineTune(experiment: Experiment, loadImages: (size:
     const copies = spec.augmentCopies ?? 0;
     return {
       base, head, headWeights: denseWeights, saved, images,
-      headStage(cacheDir, onImages) {
+      async headStage(cacheDir, onImages, isCancelled) {
         if (spec.cache === false) {
           return { stage: { data: images, forward: fullForward, variables: headVariables, evalBatch: 32 }, event: { type: 'features', cache: 'off', images: images.train.count, dim: base.featureDim, seconds: 0, note: 'base.cache is off: the frozen base runs on every image in every epoch' } };
         }
@@ -78,7 +78,7 @@ export async function prepareFineTune(experiment: Experiment, loadImages: (size:
         const data = { ...images, train };
         const files = experiment.data.source === 'image-folder' ? imageFolderFiles(isAbsolute(experiment.data.path!) ? experiment.data.path! : resolve(baseDir ?? process.cwd(), experiment.data.path!)) : undefined;
         const key = cacheKey(base, data, { files, copies, augment: copies ? augment : undefined, seed: copies ? experiment.seed ?? 1 : undefined });
-        const cached = baseFeatures(base, data, { cacheDir, key, onImages });
+        const cached = await baseFeatures(base, data, { cacheDir, key, onImages, isCancelled });
         const note = augment && !copies
           ? 'training.augment draws new shifts and flips every epoch, which cached features cannot hold: the head trains on the unaugmented images. Set base.augmentCopies to k to cache k augmented copies of every image, or base.cache to false to run the base every epoch.'
           : copies ? `${copies} augmented cop${copies > 1 ? 'ies' : 'y'} of every training image, drawn once and cached` : undefined;

@@ -19,6 +19,7 @@ import { RunFolder } from './runFolder';
 import { pseudoLabelRound, semiDefaults, splitLabeled } from './pseudoLabels';
 import { writePredictionsCsv, writeTensorBoard } from './exports';
 import { featureCacheDir, FineTuneParts, prepareFineTune, Stage } from './fineTune';
+import { FeaturesCancelled } from './featureCache';
 import { writeReport } from './htmlReport';
 import { layerSummary } from '../models/pretrained';
 import type { DownloadReport } from '../models/modelSource';
@@ -27,7 +28,8 @@ export interface StartParams {
   experiment: unknown;
   experimentPath?: string;
   runsFolder: string;
-  overrides?: { epochs?: number };
+  /** describeOnly: a summary of the model, not a run — one image per split is read, semi-supervision is left out. */
+  overrides?: { epochs?: number; describeOnly?: boolean };
   /** An engine asked for outside the experiment (CLI flag, VS Code setting); the experiment's own wins. */
   engine?: { value?: string; from: string };
   /** Where named and downloaded base models are cached. */
@@ -78,6 +80,10 @@ function summaryOf(model: tf.LayersModel): ModelSummary {
 export async function prepare(params: StartParams): Promise<Prepared> {
   const parsed = checkExperimentValue(params.experiment, params.experimentPath);
   const experiment: Experiment = { ...parsed.experiment, training: { ...parsed.experiment.training, ...(params.overrides?.epochs ? { epochs: params.overrides.epochs } : {}) } };
+  if (params.overrides?.describeOnly) {
+    experiment.data = { ...experiment.data, trainLimit: 1, validationLimit: 1, testLimit: 1 };
+    delete experiment.semiSupervised;
+  }
   const request = experiment.engine && experiment.engine !== 'auto'
     ? requestedEngine({ value: experiment.engine, from: 'the experiment\'s "engine"' })
     : requestedEngine(params.engine);
@@ -252,7 +258,21 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
     let stage = prep.stage;
     let phase: 'head' | 'unfreeze' | undefined;
     if (fineTune) {
-      const head = fineTune.headStage(ctx.cacheDir, (done, total) => done % 100 === 0 && ctx.onProgress?.(`computing the base's features: ${done} of ${total} images`, done, total));
+      let reported = 0;
+      const onImages = (done: number, total: number) => {
+        if (done < total && Date.now() - reported < 500) return;
+        reported = Date.now();
+        ctx.onProgress?.(`computing the base's features: ${done} of ${total} images`, done, total);
+      };
+      let head;
+      try {
+        head = await fineTune.headStage(ctx.cacheDir, onImages, isCancelled);
+      } catch (e) {
+        if (!(e instanceof FeaturesCancelled)) throw e;
+        const summary = summarize({ status: 'cancelled' });
+        emit({ type: 'finished', ...base, status: 'cancelled', samplesPerSec: 0, engine: engine.engine, epochsDone: 0, steps: 0, seconds: summary.seconds });
+        return close(summary);
+      }
       stage = head.stage;
       phase = 'head';
       trainSet = stage.data.train;

@@ -196,6 +196,13 @@ export function extensionSuite(): void {
       assert.ok(tab.input instanceof vscode.TabInputWebview);
     });
 
+    test('Show Model Summary builds the fine-tune without training: the base frozen, the new head trainable', async () => {
+      const summary = await vscode.commands.executeCommand<{ rows: { name: string; trainable: boolean }[]; base?: { cutAt: string } }>('gradientLab.showModelSummary', file('finetune.experiment.json'));
+      assert.equal(summary.base?.cutAt, 'out_relu');
+      assert.equal(summary.rows.find((r) => r.name === 'Conv1')?.trainable, false);
+      assert.equal(summary.rows.at(-1)?.trainable, true);
+    });
+
     test('Create Image-Folder Dataset writes the digits as PNG folders per class into the workspace', async () => {
       const out = join(workspace().fsPath, 'datasets', 'digits-images');
       const written = await vscode.commands.executeCommand<string>('gradientLab.createImageFolder', { source: 'embedded-digits', counts: '80 / 20 / 20', out });
