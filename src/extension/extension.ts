@@ -173,9 +173,9 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     await vscode.workspace.applyEdit(edit);
   });
   command('gradientLab.probeGradients', async (given?: vscode.Uri) => {
-    const uri = await pickExperiment(given);
-    if (!uri) return undefined;
-    const document = await vscode.workspace.openTextDocument(uri);
+    const document = await openExperiment(given);
+    if (!document) return undefined;
+    const uri = document.uri;
     try {
       const profile = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Gradient Lab: probing gradients (one batch)' }, () => client.probeGradients(document.getText(), uri.fsPath));
       const runId = `probe:${vscode.workspace.asRelativePath(uri)}:${Date.now()}`;
@@ -212,9 +212,9 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     return folder ? ReportPanel.show(folder) !== undefined : false;
   });
   command('gradientLab.showModelSummary', async (given?: vscode.Uri) => {
-    const uri = await pickExperiment(given);
-    if (!uri) return undefined;
-    const document = await vscode.workspace.openTextDocument(uri);
+    const document = await openExperiment(given);
+    if (!document) return undefined;
+    const uri = document.uri;
     try {
       const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Gradient Lab: building the model' }, () => client.modelSummary(document.getText(), uri.fsPath));
       log.appendLine(`\nmodel of ${vscode.workspace.asRelativePath(uri)}:\n${formatModelSummary(summary)}`);
@@ -257,6 +257,12 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     }),
   );
   return { store, client, runsTree, comparedView: () => ComparePanel.shown, activationMs: performance.now() - t0 };
+}
+
+/** The experiment given, or the one picked (open on screen, or chosen), as a document. */
+async function openExperiment(given?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+  const uri = await pickExperiment(given);
+  return uri && vscode.workspace.openTextDocument(uri);
 }
 
 async function exists(uri: vscode.Uri): Promise<boolean> {

@@ -102,8 +102,11 @@ test('over JSON-RPC: sweep/start runs every member with the usual run events and
     assert.deepEqual(view.runs.map((r) => r.bestValLoss), final.summary.members.map((m) => m.bestValLoss));
     assert.ok(view.runs.every((r) => r.epochs.length === 1 && r.status === 'completed'));
     // a second sweep is cancelled as a whole through sweep/cancel
+    const before = backend.events.length;
     const second = await backend.connection.sendRequest(SweepStartRequest.type, { experiment, runsFolder: join(dir, 'runs') });
-    await backend.waitFor((e) => e.type === 'batch' && !finished.some((f) => f.runId === e.runId));
+    await backend.waitFor((e) => e.type === 'batch' && backend.events.indexOf(e) >= before);
+    const secondRunIds = new Set(backend.events.slice(before).filter((e) => e.type === 'started').map((e) => e.runId));
+    assert.ok([...secondRunIds].every((id) => !finished.some((f) => f.runId === id)), 'run ids stay unique across sweeps');
     assert.deepEqual(await backend.connection.sendRequest(SweepCancelRequest.type, { folder: second.folder }), { cancelled: true });
     while (!progress.some((p) => p.folder === second.folder && p.summary.status === 'cancelled')) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(progress.at(-1)!.summary.members.map((m) => m.status), ['cancelled', 'not started']);

@@ -14,6 +14,8 @@ function stamp(d: Date): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
+const issued = new Set<string>();
+
 export class RunFolder {
   readonly checkpoints: string;
   private fd: number | undefined;
@@ -27,7 +29,10 @@ export class RunFolder {
     mkdirSync(runsFolder, { recursive: true });
     const base = `${stamp(new Date())}-${slug(name)}`;
     let runId = base;
-    for (let i = 2; existsSync(join(runsFolder, runId)); i++) runId = `${base}-${i}`;
+    // unique in its folder and in this process: members of two sweeps live in different folders, yet the editor
+    // keys runs by id
+    for (let i = 2; existsSync(join(runsFolder, runId)) || issued.has(runId); i++) runId = `${base}-${i}`;
+    issued.add(runId);
     const run = new RunFolder(runId, join(runsFolder, runId));
     mkdirSync(run.folder);
     writeFileAtomic(join(run.folder, 'experiment.json'), JSON.stringify(experiment, null, 2) + '\n');
