@@ -3,14 +3,17 @@
 // markup; a base model that cannot be had.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { loadImageFolder } from '../../src/backend/data/imageFolder';
 import { DataError } from '../../src/backend/data/idxReader';
 import type { RunEvent } from '../../src/protocol/backend';
-import { runCli } from '../helpers/backendProcess';
+import { backendJs, runCli } from '../helpers/backendProcess';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 import { pretrainedFixture } from '../helpers/pretrained';
 
@@ -115,4 +118,50 @@ test('a base that cannot be had: unreachable URL, missing folder, weights shorte
   copyFileSync(join(pretrainedFixture('mobilenet_v2'), 'model.json'), join(broken, 'model.json'));
   writeFileSync(join(broken, 'weights.bin'), readFileSync(join(pretrainedFixture('mobilenet_v2'), 'weights.bin')).subarray(0, 1000));
   assert.match(run('broken').stderr, /weight files of .*broken\/model\.json hold 1000 bytes, but model\.json describes \d+: an incomplete download/);
+});
+
+test('a base from a URL: downloaded once (weights fetched with the query of model.json), checksummed; the cache serves it offline; a damaged cache is fetched again', async () => {
+  const dir = tempDir('gl-download-');
+  const served = pretrainedFixture('mobilenet_v2');
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url!);
+    const file = join(served, new URL(req.url!, 'http://x').pathname.replace(/^\/models\//, ''));
+    if (!existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200).end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/models/model.json?tfjs-format=file`;
+  const cache = join(dir, 'cache');
+  const file = writeExperiment(dir, {
+    name: 'downloaded base', engine: 'wasm', data: { source: 'embedded-digits', trainLimit: 20, validationLimit: 10, testLimit: 10 },
+    base: { model: url, inputSize: [32, 32] }, optimizer: { name: 'adam', learningRate: 0.01 }, training: { epochs: 1, batchSize: 10 },
+  });
+  const run = () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, [backendJs(), 'finetune', file, '--model-cache', cache], { cwd: dir });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('exit', (code) => resolve({ code, stderr }));
+  });
+  try {
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /downloading the base model: weights 1 of 1/);
+    assert.deepEqual(requests, ['/models/model.json?tfjs-format=file', '/models/weights.bin?tfjs-format=file']);
+    const [entry] = readdirSync(cache);
+    const sums = JSON.parse(readFileSync(join(cache, entry, 'checksums.json'), 'utf8')) as { files: Record<string, string> };
+    assert.equal(sums.files['weights.bin'], createHash('sha256').update(readFileSync(join(served, 'weights.bin'))).digest('hex'));
+    await new Promise((r) => server.close(r));
+    const offline = await run();
+    assert.equal(offline.code, 0, `the cache serves the base without the server: ${offline.stderr}`);
+    assert.doesNotMatch(offline.stderr, /downloading/);
+    // a damaged cache is not used: with the server gone, the attempt to fetch again fails with the offline message
+    const weights = join(cache, entry, 'weights.bin');
+    writeFileSync(weights, readFileSync(weights).subarray(0, 100));
+    const damaged = await run();
+    assert.equal(damaged.code, 1);
+    assert.match(damaged.stderr, /could not download the base model .*ECONNREFUSED/);
+  } finally {
+    server.close();
+  }
 });

@@ -7,7 +7,7 @@ import type { ImageFolderParams, ModelSummary } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
 import { Dataset, loadDataset } from '../data/datasets';
 import { adaptInput, preprocessPixels } from '../models/pretrained';
-import { namedBases } from '../models/modelSource';
+import { namedBases, namedGraphBases } from '../models/modelSource';
 import { loadEngine, requestedEngine } from '../engines/engineLoad';
 import { CheckpointName, loadCheckpoint, readPointer } from './checkpoint';
 import type { Stage } from './fineTune';
@@ -53,7 +53,7 @@ export async function evaluateCheckpoints(folder: string, engine?: { value?: str
       const [, h, w, c] = model.inputs[0].shape as number[];
       if (experiment.base && c !== 3 && c !== 1) throw new DataError(`${folder}: this checkpoint holds the head only (a graph base); it cannot be evaluated on images alone`);
       data ??= await loadDataset(experiment.data, { baseDir: experiment.$source ? dirname(experiment.$source) : undefined, imageSize: [h, w] });
-      const preprocess = experiment.base ? experiment.base.preprocess ?? namedBases[experiment.base.model]?.preprocess : undefined;
+      const preprocess = experiment.base ? experiment.base.preprocess ?? (namedBases[experiment.base.model] ?? namedGraphBases[experiment.base.model])?.preprocess : undefined;
       const stage: Stage = {
         data, variables: () => [], evalBatch: 32,
         forward: (xs) => model.apply(experiment.base ? preprocessPixels(adaptInput(xs as tf.Tensor4D, [h, w, c]), preprocess) : xs, { training: false }) as tf.Tensor,

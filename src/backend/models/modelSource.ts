@@ -27,13 +27,21 @@ export const namedBases: Record<string, NamedBase> = {
   },
 };
 
+/** Graph-format ImageNet models (frozen feature extractors: TF.js cannot train graph models). */
+export const namedGraphBases: Record<string, Omit<NamedBase, 'cutAt'>> = {
+  'mobilenet_v2_1.0_224': {
+    url: 'https://storage.googleapis.com/tfjs-models/savedmodel/mobilenet_v2_1.0_224/model.json',
+    preprocess: '-1..1', description: 'MobileNet v2, width 1.0, 224×224, graph model (≈ 3.5 M parameters, 14 MB)',
+  },
+};
+
 export function defaultModelCache(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'gradient-lab', 'models');
 }
 
 export interface ResolvedBase {
   file: string;
-  named?: NamedBase;
+  named?: Omit<NamedBase, 'cutAt'> & { cutAt?: string };
 }
 
 export type DownloadReport = (message: string, done?: number, total?: number) => void;
@@ -42,13 +50,15 @@ export async function resolveBaseModel(model: string, options: { baseDir?: strin
   const cacheDir = options.cacheDir ?? defaultModelCache();
   const named = namedBases[model];
   if (named) return { file: await cachedDownload(named.url, join(cacheDir, model), model, options.onProgress), named };
+  const graph = namedGraphBases[model];
+  if (graph) return { file: await cachedDownload(graph.url, join(cacheDir, model), model, options.onProgress), named: { ...graph, cutAt: undefined } };
   if (/^https?:\/\//i.test(model)) {
     const key = createHash('sha256').update(model).digest('hex').slice(0, 16);
     return { file: await cachedDownload(model, join(cacheDir, `url-${key}`), 'the base model', options.onProgress) };
   }
   const path = isAbsolute(model) ? model : resolve(options.baseDir ?? process.cwd(), model);
   if (!existsSync(path)) {
-    throw new DataError(`base.model: ${path} not found — give a folder with model.json, a model.json file, a URL, or one of: ${Object.keys(namedBases).join(', ')}`);
+    throw new DataError(`base.model: ${path} not found — give a folder with model.json, a model.json file, a URL, or one of: ${[...Object.keys(namedBases), ...Object.keys(namedGraphBases)].join(', ')}`);
   }
   const file = statSync(path).isDirectory() ? join(path, 'model.json') : path;
   if (!existsSync(file)) throw new DataError(`base.model: ${path} has no model.json`);
@@ -106,7 +116,10 @@ async function cachedDownload(url: string, dir: string, what: string, onProgress
     files['model.json'] = createHash('sha256').update(modelJson).digest('hex');
     for (const [i, p] of paths.entries()) {
       onProgress?.(`downloading ${what}: weights ${i + 1} of ${paths.length}`, i, paths.length);
-      const bytes = await fetchBytes(new URL(p, url).toString(), what);
+      // weights sit beside model.json; a query on its URL (e.g. TF Hub's ?tfjs-format=file) applies to them too
+      const weightUrl = new URL(p, url);
+      weightUrl.search = new URL(url).search;
+      const bytes = await fetchBytes(weightUrl.toString(), what);
       mkdirSync(dirname(join(tmp, p)), { recursive: true });
       writeFileSync(join(tmp, p), bytes);
       files[p] = createHash('sha256').update(bytes).digest('hex');
