@@ -78,8 +78,9 @@ export interface TrainingSpec {
   validateEvery?: number;
   /** Write the "last" checkpoint every N steps, so a killed run keeps its progress. */
   checkpointEvery?: number;
-  /** Random shifts (up to `shift` pixels) and left–right flips of the training images, drawn anew each epoch. */
-  augment?: { shift?: number; flip?: boolean };
+  /** Random shifts (up to `shift` pixels), left–right flips, crops (up to `crop` of each side, scaled back) and
+   *  brightness changes (up to ±`brightness`) of the training images, drawn anew each epoch. */
+  augment?: { shift?: number; flip?: boolean; crop?: number; brightness?: number };
   /** End training (or the head phase of a fine-tune) when validation loss has not improved for this many validations. */
   patience?: number;
   /** Load the best checkpoint (lowest validation loss) before testing and saving (default: on for fine-tuning). */

@@ -33,11 +33,14 @@ export interface Batch {
   ws?: tf.Tensor1D;
 }
 
-/** Training-time augmentation: each image shifted by up to `shift` pixels each way (zeros fill in), and mirrored
- *  left–right with probability ½ when `flip` is set. Drawn from the run's seeded generator. */
+/** Training-time augmentation: each image shifted by up to `shift` pixels each way (zeros fill in), mirrored
+ *  left–right with probability ½ when `flip` is set, cropped by up to `crop` of its height and width and scaled
+ *  back (a zoom), its brightness scaled by up to ±`brightness`. Drawn from the run's seeded generator. */
 export interface Augment {
   shift?: number;
   flip?: boolean;
+  crop?: number;
+  brightness?: number;
   random: () => number;
 }
 
@@ -87,13 +90,20 @@ function augmentInto(out: Float32Array, at: number, src: Uint8Array | Float32Arr
   const dy = k ? Math.floor(a.random() * (2 * k + 1)) - k : 0;
   const dx = k ? Math.floor(a.random() * (2 * k + 1)) - k : 0;
   const flip = a.flip && a.random() < 0.5;
+  // the crop box (the whole image when crop is off), then nearest-neighbour back to full size
+  const ch = a.crop ? Math.max(1, Math.round(height * (1 - a.random() * a.crop))) : height;
+  const cw = a.crop ? Math.max(1, Math.round(width * (1 - a.random() * a.crop))) : width;
+  const y0 = a.crop ? Math.floor(a.random() * (height - ch + 1)) : 0;
+  const x0 = a.crop ? Math.floor(a.random() * (width - cw + 1)) : 0;
+  const gain = (a.brightness ? 1 + (2 * a.random() - 1) * a.brightness : 1) / 255;
   for (let y = 0; y < height; y++) {
     const sy = y - dy;
     for (let x = 0; x < width; x++) {
       const sx0 = x - dx;
       const sx = flip ? width - 1 - sx0 : sx0;
       const inside = sy >= 0 && sy < height && sx0 >= 0 && sx0 < width;
-      for (let c = 0; c < channels; c++) out[at + (y * width + x) * channels + c] = inside ? src[(sy * width + sx) * channels + c] / 255 : 0;
+      const from = ((y0 + Math.floor((sy * ch) / height)) * width + x0 + Math.floor((sx * cw) / width)) * channels;
+      for (let c = 0; c < channels; c++) out[at + (y * width + x) * channels + c] = inside ? Math.min(1, src[from + c] * gain) : 0;
     }
   }
 }

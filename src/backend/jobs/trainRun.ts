@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { EngineInfo, ModelSummary, RunEvent, RunFinishedEvent, RunSummary, TestResult } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
-import { Batch, identityRows, makeBatch, rng, shuffled } from '../data/batches';
+import { Augment, Batch, identityRows, makeBatch, rng, shuffled } from '../data/batches';
 import { Dataset, loadDataset, Split } from '../data/datasets';
 import { loadEngine, requestedEngine } from '../engines/engineLoad';
 import { checkExperimentValue, ExperimentError, formatProblem, locate } from '../experiment/validate';
@@ -192,6 +192,12 @@ export async function startRun(params: StartParams, listener: (e: RunEvent) => v
   return { runId: run.runId, folder: run.folder, engine, cancel: () => (cancelled = true), done };
 }
 
+/** The experiment's augmentation with its own seeded generator, or undefined when it changes nothing. */
+function augmentFor(experiment: Experiment): Augment | undefined {
+  const a = experiment.training.augment;
+  return a && (a.shift || a.flip || a.crop || a.brightness) ? { ...a, random: rng((experiment.seed ?? 1) + 0x5eed) } : undefined;
+}
+
 interface TrainContext {
   cacheDir?: string;
   experimentPath?: string;
@@ -216,8 +222,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
   let optimizer = makeOptimizer(experiment.optimizer);
   let learningRate = experiment.optimizer.learningRate;
   const random = rng(experiment.seed ?? 1);
-  const augmentSpec = experiment.training.augment;
-  let augment = augmentSpec && (augmentSpec.shift || augmentSpec.flip) ? { ...augmentSpec, random: rng((experiment.seed ?? 1) + 0x5eed) } : undefined;
+  let augment = augmentFor(experiment);
   const probed = weightLayers(prep.probeModel);
   const every = probeEvery(experiment, probed.length);
   const startedAt = new Date();
@@ -303,7 +308,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
         stage = next.stage;
         phase = 'unfreeze';
         trainSet = stage.data.train;
-        augment = augmentSpec && (augmentSpec.shift || augmentSpec.flip) ? { ...augmentSpec, random: rng((experiment.seed ?? 1) + 0x5eed) } : undefined;
+        augment = augmentFor(experiment);
         learningRate = unfreeze.learningRate ?? Number((experiment.optimizer.learningRate / 10).toPrecision(6));
         optimizer.dispose();
         optimizer = makeOptimizer({ ...experiment.optimizer, learningRate });
