@@ -175,6 +175,9 @@ test('patience ends the head phase early and starts the unfreeze phase; augmenta
   assert.equal(find<RunFinishedEvent>(list, 'finished')!.epochsDone, phase.epoch);
 
   const augment = { shift: 2 };
+  const noAugment = runCli(['finetune', writeExperiment(dir, { ...common, name: 'copies of what', base: { ...base, augmentCopies: 2 }, training: { epochs: 1, batchSize: 20 } })], { cwd: dir });
+  assert.equal(noAugment.code, 1);
+  assert.match(noAugment.stderr, /test\.experiment\.json:\d+:\d+ base\.augmentCopies: needs training\.augment/);
   const copies = events(runCli(['finetune', writeExperiment(dir, { ...common, name: 'copies', base: { ...base, augmentCopies: 2 }, training: { epochs: 1, batchSize: 20, augment } }), '--json'], { cwd: dir }).stdout);
   const f = find<FeaturesEvent>(copies, 'features')!;
   assert.equal(f.images, 100 * 3 + 30 + 30);

@@ -46,6 +46,9 @@ export function headModelSpec(experiment: Experiment) {
 export async function prepareFineTune(experiment: Experiment, loadImages: (size: [number, number]) => Promise<Dataset>, options: { experimentPath?: string; modelCache?: string; onProgress?: DownloadReport }): Promise<FineTuneParts> {
   const spec = experiment.base!;
   if (experiment.semiSupervised) throw new ExperimentError([{ path: 'semiSupervised', message: 'cannot be combined with a base (fine-tuning) yet' }], options.experimentPath);
+  if (spec.augmentCopies && !experiment.training.augment) {
+    throw new ExperimentError([{ path: 'base.augmentCopies', message: 'needs training.augment: it says how each copy is drawn (e.g. { "shift": 2, "flip": true })' }], options.experimentPath);
+  }
   const baseDir = options.experimentPath ? dirname(options.experimentPath) : undefined;
   const resolved = await resolveBaseModel(spec.model, { baseDir, cacheDir: options.modelCache, onProgress: options.onProgress });
   const base = await loadBase(resolved.file, spec, { cutAt: resolved.named?.cutAt, preprocess: resolved.named?.preprocess });

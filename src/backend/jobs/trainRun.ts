@@ -8,7 +8,7 @@ import type { Experiment } from '../../protocol/experiment';
 import { Augment, Batch, identityRows, makeBatch, rng, shuffled } from '../data/batches';
 import { Dataset, loadDataset, Split } from '../data/datasets';
 import { loadEngine, requestedEngine } from '../engines/engineLoad';
-import { checkExperimentValue, ExperimentError, formatProblem, locate } from '../experiment/validate';
+import { checkExperimentValue, ExperimentError, formatProblem, locate, ParsedExperiment } from '../experiment/validate';
 import { buildModel } from '../models/buildModel';
 import { planLayers } from '../models/layerPlan';
 import { makeOptimizer } from '../models/optimizer';
@@ -77,6 +77,17 @@ function summaryOf(model: tf.LayersModel): ModelSummary {
   return { rows, totalParams: rows.reduce((n, r) => n + r.params, 0), trainableParams: rows.reduce((n, r) => n + (r.trainable ? r.params : 0), 0) };
 }
 
+/** Problems found after the schema (shapes, combinations) carry JSON paths; add their lines from the source text. */
+async function withLines<T>(parsed: ParsedExperiment, file: string | undefined, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (!(e instanceof ExperimentError)) throw e;
+    const problems = e.problems.map((p) => ({ ...p, ...locate(parsed.text, parsed.tree, p.path.split(/\.|\[|\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))) }));
+    throw new ExperimentError(problems, file);
+  }
+}
+
 export async function prepare(params: StartParams): Promise<Prepared> {
   const parsed = checkExperimentValue(params.experiment, params.experimentPath);
   const experiment: Experiment = { ...parsed.experiment, training: { ...parsed.experiment.training, ...(params.overrides?.epochs ? { epochs: params.overrides.epochs } : {}) } };
@@ -91,7 +102,7 @@ export async function prepare(params: StartParams): Promise<Prepared> {
   const baseDir = params.experimentPath ? dirname(params.experimentPath) : undefined;
   const onImages = (done: number, total: number) => done % 200 === 0 && params.onProgress?.(`reading images: ${done} of ${total}`, done, total);
   if (experiment.base) {
-    const ft = await prepareFineTune(experiment, (imageSize) => loadDataset(experiment.data, { baseDir, imageSize, onImages }), { experimentPath: params.experimentPath, modelCache: params.modelCache, onProgress: params.onProgress });
+    const ft = await withLines(parsed, params.experimentPath, () => prepareFineTune(experiment, (imageSize) => loadDataset(experiment.data, { baseDir, imageSize, onImages }), { experimentPath: params.experimentPath, modelCache: params.modelCache, onProgress: params.onProgress }));
     return {
       experiment, engine, data: ft.images, model: ft.saved, denseWeights: ft.headWeights, l2: experiment.head?.l2 ?? 0, probeModel: ft.head, fineTune: ft,
       stage: { data: ft.images, forward: () => { throw new Error('the head stage starts in train()'); }, variables: () => [], evalBatch: 32 },
@@ -112,15 +123,7 @@ export async function prepare(params: StartParams): Promise<Prepared> {
     unlabeled = parts.unlabeled;
   }
   const input = { height: data.height, width: data.width, channels: data.channels ?? 1 };
-  let plan;
-  try {
-    plan = planLayers(experiment.model, input, data.classNames.length);
-  } catch (e) {
-    if (!(e instanceof ExperimentError)) throw e;
-    // Shape problems carry JSON paths; add the lines from the source text where we have it.
-    const problems = e.problems.map((p) => ({ ...p, ...locate(parsed.text, parsed.tree, p.path.split(/\.|\[|\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))) }));
-    throw new ExperimentError(problems, params.experimentPath);
-  }
+  const plan = await withLines(parsed, params.experimentPath, async () => planLayers(experiment.model!, input, data.classNames.length));
   const { model, denseWeights } = buildModel(plan, input, { init: experiment.model.init ?? 'he', seed: experiment.seed ?? 1, biasInit: experiment.model.biasInit });
   return {
     experiment, engine, data, model, denseWeights, l2: experiment.model.l2 ?? 0, unlabeled, stage: plainStage(model, data), probeModel: model,
