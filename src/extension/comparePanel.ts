@@ -2,7 +2,7 @@
 // metric-vs-setting plot with error bars. Built from the runs' events in the host's store, re-sent whole when a
 // shown run ends an epoch or a sweep gains a member (a compare view is small: epochs, not steps).
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
+import { panelHtml, saveChartPng } from './webviewAssets';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { SweepSummary } from '../protocol/backend';
@@ -117,32 +117,12 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   private async savePng(name: string, dataUrl: string): Promise<void> {
-    const png = /^data:image\/png;base64,(.+)$/.exec(dataUrl)?.[1];
-    const folder = 'sweepFolder' in this.source ? this.source.sweepFolder : this.source.folders[0];
-    if (!png || !folder || !/^[a-z0-9-]+$/.test(name)) return;
-    const target = vscode.Uri.joinPath(vscode.Uri.file(folder), 'charts', `compare-${name}.png`);
-    await vscode.workspace.fs.writeFile(target, Buffer.from(png, 'base64'));
-    void vscode.window.showInformationMessage(`Gradient Lab: saved ${vscode.workspace.asRelativePath(target)}`);
+    const target = await saveChartPng('sweepFolder' in this.source ? this.source.sweepFolder : this.source.folders[0], `compare-${name}`, dataUrl);
+    if (target) void vscode.window.showInformationMessage(`Gradient Lab: saved ${vscode.workspace.asRelativePath(target)}`);
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const asset = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...path));
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${asset('media', 'training.css')}">
-  <title>Gradient Lab: Compare</title>
-</head>
-<body class="compare">
-  <div id="app"></div>
-  <script nonce="${nonce}" src="${asset('dist', 'webview', 'compare.js')}"></script>
-</body>
-</html>`;
+    return panelHtml(this.panel.webview, this.context.extensionUri, { title: 'Gradient Lab: Compare', script: 'compare.js', bodyClass: 'compare' });
   }
 
   dispose(): void {

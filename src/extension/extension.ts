@@ -44,8 +44,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
   const deps: TrainingDeps = { client, store, status, diagnostics, log, showPanel };
   const command = (id: string, f: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, f));
 
-  const root = vscode.workspace.workspaceFolders?.[0];
-  const runsTree = new RunsTree(() => (root ? runsFolderFor(vscode.Uri.joinPath(root.uri, 'x')) : undefined), (id) => store.isLive(id));
+  const runsTree = new RunsTree(workspaceRunsFolder, (id) => store.isLive(id));
   const watcher = vscode.workspace.createFileSystemWatcher('**/.gradient-lab/runs/**/{summary.json,sweep.json,experiment.json}');
   context.subscriptions.push(
     vscode.window.registerTreeDataProvider('gradientLab.runs', runsTree), watcher,
@@ -84,8 +83,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     if (node && !Array.isArray(node) && node.kind === 'sweep') return void showCompare(node.folder);
     let folders = Array.isArray(node) ? node : node ? (selected ?? [node]).flatMap((n) => (n.kind === 'run' ? [n.run.folder] : [])) : undefined;
     if (!folders) {
-      const root = vscode.workspace.workspaceFolders?.[0];
-      const runs = root ? listRuns(runsFolderFor(vscode.Uri.joinPath(root.uri, 'x'))) : [];
+      const runs = workspaceRuns();
       const picks = await vscode.window.showQuickPick(runs.map((r) => ({ label: r.name, description: `${r.status} · ${r.runId}`, folder: r.folder })), { canPickMany: true, placeHolder: 'Runs to compare (for a sweep, use Compare on the sweep in the runs view)' });
       if (!picks) return;
       folders = picks.map((p) => p.folder);
@@ -103,8 +101,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
   command('gradientLab.showTrainingPanel', () => showPanel(TrainingPanel.visibleRunId ?? store.latest()?.runId));
   command('gradientLab.openRun', async (folder?: string) => {
     if (!folder) {
-      const root = vscode.workspace.workspaceFolders?.[0];
-      const runs = root ? listRuns(runsFolderFor(vscode.Uri.joinPath(root.uri, 'x'))) : [];
+      const runs = workspaceRuns();
       if (!runs.length) return void vscode.window.showInformationMessage('Gradient Lab: no runs in this workspace yet.');
       const pick = await vscode.window.showQuickPick(runs.map((r) => ({
         label: r.name, description: `${r.status}${r.testAccuracy !== undefined ? ` · test ${(100 * r.testAccuracy).toFixed(2)}%` : ''} · ${r.engine ?? ''}`, detail: r.runId, folder: r.folder,
@@ -192,8 +189,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     // from the runs tree: the clicked node and the selection
     if (folders && !Array.isArray(folders)) folders = (selected ?? [folders]).flatMap((n) => (n.kind === 'run' ? [n.run.folder] : []));
     if (!folders) {
-      const root = vscode.workspace.workspaceFolders?.[0];
-      const runs = root ? listRuns(runsFolderFor(vscode.Uri.joinPath(root.uri, 'x'))) : [];
+      const runs = workspaceRuns();
       const picks = await vscode.window.showQuickPick(runs.map((r) => ({ label: r.name, description: `${r.status} · ${r.runId}`, folder: r.folder })), { canPickMany: true, placeHolder: 'Two runs to compare (e.g. sigmoid vs ReLU at the same depth)' });
       if (!picks) return;
       folders = picks.map((p) => p.folder);
@@ -204,8 +200,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
   command('gradientLab.openReport', async (target?: string | RunsNode) => {
     let folder = typeof target === 'string' ? target : target?.kind === 'run' ? target.run.folder : undefined;
     if (!folder) {
-      const root = vscode.workspace.workspaceFolders?.[0];
-      const runs = (root ? listRuns(runsFolderFor(vscode.Uri.joinPath(root.uri, 'x'))) : []).filter((r) => existsSync(join(r.folder, 'report.html')));
+      const runs = workspaceRuns().filter((r) => existsSync(join(r.folder, 'report.html')));
       if (!runs.length) return void vscode.window.showInformationMessage('Gradient Lab: no run has a test report yet (fine-tunes and runs on image folders write one).');
       folder = (await vscode.window.showQuickPick(runs.map((r) => ({ label: r.name, description: r.runId, folder: r.folder })), { placeHolder: 'Run whose test report to open' }))?.folder;
     }
@@ -257,6 +252,17 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     }),
   );
   return { store, client, runsTree, comparedView: () => ComparePanel.shown, activationMs: performance.now() - t0 };
+}
+
+/** The first workspace folder's runs folder (gradientLab.runsFolder), if a folder is open. */
+function workspaceRunsFolder(): string | undefined {
+  const root = vscode.workspace.workspaceFolders?.[0];
+  return root ? runsFolderFor(vscode.Uri.joinPath(root.uri, 'x')) : undefined;
+}
+
+function workspaceRuns() {
+  const folder = workspaceRunsFolder();
+  return folder ? listRuns(folder) : [];
 }
 
 /** The experiment given, or the one picked (open on screen, or chosen), as a document. */

@@ -1,7 +1,7 @@
 // The training panel: one webview per window showing one run. The host sends a snapshot whenever the webview
 // says 'ready' (first load, reload, restore after a window reload) or becomes visible again, then deltas.
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
+import { panelHtml, saveChartPng } from './webviewAssets';
 import type { RunEvent } from '../protocol/backend';
 import type { HostToPanel, PanelState, PanelToHost } from '../protocol/webview';
 import { RunStore } from './runStore';
@@ -86,13 +86,9 @@ export class TrainingPanel implements vscode.Disposable {
 
   /** Charts are saved beside the run they show: charts/<name>.png in its folder. */
   private async savePng(runId: string, name: string, dataUrl: string): Promise<void> {
-    const run = this.store.get(runId);
-    const png = /^data:image\/png;base64,(.+)$/.exec(dataUrl)?.[1];
-    if (!run?.folder || !png || !/^[a-z0-9-]+$/.test(name)) return;
-    const target = vscode.Uri.joinPath(vscode.Uri.file(run.folder), 'charts', `${name}.png`);
-    await vscode.workspace.fs.writeFile(target, Buffer.from(png, 'base64'));
+    const target = await saveChartPng(this.store.get(runId)?.folder, name, dataUrl);
     const reveal = 'Reveal';
-    if ((await vscode.window.showInformationMessage(`Gradient Lab: saved ${vscode.workspace.asRelativePath(target)}`, reveal)) === reveal) {
+    if (target && (await vscode.window.showInformationMessage(`Gradient Lab: saved ${vscode.workspace.asRelativePath(target)}`, reveal)) === reveal) {
       void vscode.commands.executeCommand('revealFileInOS', target);
     }
   }
@@ -126,23 +122,7 @@ export class TrainingPanel implements vscode.Disposable {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const asset = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...path));
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${asset('media', 'training.css')}">
-  <title>Gradient Lab</title>
-</head>
-<body>
-  <div id="app"></div>
-  <script nonce="${nonce}" src="${asset('dist', 'webview', 'training.js')}"></script>
-</body>
-</html>`;
+    return panelHtml(this.panel.webview, this.context.extensionUri, { title: 'Gradient Lab', script: 'training.js' });
   }
 
   dispose(): void {

@@ -35,3 +35,13 @@ export function pretrainedFixture(name: FixtureModel): string {
   renameSync(tmp, dir);
   return dir;
 }
+
+/** A fine-tune of the MobileNetV2 fixture on the image folder `folder` (beside the experiment), at size × size, on
+ *  wasm; `more` adds or replaces fields (optimizer, training, unfreeze, sweep…). */
+export function mobilenetFineTune(name: string, folder: string, size: number, more: Record<string, unknown> = {}) {
+  return {
+    name, engine: 'wasm', data: { source: 'image-folder', path: folder },
+    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [size, size] },
+    optimizer: { name: 'adam', learningRate: 0.001 }, training: { epochs: 3, batchSize: 32 }, ...more,
+  };
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { FeaturesEvent, PhaseEvent, RunCancelRequest, RunEvent, RunFinishedEvent, RunStartRequest, TaskProgressNotification } from '../../src/protocol/backend';
 import { runCli, startBackend } from '../helpers/backendProcess';
 import { fashionDir, requireFashion, tempDir, writeExperiment } from '../helpers/fixtures';
-import { pretrainedFixture } from '../helpers/pretrained';
+import { mobilenetFineTune, pretrainedFixture } from '../helpers/pretrained';
 
 function events(stdout: string): RunEvent[] {
   return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RunEvent);
@@ -25,14 +25,7 @@ function fashionFolder(dir: string, counts: string[]): string {
 test('head-only fine-tuning of pretrained MobileNetV2 on 1,000 Fashion-MNIST images beats 75 % test accuracy; the second run reads the cached features', async () => {
   const dir = tempDir('gl-ft-');
   fashionFolder(dir, ['--train', '1000', '--validation', '200', '--test', '500']);
-  const file = writeExperiment(dir, {
-    name: 'fashion-mobilenet-head', engine: 'wasm',
-    data: { source: 'image-folder', path: 'fashion' },
-    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [96, 96] },
-    head: { dense: [32] },
-    optimizer: { name: 'adam', learningRate: 0.001 },
-    training: { epochs: 30, batchSize: 32 },
-  });
+  const file = writeExperiment(dir, mobilenetFineTune('fashion-mobilenet-head', 'fashion', 96, { head: { dense: [32] }, training: { epochs: 30, batchSize: 32 } }));
   const first = runCli(['finetune', file, '--json'], { cwd: dir });
   assert.equal(first.code, 0, first.stderr);
   const a = events(first.stdout);
@@ -69,15 +62,11 @@ test('head-only fine-tuning of pretrained MobileNetV2 on 1,000 Fashion-MNIST ima
 test('the unfreeze phase trains the top of MobileNetV2 on wasm with finite loss; the best checkpoint is the one restored and tested', async () => {
   const dir = tempDir('gl-unfreeze-');
   fashionFolder(dir, ['--train', '160', '--validation', '60', '--test', '60']);
-  const file = writeExperiment(dir, {
-    name: 'fashion-unfreeze', engine: 'wasm',
-    data: { source: 'image-folder', path: 'fashion' },
-    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [64, 64] },
-    optimizer: { name: 'adam', learningRate: 0.003 },
+  const file = writeExperiment(dir, mobilenetFineTune('fashion-unfreeze', 'fashion', 64, {
+    optimizer: { name: 'adam', learningRate: 0.003 }, training: { epochs: 4, batchSize: 32 },
     // a learning rate far too large for the unfrozen layers: validation loss gets worse, so the best is earlier
-    training: { epochs: 4, batchSize: 32 },
     unfreeze: { layers: 12, epochs: 2, learningRate: 0.05 },
-  });
+  }));
   const r = runCli(['finetune', file, '--json'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   const list = events(r.stdout);
@@ -96,7 +85,8 @@ test('the unfreeze phase trains the top of MobileNetV2 on wasm with finite loss;
   const fromDisk = JSON.parse(check.stdout) as { best: { loss: number; epoch: number }; last: { loss: number } };
   assert.equal(fromDisk.best.epoch, done.bestEpoch);
   assert.ok(Math.abs(fromDisk.best.loss - done.test!.loss) < 1e-4, `best checkpoint ${fromDisk.best.loss} vs reported ${done.test!.loss}`);
-  if (done.bestEpoch !== done.epochsDone) assert.ok(Math.abs(fromDisk.last.loss - done.test!.loss) > 1e-4, 'the last weights were tested instead of the best');
+  assert.ok(done.bestEpoch! < done.epochsDone, `the best epoch (${done.bestEpoch}) is not the last, or restoring would go unseen`);
+  assert.ok(Math.abs(fromDisk.last.loss - done.test!.loss) > 1e-4, 'the last weights were tested instead of the best');
   console.log(`unfreeze on wasm: best epoch ${done.bestEpoch} of ${done.epochsDone}; test loss ${done.test!.loss.toFixed(4)} (best checkpoint) vs ${fromDisk.last.loss.toFixed(4)} (last)`);
 });
 
@@ -104,15 +94,9 @@ test('an L2 sweep of the head: one fine-tune per λ and seed, sequentially; all 
   const dir = tempDir('gl-l2-');
   fashionFolder(dir, ['--train', '200', '--validation', '100', '--test', '0']);
   const lambdas = [0, 0.01, 1];
-  const file = writeExperiment(dir, {
-    name: 'l2 sweep', engine: 'wasm',
-    data: { source: 'image-folder', path: 'fashion' },
-    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [64, 64] },
-    head: { dense: [32] },
-    optimizer: { name: 'adam', learningRate: 0.003 },
-    training: { epochs: 8, batchSize: 32 },
-    sweep: { 'head.l2': lambdas, repeat: 2 },
-  });
+  const file = writeExperiment(dir, mobilenetFineTune('l2 sweep', 'fashion', 64, {
+    head: { dense: [32] }, optimizer: { name: 'adam', learningRate: 0.003 }, training: { epochs: 8, batchSize: 32 }, sweep: { 'head.l2': lambdas, repeat: 2 },
+  }));
   const r = runCli(['sweep', file, '--json'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
@@ -158,6 +142,11 @@ test('gradient-lab summary shows the cut base frozen and the head trainable; Inc
     const done = find<RunFinishedEvent>(list, 'finished')!;
     assert.ok(Number.isFinite(done.test!.loss), model);
   }
+  // a graph model cannot be trained, so it cannot be unfrozen: said before anything trains, at the line
+  const graphUnfreeze = JSON.parse(readFileSync(experiment('mobilenet_v2_mid', [96, 96]), 'utf8'));
+  const refused = runCli(['finetune', writeExperiment(dir, { ...graphUnfreeze, unfreeze: { layers: 2, epochs: 1 } })], { cwd: dir });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /test\.experiment\.json:\d+:\d+ unfreeze: .*is a graph model, which TF\.js cannot train/);
 });
 
 test('patience ends the head phase early and starts the unfreeze phase; augmentation is cached as copies, or said to be impossible to cache', async () => {
@@ -214,10 +203,7 @@ test('patience and restoreBest on an ordinary run: it stops when validation loss
 test('over JSON-RPC: the base features computation reports its progress and can be cancelled; nothing half-made is cached', async () => {
   const dir = tempDir('gl-ft-cancel-');
   fashionFolder(dir, ['--train', '1000', '--validation', '100', '--test', '100']);
-  const experimentPath = writeExperiment(dir, {
-    name: 'cancel during features', engine: 'wasm', data: { source: 'image-folder', path: 'fashion' },
-    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [96, 96] }, optimizer: { name: 'adam', learningRate: 0.001 }, training: { epochs: 3, batchSize: 32 },
-  });
+  const experimentPath = writeExperiment(dir, mobilenetFineTune('cancel during features', 'fashion', 96));
   const backend = startBackend();
   try {
     const progress: { message: string; done?: number; total?: number }[] = [];

@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
-import { pretrainedFixture } from '../helpers/pretrained';
+import { mobilenetFineTune, pretrainedFixture } from '../helpers/pretrained';
 
 // the embedded digits are interleaved by class in blocks of 10 per class: 80 training images hold 8 of each
 function digitsFolder(counts = ['--train', '80', '--validation', '20', '--test', '20']): string {
@@ -75,13 +75,7 @@ test('the HTML report escapes class and file names (a class folder named <img sr
   const someFile = join(root, 'test', '1', readdirSync(join(root, 'test', '1'))[0]);
   renameSync(someFile, join(root, 'test', '1', '"><svg onload=alert(2)>,x.png'));
   const dir = join(root, '..');
-  const file = writeExperiment(dir, {
-    name: 'report <b>escaping</b>', engine: 'wasm',
-    data: { source: 'image-folder', path: 'digits' },
-    base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [32, 32] },
-    optimizer: { name: 'adam', learningRate: 0.01 },
-    training: { epochs: 2, batchSize: 16 },
-  });
+  const file = writeExperiment(dir, mobilenetFineTune('report <b>escaping</b>', 'digits', 32, { optimizer: { name: 'adam', learningRate: 0.01 }, training: { epochs: 2, batchSize: 16 } }));
   const r = runCli(['finetune', file, '--json'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   const started = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RunEvent).find((e) => e.type === 'started')!;

@@ -3,7 +3,7 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { CompareRun, CompareToHost, CompareView, HostToCompare } from '../../src/protocol/compare';
 import { meanStd } from '../../src/protocol/compare';
-import { LineChart, Point, Series } from '../training/charts';
+import { LineChart, onPngLinks, Point, Series } from '../training/charts';
 import { ErrorBarChart } from './errorBars';
 
 declare function acquireVsCodeApi(): { postMessage(m: CompareToHost): void };
@@ -172,17 +172,6 @@ window.addEventListener('message', (event: MessageEvent<HostToCompare>) => {
 });
 $('setting').addEventListener('change', () => view && drawMetric(view));
 $('metric').addEventListener('change', () => view && drawMetric(view));
-document.querySelectorAll<HTMLAnchorElement>('a.png').forEach((a) => a.addEventListener('click', (e) => {
-  e.preventDefault();
-  const source = document.getElementById(`${a.dataset.chart}-chart`) as HTMLCanvasElement;
-  const canvas = document.createElement('canvas');
-  canvas.width = source.width;
-  canvas.height = source.height;
-  const ctx = canvas.getContext('2d')!;
-  ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background') || '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(source, 0, 0);
-  vscode.postMessage({ type: 'savePng', name: a.dataset.chart!, dataUrl: canvas.toDataURL('image/png') });
-}));
+onPngLinks((name, dataUrl) => vscode.postMessage({ type: 'savePng', name, dataUrl }));
 new MutationObserver(() => view && render(view)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 vscode.postMessage({ type: 'ready' });

@@ -106,3 +106,20 @@ export class LineChart {
     this.canvas.dataset.points = String(this.series.reduce((n, s) => n + s.points.length, 0));
   }
 }
+
+/** Each "PNG" link (a.png[data-chart=name]) hands its chart's canvas, drawn on the editor's background colour so
+ *  it reads outside VS Code too, to `save` as a PNG data URL. */
+export function onPngLinks(save: (name: string, dataUrl: string) => void): void {
+  document.querySelectorAll<HTMLAnchorElement>('a.png').forEach((a) => a.addEventListener('click', (e) => {
+    e.preventDefault();
+    const source = document.getElementById(`${a.dataset.chart}-chart`) as HTMLCanvasElement;
+    const canvas = document.createElement('canvas');
+    canvas.width = source.width;
+    canvas.height = source.height;
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background') || '#fff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(source, 0, 0);
+    save(a.dataset.chart!, canvas.toDataURL('image/png'));
+  }));
+}

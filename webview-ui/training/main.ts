@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { ModelSummary, RunEvent, RunStartedEvent } from '../../src/protocol/backend';
 import type { HostToPanel, PanelState, PanelToHost, RunStatus, RunView } from '../../src/protocol/webview';
-import { LineChart, Marker, Point } from './charts';
+import { LineChart, Marker, onPngLinks, Point } from './charts';
 import { progressLine, ProgressTracker } from '../../src/protocol/progress';
 import { renderConfusion, renderReport } from './results';
 import { GradientView } from './gradients';
@@ -249,20 +249,7 @@ window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
   }
 });
 
-// The canvas drawn on the editor's background colour, so the PNG reads outside VS Code too.
-document.querySelectorAll<HTMLAnchorElement>('a.png').forEach((a) => a.addEventListener('click', (e) => {
-  e.preventDefault();
-  if (!run) return;
-  const source = document.getElementById(`${a.dataset.chart}-chart`) as HTMLCanvasElement;
-  const canvas = document.createElement('canvas');
-  canvas.width = source.width;
-  canvas.height = source.height;
-  const ctx = canvas.getContext('2d')!;
-  ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background') || '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(source, 0, 0);
-  vscode.postMessage({ type: 'savePng', runId: run.runId, name: a.dataset.chart!, dataUrl: canvas.toDataURL('image/png') });
-}));
+onPngLinks((name, dataUrl) => run && vscode.postMessage({ type: 'savePng', runId: run.runId, name, dataUrl }));
 $('stop').addEventListener('click', () => run && vscode.postMessage({ type: 'cancel', runId: run.runId }));
 $('reveal').addEventListener('click', () => run && vscode.postMessage({ type: 'revealFolder', runId: run.runId }));
 $('open-report').addEventListener('click', () => run && vscode.postMessage({ type: 'openReport', runId: run.runId }));

@@ -14,7 +14,8 @@ import type { Stage } from './fineTune';
 import { folderName, writeImageFolder } from '../data/imageFolder';
 import { DataError } from '../data/idxReader';
 import type { DownloadReport } from '../models/modelSource';
-import { evaluate, prepare, StartParams } from './trainRun';
+import { evaluate } from './objective';
+import { prepare, StartParams } from './prepare';
 
 export async function modelSummary(params: StartParams): Promise<ModelSummary> {
   const prep = await prepare({ ...params, overrides: { ...params.overrides, describeOnly: true } });

@@ -97,7 +97,7 @@ export async function prepareFineTune(experiment: Experiment, loadImages: (size:
         return { stage: { data: images, forward: fullForward, variables: () => [...headVariables(), ...top.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable))], evalBatch: 32 }, unfrozen: top.filter((l) => l.countParams() > 0).map((l) => l.name) };
       },
       summary() {
-        const rows = [...(base.cut ? layerSummary(base.cut) : base.summary), ...layerSummary(head)];
+        const rows = [...base.summary(), ...layerSummary(head)];
         return {
           rows,
           totalParams: rows.reduce((n, r) => n + r.params, 0),

@@ -5,7 +5,8 @@ import type { GradientProfile } from '../../protocol/backend';
 import { makeBatch, rng, shuffled } from '../data/batches';
 import { ExperimentError } from '../experiment/validate';
 import { decodeStats, gradientStats, weightLayers } from './gradientProbe';
-import { batchLoss, prepare, StartParams } from './trainRun';
+import { batchLoss } from './objective';
+import { prepare, StartParams } from './prepare';
 
 export async function gradientProfile(params: StartParams): Promise<GradientProfile> {
   const prep = await prepare(params);

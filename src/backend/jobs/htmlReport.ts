@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { TestResult } from '../../protocol/backend';
 import type { Dataset } from '../data/datasets';
 import { encodePng, resizeRgb } from '../data/imageCodec';
-import type { Evaluation } from './trainRun';
+import type { Evaluation } from './objective';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');

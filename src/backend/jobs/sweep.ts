@@ -7,7 +7,8 @@ import type { RunEvent, SweepSummary } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
 import { checkExperimentValue, ExperimentError, Problem } from '../experiment/validate';
 import { writeFileAtomic } from './atomicWrite';
-import { RunHandle, startRun, StartParams } from './trainRun';
+import { RunHandle, startRun } from './trainRun';
+import type { StartParams } from './prepare';
 import { rng } from '../data/batches';
 
 export interface SweepMember {

@@ -1,42 +1,25 @@
-// One training run: prepared completely (experiment, engine, data, model) before its folder exists, so a bad
-// experiment leaves no half-made run behind; then trained step by step, every event appended to metrics.jsonl
-// and passed to the listener (JSON-RPC notifications or the terminal).
+// One training run, prepared (prepare.ts) before its folder exists, then trained step by step — phases of a
+// fine-tune, rounds of pseudo-labelling included — every event appended to metrics.jsonl and passed to the listener
+// (JSON-RPC notifications or the terminal).
 import * as tf from '@tensorflow/tfjs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { EngineInfo, ModelSummary, RunEvent, RunFinishedEvent, RunSummary, TestResult } from '../../protocol/backend';
+import type { EngineInfo, RunEvent, RunFinishedEvent, RunSummary, TestResult } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
-import { Augment, Batch, identityRows, makeBatch, rng, shuffled } from '../data/batches';
-import { Dataset, loadDataset, Split } from '../data/datasets';
-import { loadEngine, requestedEngine } from '../engines/engineLoad';
-import { checkExperimentValue, ExperimentError, formatProblem, locate, ParsedExperiment } from '../experiment/validate';
-import { buildModel } from '../models/buildModel';
-import { planLayers } from '../models/layerPlan';
+import { Augment, Batch, makeBatch, rng, shuffled } from '../data/batches';
+import { ExperimentError, formatProblem } from '../experiment/validate';
 import { makeOptimizer } from '../models/optimizer';
 import { copyWeights, loadCheckpoint, saveCheckpoint, saveModelFolder } from './checkpoint';
 import { decodeStats, gradientStats, probeEvery, weightLayers } from './gradientProbe';
 import { classReport, confusionMatrix } from './classReport';
 import { RunFolder } from './runFolder';
-import { pseudoLabelRound, semiDefaults, splitLabeled } from './pseudoLabels';
+import { pseudoLabelRound, semiDefaults } from './pseudoLabels';
 import { writePredictionsCsv, writeTensorBoard } from './exports';
-import { featureCacheDir, FineTuneParts, prepareFineTune, Stage } from './fineTune';
+import { featureCacheDir } from './fineTune';
+import { batchLoss, evaluate, l2Sum } from './objective';
+import { prepare, Prepared, StartParams } from './prepare';
 import { FeaturesCancelled } from './featureCache';
 import { writeReport } from './htmlReport';
-import { layerSummary } from '../models/pretrained';
 import type { DownloadReport } from '../models/modelSource';
-
-export interface StartParams {
-  experiment: unknown;
-  experimentPath?: string;
-  runsFolder: string;
-  /** describeOnly: a summary of the model, not a run — one image per split is read, semi-supervision is left out. */
-  overrides?: { epochs?: number; describeOnly?: boolean };
-  /** An engine asked for outside the experiment (CLI flag, VS Code setting); the experiment's own wins. */
-  engine?: { value?: string; from: string };
-  /** Where named and downloaded base models are cached. */
-  modelCache?: string;
-  /** Progress of slow preparation: a base's download, images being read. */
-  onProgress?: DownloadReport;
-}
 
 export interface RunHandle {
   runId: string;
@@ -45,141 +28,6 @@ export interface RunHandle {
   cancel(): void;
   done: Promise<RunSummary>;
 }
-
-export interface Prepared {
-  experiment: Experiment;
-  engine: EngineInfo;
-  /** The images (labels, class names, file names), whatever the model trains on. */
-  data: Dataset;
-  /** What checkpoints hold (a fine-tune: base cut + head). */
-  model: tf.LayersModel;
-  /** The weights the L2 penalty covers: the dense layers (a fine-tune: the head's). */
-  denseWeights: tf.LayerVariable[];
-  /** λ of that penalty. */
-  l2: number;
-  /** Plain runs train `model` on `data`; a fine-tune starts on the head's stage (see fineTune.ts). */
-  stage: Stage;
-  /** Layers whose gradients the probe reports. */
-  probeModel: tf.LayersModel;
-  summary: ModelSummary;
-  /** Semi-supervised runs: the training images whose labels are not used (data.train is the labeled subset). */
-  unlabeled?: Split;
-  fineTune?: FineTuneParts;
-  dispose(): void;
-}
-
-export function plainStage(model: tf.LayersModel, data: Dataset): Stage {
-  return { data, forward: (xs, training) => model.apply(xs, { training }) as tf.Tensor, variables: () => model.trainableWeights.map((w) => w.read() as tf.Variable), evalBatch: 500 };
-}
-
-function summaryOf(model: tf.LayersModel): ModelSummary {
-  const rows = layerSummary(model);
-  return { rows, totalParams: rows.reduce((n, r) => n + r.params, 0), trainableParams: rows.reduce((n, r) => n + (r.trainable ? r.params : 0), 0) };
-}
-
-/** Problems found after the schema (shapes, combinations) carry JSON paths; add their lines from the source text. */
-async function withLines<T>(parsed: ParsedExperiment, file: string | undefined, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    if (!(e instanceof ExperimentError)) throw e;
-    const problems = e.problems.map((p) => ({ ...p, ...locate(parsed.text, parsed.tree, p.path.split(/\.|\[|\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))) }));
-    throw new ExperimentError(problems, file);
-  }
-}
-
-export async function prepare(params: StartParams): Promise<Prepared> {
-  const parsed = checkExperimentValue(params.experiment, params.experimentPath);
-  const experiment: Experiment = { ...parsed.experiment, training: { ...parsed.experiment.training, ...(params.overrides?.epochs ? { epochs: params.overrides.epochs } : {}) } };
-  if (params.overrides?.describeOnly) {
-    experiment.data = { ...experiment.data, trainLimit: 1, validationLimit: 1, testLimit: 1 };
-    delete experiment.semiSupervised;
-  }
-  const request = experiment.engine && experiment.engine !== 'auto'
-    ? requestedEngine({ value: experiment.engine, from: 'the experiment\'s "engine"' })
-    : requestedEngine(params.engine);
-  const engine = await loadEngine(request);
-  const baseDir = params.experimentPath ? dirname(params.experimentPath) : undefined;
-  const onImages = (done: number, total: number) => done % 200 === 0 && params.onProgress?.(`reading images: ${done} of ${total}`, done, total);
-  if (experiment.base) {
-    const ft = await withLines(parsed, params.experimentPath, () => prepareFineTune(experiment, (imageSize) => loadDataset(experiment.data, { baseDir, imageSize, onImages }), { experimentPath: params.experimentPath, modelCache: params.modelCache, onProgress: params.onProgress }));
-    return {
-      experiment, engine, data: ft.images, model: ft.saved, denseWeights: ft.headWeights, l2: experiment.head?.l2 ?? 0, probeModel: ft.head, fineTune: ft,
-      stage: { data: ft.images, forward: () => { throw new Error('the head stage starts in train()'); }, variables: () => [], evalBatch: 32 },
-      summary: ft.summary(),
-      dispose: () => {
-        // the combined model owns the base's layers; a graph base is separate from its head
-        ft.saved.dispose();
-        if (!ft.base.cut) ft.base.dispose();
-      },
-    };
-  }
-  if (!experiment.model) throw new ExperimentError([{ path: 'model', message: 'missing required field "model" (or give a "base" to fine-tune)' }], params.experimentPath);
-  const data = await loadDataset(experiment.data, { baseDir, onImages });
-  let unlabeled: Split | undefined;
-  if (experiment.semiSupervised) {
-    const parts = splitLabeled(data.train, experiment.semiSupervised, data.classNames.length, data.height * data.width * (data.channels ?? 1));
-    data.train = parts.labeled;
-    unlabeled = parts.unlabeled;
-  }
-  const input = { height: data.height, width: data.width, channels: data.channels ?? 1 };
-  const plan = await withLines(parsed, params.experimentPath, async () => planLayers(experiment.model!, input, data.classNames.length));
-  const { model, denseWeights } = buildModel(plan, input, { init: experiment.model.init ?? 'he', seed: experiment.seed ?? 1, biasInit: experiment.model.biasInit });
-  return {
-    experiment, engine, data, model, denseWeights, l2: experiment.model.l2 ?? 0, unlabeled, stage: plainStage(model, data), probeModel: model,
-    summary: summaryOf(model), dispose: () => model.dispose(),
-  };
-}
-
-function l2Sum(weights: tf.LayerVariable[]): tf.Scalar {
-  return tf.addN(weights.map((w) => tf.sum(tf.square(w.read())))).mul(0.5) as tf.Scalar;
-}
-
-/** The training objective of one batch: softmax cross-entropy, plus λ·½Σw² on the dense layers. */
-export function batchLoss(prep: Prepared, batch: Batch, onLogits?: (logits: tf.Tensor) => void, stage: Stage = prep.stage): tf.Scalar {
-  const logits = stage.forward(batch.xs, true);
-  onLogits?.(logits);
-  const oneHot = tf.oneHot(batch.ys, prep.data.classNames.length);
-  // weighted images (pseudo-labels): Σ wᵢ·CEᵢ / n, so the labeled images weigh as they do without them
-  const ce = batch.ws
-    ? tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, undefined, tf.Reduction.NONE).mul(batch.ws).mean()
-    : tf.losses.softmaxCrossEntropy(oneHot, logits);
-  const lambda = prep.l2;
-  return (lambda > 0 ? ce.add(l2Sum(prep.denseWeights).mul(lambda)) : ce) as tf.Scalar;
-}
-
-export interface Evaluation {
-  loss: number;
-  accuracy: number;
-  predicted: Int32Array;
-  /** count × classes softmax probabilities. */
-  probabilities: Float32Array;
-}
-
-/** Loss, accuracy, predictions over a whole split, in batches, without training behaviour (dropout off). */
-export function evaluate(stage: Stage, split: Split): Evaluation {
-  const classes = stage.data.classNames.length;
-  const rows = identityRows(split.count);
-  const predicted = new Int32Array(split.count);
-  const probabilities = new Float32Array(split.count * classes);
-  let lossSum = 0;
-  let correct = 0;
-  for (let from = 0; from < split.count; from += stage.evalBatch) {
-    const to = Math.min(split.count, from + stage.evalBatch);
-    const [l, p, probs] = tf.tidy(() => {
-      const { xs, ys } = makeBatch(split, stage.data, rows, from, to);
-      const logits = stage.forward(xs, false) as tf.Tensor2D;
-      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, classes), logits, undefined, undefined, tf.Reduction.SUM);
-      return [loss.dataSync()[0], logits.argMax(1).dataSync() as Int32Array, tf.softmax(logits).dataSync() as Float32Array];
-    });
-    lossSum += l;
-    predicted.set(p, from);
-    probabilities.set(probs, from * classes);
-  }
-  for (let i = 0; i < split.count; i++) if (predicted[i] === split.labels[i]) correct++;
-  return { loss: lossSum / Math.max(1, split.count), accuracy: correct / Math.max(1, split.count), predicted, probabilities };
-}
-
 export async function startRun(params: StartParams, listener: (e: RunEvent) => void): Promise<RunHandle> {
   const prep = await prepare(params);
   const { experiment, engine } = prep;
@@ -382,13 +230,15 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
     const status = isCancelled() ? 'cancelled' : 'completed';
     let test: TestResult | undefined;
     const outputs: string[] = [];
-    if (status === 'completed' && restoreBest && best && best.epoch !== epochsDone) {
+    if (status === 'completed' && restoreBest && best) {
       // Keras' restore_best_weights, done: the weights of the best checkpoint on disk, layer by layer
-      const bestModel = await loadCheckpoint(run.checkpoints, 'best');
-      copyWeights(bestModel, model);
-      bestModel.dispose();
+      if (best.epoch !== epochsDone) {
+        const bestModel = await loadCheckpoint(run.checkpoints, 'best');
+        copyWeights(bestModel, model);
+        bestModel.dispose();
+      }
       restoredEpoch = best.epoch;
-    } else if (status === 'completed' && restoreBest && best) restoredEpoch = best.epoch;
+    }
     if (status === 'completed' && data.test.count) {
       const r = evaluate(stage, stage.data.test);
       const confusion = confusionMatrix(data.test.labels, r.predicted, classes);

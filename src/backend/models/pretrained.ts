@@ -25,7 +25,8 @@ export interface LoadedBase {
   features(xs: tf.Tensor4D): tf.Tensor2D;
   /** Same bytes, same cut, same size, same scaling → same features: the feature cache's key for the base. */
   fingerprint: string;
-  summary: LayerSummaryRow[];
+  /** Its layers as they stand (trainable or frozen now); a graph base is one row. */
+  summary(): LayerSummaryRow[];
   dispose(): void;
 }
 
@@ -195,7 +196,7 @@ export async function loadBase(file: string, spec: BaseSpec, defaults: { cutAt?:
     kind: 'layers', file, cutAt, input, featureDim: out.shape[1]!, cut,
     features: (xs) => tf.tidy(() => cut.apply(preprocessPixels(adaptInput(xs, input), preprocess), { training: false }) as tf.Tensor2D),
     fingerprint: fingerprintOf(file, artifacts, { cutAt, input, preprocess }),
-    summary: layerSummary(cut),
+    summary: () => layerSummary(cut),
     dispose: () => full.dispose(),
   };
 }
@@ -225,7 +226,7 @@ async function loadGraphBase(file: string, artifacts: tf.io.ModelArtifacts, spec
   return {
     kind: 'graph', file, cutAt, input, featureDim, features,
     fingerprint: fingerprintOf(file, artifacts, { cutAt, input, preprocess }),
-    summary: [{ name: cutAt, type: `graph model (${nodes.length} nodes), cut here`, outputShape: `[None,${featureDim}]`, params: artifacts.weightSpecs!.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0), trainable: false }],
+    summary: () => [{ name: cutAt, type: `graph model (${nodes.length} nodes), cut here`, outputShape: `[None,${featureDim}]`, params: artifacts.weightSpecs!.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0), trainable: false }],
     dispose: () => model.dispose(),
   };
 }

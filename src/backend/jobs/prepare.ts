@@ -1,0 +1,113 @@
+// A run prepared completely — experiment checked, engine loaded, data read, model built (or a pretrained base cut
+// and a head added) — before its folder exists, so a bad experiment leaves no half-made run behind.
+import * as tf from '@tensorflow/tfjs';
+import { dirname } from 'node:path';
+import type { EngineInfo, ModelSummary } from '../../protocol/backend';
+import type { Experiment } from '../../protocol/experiment';
+import { Dataset, loadDataset, Split } from '../data/datasets';
+import { loadEngine, requestedEngine } from '../engines/engineLoad';
+import { checkExperimentValue, ExperimentError, locate, ParsedExperiment } from '../experiment/validate';
+import { buildModel } from '../models/buildModel';
+import { planLayers } from '../models/layerPlan';
+import { layerSummary } from '../models/pretrained';
+import type { DownloadReport } from '../models/modelSource';
+import { FineTuneParts, prepareFineTune, Stage } from './fineTune';
+import { splitLabeled } from './pseudoLabels';
+
+export interface StartParams {
+  experiment: unknown;
+  experimentPath?: string;
+  runsFolder: string;
+  /** describeOnly: a summary of the model, not a run — one image per split is read, semi-supervision is left out. */
+  overrides?: { epochs?: number; describeOnly?: boolean };
+  /** An engine asked for outside the experiment (CLI flag, VS Code setting); the experiment's own wins. */
+  engine?: { value?: string; from: string };
+  /** Where named and downloaded base models are cached. */
+  modelCache?: string;
+  /** Progress of slow preparation: a base's download, images being read. */
+  onProgress?: DownloadReport;
+}
+export interface Prepared {
+  experiment: Experiment;
+  engine: EngineInfo;
+  /** The images (labels, class names, file names), whatever the model trains on. */
+  data: Dataset;
+  /** What checkpoints hold (a fine-tune: base cut + head). */
+  model: tf.LayersModel;
+  /** The weights the L2 penalty covers: the dense layers (a fine-tune: the head's). */
+  denseWeights: tf.LayerVariable[];
+  /** λ of that penalty. */
+  l2: number;
+  /** Plain runs train `model` on `data`; a fine-tune starts on the head's stage (see fineTune.ts). */
+  stage: Stage;
+  /** Layers whose gradients the probe reports. */
+  probeModel: tf.LayersModel;
+  summary: ModelSummary;
+  /** Semi-supervised runs: the training images whose labels are not used (data.train is the labeled subset). */
+  unlabeled?: Split;
+  fineTune?: FineTuneParts;
+  dispose(): void;
+}
+
+export function plainStage(model: tf.LayersModel, data: Dataset): Stage {
+  return { data, forward: (xs, training) => model.apply(xs, { training }) as tf.Tensor, variables: () => model.trainableWeights.map((w) => w.read() as tf.Variable), evalBatch: 500 };
+}
+
+function summaryOf(model: tf.LayersModel): ModelSummary {
+  const rows = layerSummary(model);
+  return { rows, totalParams: rows.reduce((n, r) => n + r.params, 0), trainableParams: rows.reduce((n, r) => n + (r.trainable ? r.params : 0), 0) };
+}
+
+/** Problems found after the schema (shapes, combinations) carry JSON paths; add their lines from the source text. */
+async function withLines<T>(parsed: ParsedExperiment, file: string | undefined, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (!(e instanceof ExperimentError)) throw e;
+    const problems = e.problems.map((p) => ({ ...p, ...locate(parsed.text, parsed.tree, p.path.split(/\.|\[|\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))) }));
+    throw new ExperimentError(problems, file);
+  }
+}
+
+export async function prepare(params: StartParams): Promise<Prepared> {
+  const parsed = checkExperimentValue(params.experiment, params.experimentPath);
+  const experiment: Experiment = { ...parsed.experiment, training: { ...parsed.experiment.training, ...(params.overrides?.epochs ? { epochs: params.overrides.epochs } : {}) } };
+  if (params.overrides?.describeOnly) {
+    experiment.data = { ...experiment.data, trainLimit: 1, validationLimit: 1, testLimit: 1 };
+    delete experiment.semiSupervised;
+  }
+  const request = experiment.engine && experiment.engine !== 'auto'
+    ? requestedEngine({ value: experiment.engine, from: 'the experiment\'s "engine"' })
+    : requestedEngine(params.engine);
+  const engine = await loadEngine(request);
+  const baseDir = params.experimentPath ? dirname(params.experimentPath) : undefined;
+  const onImages = (done: number, total: number) => done % 200 === 0 && params.onProgress?.(`reading images: ${done} of ${total}`, done, total);
+  if (experiment.base) {
+    const ft = await withLines(parsed, params.experimentPath, () => prepareFineTune(experiment, (imageSize) => loadDataset(experiment.data, { baseDir, imageSize, onImages }), { experimentPath: params.experimentPath, modelCache: params.modelCache, onProgress: params.onProgress }));
+    return {
+      experiment, engine, data: ft.images, model: ft.saved, denseWeights: ft.headWeights, l2: experiment.head?.l2 ?? 0, probeModel: ft.head, fineTune: ft,
+      stage: { data: ft.images, forward: () => { throw new Error('the head stage starts in train()'); }, variables: () => [], evalBatch: 32 },
+      summary: ft.summary(),
+      dispose: () => {
+        // the combined model owns the base's layers; a graph base is separate from its head
+        ft.saved.dispose();
+        if (!ft.base.cut) ft.base.dispose();
+      },
+    };
+  }
+  if (!experiment.model) throw new ExperimentError([{ path: 'model', message: 'missing required field "model" (or give a "base" to fine-tune)' }], params.experimentPath);
+  const data = await loadDataset(experiment.data, { baseDir, onImages });
+  let unlabeled: Split | undefined;
+  if (experiment.semiSupervised) {
+    const parts = splitLabeled(data.train, experiment.semiSupervised, data.classNames.length, data.height * data.width * (data.channels ?? 1));
+    data.train = parts.labeled;
+    unlabeled = parts.unlabeled;
+  }
+  const input = { height: data.height, width: data.width, channels: data.channels ?? 1 };
+  const plan = await withLines(parsed, params.experimentPath, async () => planLayers(experiment.model!, input, data.classNames.length));
+  const { model, denseWeights } = buildModel(plan, input, { init: experiment.model.init ?? 'he', seed: experiment.seed ?? 1, biasInit: experiment.model.biasInit });
+  return {
+    experiment, engine, data, model, denseWeights, l2: experiment.model.l2 ?? 0, unlabeled, stage: plainStage(model, data), probeModel: model,
+    summary: summaryOf(model), dispose: () => model.dispose(),
+  };
+}
