@@ -1,6 +1,7 @@
 // gradient-lab: the training backend. `serve` speaks JSON-RPC to the VS Code extension; the other commands are
 // the same jobs for a terminal.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { formatEngineReport } from './engines/engineSelect';
 import { surveyEngines } from './engines/engineLoad';
@@ -17,14 +18,14 @@ import { evaluateCheckpoints, modelSummary, writeImageFolderFrom } from './jobs/
 import type { DownloadReport } from './models/modelSource';
 import { formatModelSummary } from '../protocol/summaryText';
 import { gradientProfile } from './jobs/gradientProfile';
-import { listRuns } from './jobs/runFolder';
+import { listRuns, readRunJson, readSummary, RunFolderError } from './jobs/runFolder';
 import { checkMarkdown } from './gradcheck/checkFile';
 import { serve } from './server';
 
 const usage = `gradient-lab — train and inspect neural networks (TensorFlow.js)
 
 usage:
-  gradient-lab train FILE.experiment.json [--epochs N] [--engine gpu|cpu|wasm|js] [--runs DIR] [--json]
+  gradient-lab train FILE.experiment.json [--epochs N] [--engine gpu|cpu|wasm|js] [--runs DIR] [--json] [--allow-outside-workspace]
   gradient-lab finetune FILE.experiment.json [--epochs N] [--json]   the same as train, for experiments with a "base"
   gradient-lab summary FILE.experiment.json [--json]   the model layer by layer: output shapes, parameters, frozen or not
   gradient-lab image-folder (--digits | --idx DIR) --out DIR [--train N] [--validation N] [--test N]
@@ -39,7 +40,8 @@ usage:
   gradient-lab gradients FILE.experiment.json [--json]   per-layer gradient norms of one batch, no training
   gradient-lab serve                   JSON-RPC over stdio (used by the VS Code extension)
 
-The runs folder defaults to .gradient-lab/runs under the current directory.
+The runs folder defaults to .gradient-lab/runs under the current directory. training.saveModel writes only inside
+the current directory or the experiment's folder, unless --allow-outside-workspace is given.
 GRADIENT_LAB_ENGINE=gpu|cpu|wasm|js forces an engine.`;
 
 function option(args: string[], name: string): string | undefined {
@@ -51,6 +53,13 @@ function option(args: string[], name: string): string | undefined {
 }
 
 class UsageError extends Error {}
+
+/** Errors whose message already tells the user what is wrong and where: no stack, no "internal". */
+function isUserError(e: unknown): e is Error {
+  if (e instanceof ExperimentError || e instanceof DataError || e instanceof EngineUnavailableError || e instanceof RunFolderError) return true;
+  // the file system's own refusals name the path: a full disk, a read-only folder, a missing file
+  return ['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EDQUOT', 'EMFILE'].includes((e as NodeJS.ErrnoException)?.code ?? '');
+}
 
 /** The command's file argument (the first that is not an option or an option's value), read as text. */
 function inputFile(args: string[], command: string, what: string): { path: string; text: string } {
@@ -71,15 +80,31 @@ function epochsOption(args: string[]): number | undefined {
   return epochs;
 }
 
-/** Ctrl-C cancels after the current step (the run or sweep is kept); a second Ctrl-C stops at once. */
+/** What a reader closing our output (`| head`) or a signal stops: the run or sweep in progress. */
+let stopWork: (() => void) | undefined;
+
+/**
+ * Ctrl-C, SIGTERM and SIGHUP cancel after the current step (the run or sweep is kept, its summary written); a second
+ * Ctrl-C stops at once.
+ */
 function cancelOnInterrupt(cancel: () => void, what: string): void {
   let interrupts = 0;
-  process.on('SIGINT', () => {
-    if (++interrupts > 1) process.exit(130);
-    process.stderr.write(`\ncancelling ${what} after this step… (Ctrl-C again to stop at once)\n`);
-    cancel();
-  });
+  stopWork = cancel;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (++interrupts > 1 && signal === 'SIGINT') process.exit(130);
+      if (interrupts === 1) process.stderr.write(`\ncancelling ${what} after this step… ${signal === 'SIGINT' ? '(Ctrl-C again to stop at once)' : `(${signal})`}\n`);
+      cancel();
+    });
+  }
 }
+
+// A reader that stops reading (`gradient-lab sweep … | head`): no more output, the work stops as on Ctrl-C.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  stopWork?.();
+});
 
 /** Preparation progress (a base's download, images read, features computed) on stderr, one line at a time. */
 function preparing(json: boolean): DownloadReport {
@@ -98,6 +123,7 @@ async function train(args: string[], command = 'train'): Promise<number> {
     {
       experiment: text, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs },
       engine: { value: option(args, '--engine'), from: '--engine' }, modelCache: option(args, '--model-cache'), onProgress: preparing(json),
+      workspace: process.cwd(), allowOutside: args.includes('--allow-outside-workspace'),
     },
     print,
   );
@@ -114,7 +140,7 @@ async function sweep(args: string[]): Promise<number> {
   const print = progressPrinter(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain');
   let shown = -1;
   const handle = startSweep(
-    { experiment, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs }, engine: { value: option(args, '--engine'), from: '--engine' } },
+    { experiment, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs }, engine: { value: option(args, '--engine'), from: '--engine' }, workspace: process.cwd(), allowOutside: args.includes('--allow-outside-workspace') },
     (e, member) => {
       if (!json && member !== shown) {
         shown = member;
@@ -152,16 +178,17 @@ function compare(args: string[]): number {
   const folders = args.filter((a) => !a.startsWith('--')).map((f) => resolve(f));
   if (folders.length < 2) throw new UsageError('compare needs two or more run folders');
   const rows = folders.map((folder) => {
-    const read = (name: string) => {
-      try {
-        return JSON.parse(readFileSync(join(folder, name), 'utf8'));
-      } catch {
-        return undefined;
-      }
-    };
-    const experiment = read('experiment.json');
+    const experiment = readRunJson<Record<string, unknown>>(join(folder, 'experiment.json'));
     if (!experiment) throw new UsageError(`${folder} is not a run folder (no experiment.json)`);
-    return { folder, experiment, summary: read('summary.json') as RunSummary | undefined };
+    let summary: RunSummary | undefined;
+    let damaged = false;
+    try {
+      summary = readSummary(folder);
+    } catch (e) {
+      damaged = true; // shown as such; the other runs still compare
+      process.stderr.write(`gradient-lab: ${(e as Error).message}\n`);
+    }
+    return { folder, experiment, summary, damaged };
   });
   const { settings: keys, flat } = differingSettings(rows.map((r) => r.experiment));
   if (args.includes('--json')) {
@@ -170,8 +197,8 @@ function compare(args: string[]): number {
   }
   const header = ['run', ...keys, 'status', 'best val loss', 'test acc', 'seconds'];
   const table = rows.map((r, i) => [
-    basename(r.folder), ...keys.map((k) => flat[i][k] ?? '–'), r.summary?.status ?? 'incomplete',
-    r.summary?.bestValLoss?.toFixed(4) ?? '–', r.summary?.testAccuracy === undefined ? '–' : `${(100 * r.summary.testAccuracy).toFixed(2)}%`, r.summary ? r.summary.seconds.toFixed(0) : '–',
+    basename(r.folder), ...keys.map((k) => flat[i][k] ?? '–'), r.summary?.status ?? (r.damaged ? 'damaged' : 'incomplete'),
+    typeof r.summary?.bestValLoss === 'number' ? r.summary.bestValLoss.toFixed(4) : '–', typeof r.summary?.testAccuracy !== 'number' ? '–' : `${(100 * r.summary.testAccuracy).toFixed(2)}%`, typeof r.summary?.seconds === 'number' ? r.summary.seconds.toFixed(0) : '–',
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => String(row[c]).length)));
   for (const row of [header, ...table]) process.stdout.write(row.map((v, c) => String(v).padEnd(widths[c])).join('  ') + '\n');
@@ -265,7 +292,8 @@ function runs(args: string[]): number {
   if (!list.length) process.stdout.write('no runs yet\n');
   for (const r of list) {
     const acc = r.testAccuracy === undefined ? '' : ` test acc ${(100 * r.testAccuracy).toFixed(2)}%`;
-    process.stdout.write(`${r.runId}  ${r.status.padEnd(10)} ${(r.engine ?? '').padEnd(4)}${acc}${r.seconds ? `  ${r.seconds.toFixed(0)} s` : ''}  ${r.name}\n`);
+    const seconds = typeof r.seconds === 'number' && r.seconds ? `  ${r.seconds.toFixed(0)} s` : '';
+    process.stdout.write(`${r.runId}  ${r.status.padEnd(10)} ${(r.engine ?? '').padEnd(4)}${typeof r.testAccuracy === 'number' ? acc : ''}${seconds}  ${r.name}${r.problem ? `  (${r.problem})` : ''}\n`);
   }
   return 0;
 }
@@ -290,12 +318,26 @@ async function main(argv: string[]): Promise<number> {
   return run(args);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    if (e instanceof UsageError) process.stderr.write(`gradient-lab: ${e.message}\n\n${usage}\n`);
-    else if (e instanceof ExperimentError || e instanceof DataError || e instanceof EngineUnavailableError) process.stderr.write(`gradient-lab: ${e.message}\n`);
-    else process.stderr.write(`gradient-lab: ${e?.stack ?? e}\n`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  },
-);
+/** Exit once stdout and stderr have taken everything written (a pipe takes 64 KiB at a time). */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+/** An error we did not expect: one line for the user, the stack in a log file they can attach to a report. */
+function internalError(e: unknown): string {
+  const log = join(tmpdir(), `gradient-lab-error-${process.pid}.log`);
+  try {
+    writeFileSync(log, `${new Date().toISOString()} gradient-lab ${process.argv.slice(2).join(' ')}\n${(e as Error)?.stack ?? String(e)}\n`);
+    return `internal error: ${(e as Error)?.message ?? e} (details in ${log})`;
+  } catch {
+    return `internal error: ${(e as Error)?.message ?? e}`;
+  }
+}
+
+main(process.argv.slice(2)).then(exitWhenFlushed, (e) => {
+  if (e instanceof UsageError) process.stderr.write(`gradient-lab: ${e.message}\n\n${usage}\n`);
+  else if (isUserError(e)) process.stderr.write(`gradient-lab: ${e.message}\n`);
+  else process.stderr.write(`gradient-lab: ${internalError(e)}\n`);
+  exitWhenFlushed(e instanceof UsageError ? 2 : 1);
+});

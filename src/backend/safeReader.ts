@@ -1,36 +1,114 @@
-// vscode-jsonrpc's reader drops a body that is not JSON (or not a JSON-RPC message) with no answer. JSON-RPC 2.0
-// asks for an error response with id null; this reader sends it and lets the connection carry on.
+// The backend's JSON-RPC framing reader, made to survive a misbehaving peer. vscode-jsonrpc's own reader drops a
+// body that is not JSON with no answer, and a bad or wrong Content-Length leaves it deaf or out of step for good.
+// This one answers each bad message with a JSON-RPC error (id null, as JSON-RPC 2.0 asks) and finds the next
+// "Content-Length:" header to carry on from.
 import type { Readable } from 'node:stream';
-import { Message, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { AbstractMessageReader, DataCallback, Disposable, Message, StreamMessageWriter } from 'vscode-jsonrpc/node';
 
-// '$/' notifications without a handler are ignored by the connection: a harmless stand-in for a bad message.
-const ignored: Message = { jsonrpc: '2.0', method: '$/gradientLab/malformed' } as Message;
+/** The largest message accepted (an experiment or a Markdown file travels in one). */
+export const maxMessageBytes = 64 * 1024 * 1024;
+/** A body still incomplete after this long, with another header inside it, had a Content-Length that was too large. */
+const partialBodyMs = 1000;
+const headerName = Buffer.from('Content-Length:');
 
-export class SafeMessageReader extends StreamMessageReader {
-  constructor(readable: Readable, writer: StreamMessageWriter) {
-    const answer = (code: number, message: string) => void writer.write({ jsonrpc: '2.0', id: null, error: { code, message } } as Message);
-    super(readable, {
-      contentTypeDecoder: {
-        name: 'application/json',
-        async decode(buffer: Uint8Array, options: { charset: string }): Promise<Message> {
-          const text = new TextDecoder(options.charset as 'utf-8').decode(buffer);
-          let value: unknown;
-          try {
-            value = JSON.parse(text);
-          } catch (e) {
-            answer(-32700, `Parse error: ${(e as Error).message} in ${JSON.stringify(text.slice(0, 80))}`);
-            return ignored;
-          }
-          const m = value as { method?: unknown; id?: unknown; result?: unknown; error?: unknown } | null;
-          const isMessage = typeof m === 'object' && m !== null && !Array.isArray(m) &&
-            (typeof m.method === 'string' || ('id' in m && ('result' in m || 'error' in m)));
-          if (!isMessage) {
-            answer(-32600, `Invalid Request: expected a JSON-RPC 2.0 request, notification or response, got ${JSON.stringify(text.slice(0, 80))}`);
-            return ignored;
-          }
-          return value as Message;
-        },
-      },
+export class SafeMessageReader extends AbstractMessageReader {
+  private buffer: Buffer = Buffer.alloc(0);
+  private partialTimer: NodeJS.Timeout | undefined;
+  private callback: DataCallback | undefined;
+
+  constructor(private readonly readable: Readable, private readonly writer: StreamMessageWriter) {
+    super();
+  }
+
+  listen(callback: DataCallback): Disposable {
+    this.callback = callback;
+    const onData = (chunk: Buffer) => {
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      this.drain();
+    };
+    this.readable.on('data', onData);
+    this.readable.on('error', (e: Error) => this.fireError(e));
+    this.readable.on('close', () => this.fireClose());
+    return Disposable.create(() => {
+      this.readable.off('data', onData);
+      clearTimeout(this.partialTimer);
     });
+  }
+
+  private answer(code: number, message: string): void {
+    void this.writer.write({ jsonrpc: '2.0', id: null, error: { code, message } } as Message);
+  }
+
+  /** Drop bytes up to the next "Content-Length:" after `from` (or everything). */
+  private resync(from: number): void {
+    const next = this.buffer.indexOf(headerName, from);
+    this.buffer = next < 0 ? Buffer.alloc(0) : this.buffer.subarray(next);
+  }
+
+  private drain(): void {
+    clearTimeout(this.partialTimer);
+    for (;;) {
+      const headerEnd = this.buffer.indexOf('\r\n\r\n');
+      if (headerEnd < 0) {
+        if (this.buffer.length > 8192) { // no header is this long: garbage
+          this.answer(-32700, 'Parse error: expected a "Content-Length: N" header');
+          this.resync(1);
+          continue;
+        }
+        return;
+      }
+      const header = this.buffer.subarray(0, headerEnd).toString('ascii');
+      const length = /^content-length: *(\d+) *$/im.exec(header)?.[1];
+      if (length === undefined || !header.toLowerCase().startsWith('content-')) {
+        this.answer(-32700, `Parse error: bad header ${JSON.stringify(header.slice(0, 80))}: expected "Content-Length: N" (N the body's bytes)`);
+        this.resync(1);
+        continue;
+      }
+      if (Number(length) > maxMessageBytes) {
+        this.answer(-32600, `Invalid Request: a body of ${length} bytes; at most ${maxMessageBytes} are accepted`);
+        this.resync(headerEnd);
+        continue;
+      }
+      const start = headerEnd + 4;
+      const end = start + Number(length);
+      if (this.buffer.length < end) {
+        this.partialTimer = setTimeout(() => this.stalled(start), partialBodyMs);
+        return;
+      }
+      const body = this.buffer.subarray(start, end);
+      this.buffer = this.buffer.subarray(end);
+      this.deliver(body);
+    }
+  }
+
+  /** A body that never completes but holds another header: its Content-Length was too large. */
+  private stalled(start: number): void {
+    const inner = this.buffer.indexOf(headerName, start);
+    if (inner < 0) return;
+    this.answer(-32700, `Parse error: the body is shorter than its Content-Length; skipped to the next message`);
+    this.resync(inner);
+    this.drain();
+  }
+
+  private deliver(body: Buffer): void {
+    const text = body.toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      const inner = body.indexOf(headerName);
+      this.answer(-32700, `Parse error: ${(e as Error).message} in ${JSON.stringify(text.slice(0, 80))}`);
+      // a Content-Length too large swallowed the start of the next message: read on from its header
+      if (inner >= 0) this.buffer = Buffer.concat([body.subarray(inner), this.buffer]);
+      return;
+    }
+    const m = value as { method?: unknown; id?: unknown; result?: unknown; error?: unknown } | null;
+    const isMessage = typeof m === 'object' && m !== null && !Array.isArray(m) &&
+      (typeof m.method === 'string' || ('id' in m && ('result' in m || 'error' in m)));
+    if (!isMessage) {
+      this.answer(-32600, `Invalid Request: expected a JSON-RPC 2.0 request, notification or response, got ${JSON.stringify(text.slice(0, 80))}`);
+      return;
+    }
+    this.callback?.(value as Message);
   }
 }

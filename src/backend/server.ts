@@ -30,8 +30,22 @@ export function serve(): void {
   const runs = new Map<string, RunHandle>();
   let active: RunHandle | undefined;
   let sweep: SweepHandle | undefined;
-  const progress = (task: string) => (message: string, done?: number, total?: number) => void connection.sendNotification(TaskProgressNotification, { task, message, done, total });
-  const busy = () => (sweep ? `a sweep is running (${sweep.folder}); cancel it or wait for it to finish` : active ? `run ${active.runId} is still training; cancel it or wait for it to finish` : undefined);
+  /** A run/start being prepared: a second one sent meanwhile must be refused, not started beside it. */
+  let starting = false;
+  let closed = false;
+  /** After the host is gone, a run still finishing writes its folder; its notifications go nowhere, harmlessly. */
+  const notify = (method: string, params: unknown) => {
+    if (closed) return;
+    try {
+      connection.sendNotification(method, params).catch(() => undefined);
+    } catch {
+      // the connection closed under us: the run's folder still gets the event
+    }
+  };
+  const progress = (task: string) => (message: string, done?: number, total?: number) => notify(TaskProgressNotification.method, { task, message, done, total });
+  const busy = () => (sweep ? `a sweep is running (${sweep.folder}); cancel it or wait for it to finish`
+    : active ? `run ${active.runId} is still training; cancel it or wait for it to finish`
+    : starting ? 'a run is being started; cancel it or wait for it to finish' : undefined);
 
   connection.onRequest(EngineInfoRequest.type, async () => {
     try {
@@ -46,8 +60,9 @@ export function serve(): void {
       throw new ResponseError(-32602, 'run/start needs params { experiment, runsFolder, experimentPath?, overrides? }');
     }
     if (busy()) throw new ResponseError(-32000, busy()!);
+    starting = true;
     try {
-      const handle = await startRun({ ...params, engine: undefined, onProgress: progress('run') }, (e) => void connection.sendNotification(runEventNotifications[e.type].method, e));
+      const handle = await startRun({ ...params, engine: undefined, onProgress: progress('run') }, (e) => notify(runEventNotifications[e.type].method, e));
       active = handle;
       runs.set(handle.runId, handle);
       void handle.done.finally(() => {
@@ -56,6 +71,8 @@ export function serve(): void {
       return { runId: handle.runId, folder: handle.folder };
     } catch (e) {
       throw toResponseError(e);
+    } finally {
+      starting = false;
     }
   });
 
@@ -68,8 +85,8 @@ export function serve(): void {
       const { experiment } = parseExperimentText(params.experiment, params.experimentPath);
       const handle = startSweep(
         { ...params, experiment, engine: undefined, onProgress: progress('sweep') },
-        (e) => void connection.sendNotification(runEventNotifications[e.type].method, e),
-        (summary, folder) => void connection.sendNotification(SweepProgressNotification, { folder, summary }),
+        (e) => notify(runEventNotifications[e.type].method, e),
+        (summary, folder) => notify(SweepProgressNotification.method, { folder, summary }),
       );
       sweep = handle;
       void handle.done.finally(() => {
@@ -123,18 +140,27 @@ export function serve(): void {
   connection.onRequest(GradcheckFileRequest.type, ({ uri, version, text }) => {
     if (typeof text !== 'string') throw new ResponseError(-32602, 'gradcheck/file needs params { uri, version, text }');
     const t0 = performance.now();
-    const results = checkMarkdown(text, (result) => void connection.sendNotification(GradcheckResultNotification, { uri, version, result }));
+    const results = checkMarkdown(text, (result) => notify(GradcheckResultNotification.method, { uri, version, result }));
     return { uri, version, results, suggestedBlock: needsDeclaration(text) ? suggestBlock(text) : undefined, ms: performance.now() - t0 };
   });
 
-  // stdin closed: the host is gone. Stop the run where it stands (its folder keeps everything) and leave.
+  // stdin closed: the host is gone. Stop the run or sweep where it stands — each finishes as "cancelled" with its
+  // summary written — and leave.
   connection.onClose(async () => {
-    sweep?.cancel();
-    if (active) {
-      active.cancel();
-      await active.done.catch(() => undefined);
-    }
+    closed = true;
+    await finishAll();
     process.exit(0);
   });
+  /** Cancel what trains and wait until its folders are complete (SIGTERM and a closed connection alike). */
+  const finishAll = async () => {
+    sweep?.cancel();
+    active?.cancel();
+    while (starting) await new Promise((r) => setTimeout(r, 50)); // a run being prepared is cancelled once it exists
+    active?.cancel();
+    await Promise.all([sweep?.done, active?.done].map((p) => p?.catch(() => undefined)));
+  };
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => void finishAll().then(() => process.exit(143)));
+  }
   connection.listen();
 }

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { RunEvent, SweepSummary } from '../protocol/backend';
 import { progressLine, ProgressTracker } from '../protocol/progress';
-import { readyToTrain, reportRejection, runsFolderFor, TrainingDeps } from './training';
+import { readyToTrain, reportRejection, runsFolderFor, TrainingDeps, workspaceFor } from './training';
 
 export interface SweepDeps extends TrainingDeps {
   showCompare(sweepFolder: string): void;
@@ -26,7 +26,7 @@ export async function runSweep(deps: SweepDeps, given?: vscode.Uri): Promise<str
   if (!document) return undefined;
   let started;
   try {
-    started = await deps.client.startSweep({ experiment: document.getText(), experimentPath: document.uri.fsPath, runsFolder: runsFolderFor(document.uri) });
+    started = await deps.client.startSweep({ experiment: document.getText(), experimentPath: document.uri.fsPath, runsFolder: runsFolderFor(document.uri), workspace: workspaceFor(document.uri) });
   } catch (e) {
     reportRejection(deps, document.uri, 'sweep/start', e);
     return undefined;

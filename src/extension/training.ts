@@ -19,11 +19,15 @@ export interface TrainingDeps {
   showPanel(runId: string): void;
 }
 
+/** The workspace folder that holds the file (else the first one, else the file's own folder). */
+export function workspaceFor(uri: vscode.Uri): string {
+  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? join(uri.fsPath, '..');
+}
+
 export function runsFolderFor(uri: vscode.Uri): string {
   const configured = vscode.workspace.getConfiguration('gradientLab', uri).get<string>('runsFolder') || '.gradient-lab/runs';
   if (isAbsolute(configured)) return configured;
-  const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  return join(folder ?? join(uri.fsPath, '..'), configured);
+  return join(workspaceFor(uri), configured);
 }
 
 
@@ -66,7 +70,7 @@ export async function trainExperiment(deps: TrainingDeps, given?: vscode.Uri): P
     const location = /"base"\s*:/.test(document.getText()) ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
     started = await vscode.window.withProgress({ location, title: 'Gradient Lab: preparing the run' }, (progress) => {
       const listener = deps.client.onTaskProgress((p) => p.task === 'run' && progress.report({ message: p.message }));
-      return deps.client.startRun({ experiment: document.getText(), experimentPath: uri.fsPath, runsFolder: runsFolderFor(uri) }).finally(() => listener.dispose());
+      return deps.client.startRun({ experiment: document.getText(), experimentPath: uri.fsPath, runsFolder: runsFolderFor(uri), workspace: workspaceFor(uri) }).finally(() => listener.dispose());
     });
   } catch (e) {
     reportRejection(deps, uri, 'run/start', e);

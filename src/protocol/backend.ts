@@ -102,6 +102,8 @@ export interface RunStartParams {
   overrides?: { epochs?: number };
   /** Where named and downloaded base models are cached (the extension's global storage). */
   modelCache?: string;
+  /** The workspace folder: files an experiment asks to write (training.saveModel) must lie inside it. */
+  workspace?: string;
 }
 export interface RunStartResult {
   runId: string;

@@ -9,6 +9,7 @@ import type { Frame, Page } from 'playwright-core';
 import { packageRoot } from '../../src/backend/paths';
 import { openVsCode, panelFrame, runCommand, screenshotsDir } from './codeServer';
 import { e2eWorkspace } from './fixtures';
+import { PageCanvas, seenChart, until, waitSeen } from './seen';
 
 async function shoot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotsDir, { recursive: true });
@@ -41,8 +42,9 @@ async function frameWith(page: Page, selector: string): Promise<Frame> {
   throw new Error(`no webview with ${selector} opened`);
 }
 
+/** The loss chart's points, once the chart is seen (visible, non-zero size, pixels drawn). */
 async function lossPoints(page: Page): Promise<number> {
-  return Number(await panelFrame(page).locator('#loss-chart').getAttribute('data-points', { timeout: 60_000 }));
+  return (await seenChart(panelFrame(page), 'loss-chart')).points;
 }
 
 test('a person trains the starter experiment from the palette and watches it in the panel', { timeout: 900_000 }, async () => {
@@ -64,8 +66,13 @@ test('a person trains the starter experiment from the palette and watches it in 
     assert.ok(accuracy > 80, `test accuracy shown: ${accuracy}%`);
     const steps = Number(/(\d+) steps/.exec((await panel.locator('#progress').textContent())!)![1]);
     assert.equal(await lossPoints(page), steps + 1, 'every training step and the validation point are drawn');
+    // the other three charts a person reads: accuracy (train + validation), step time and L2, each seen
+    assert.equal((await seenChart(panel, 'accuracy-chart')).points, steps + 1);
+    assert.equal((await seenChart(panel, 'step-chart')).points, steps);
+    assert.equal((await seenChart(panel, 'l2-chart')).points, steps);
     assert.equal(await panel.locator('#status').textContent(), 'completed');
-    assert.equal(await panel.locator('table.confusion tbody tr').count(), 10);
+    await waitSeen(panel.locator('#results'), 'the results (confusion matrix, report)');
+    assert.equal(await panel.locator('#results table.confusion tbody tr').count(), 10);
     assert.match((await panel.locator('#engine').textContent())!, /engine wasm/);
     assert.match((await page.locator('.statusbar').textContent())!, /wasm/, 'the status bar names the engine');
     // a chart saved as PNG lands in the run's folder
@@ -98,11 +105,13 @@ test('a person trains the starter experiment from the palette and watches it in 
     await page.locator('.tab', { hasText: 'digits-mlp.experiment.json' }).click();
     await page.locator('.tab.active', { hasText: 'digits-mlp.experiment.json' }).waitFor();
 
+    const darkPixels = await panel.locator('#loss-chart').evaluate((el) => (el as unknown as PageCanvas).toDataURL());
     await runCommand(page, 'Preferences: Color Theme');
     await page.locator('.quick-input-widget input').fill('Light Modern');
     await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.getByText('Light Modern', { exact: false }) }).first().click();
     await page.locator('.monaco-workbench.vs').waitFor();
-    await page.waitForTimeout(500); // the charts re-read the theme colours on the body's class change
+    // the charts re-read the theme colours on the body's class change: the drawn pixels change
+    await until(() => panel.locator('#loss-chart').evaluate((el) => (el as unknown as PageCanvas).toDataURL()), (now) => now !== darkPixels, 'the loss chart is redrawn in the light theme\'s colours', 30_000);
     await shoot(page, 'training-panel-light');
     await shootResults(page, 'results-light');
 
@@ -111,13 +120,19 @@ test('a person trains the starter experiment from the palette and watches it in 
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await panelFrame(page).locator('#test-accuracy', { hasText: '%' }).waitFor({ timeout: 60_000 });
-    assert.equal(await lossPoints(page), before);
+    assert.equal(await lossPoints(page), before, 'the restored panel shows the same curve, seen');
 
     // Stop in the panel cancels the run and keeps it
     await openFile(page, 'slow.experiment.json');
     await runCommand(page, 'Gradient Lab: Train Experiment…');
     await panel.locator('#run-name', { hasText: 'slow digits CNN' }).waitFor({ timeout: 60_000 });
     await panel.locator('#status', { hasText: 'running' }).waitFor({ timeout: 60_000 });
+    // a second run in the reused panel: its curves are seen while it trains, and they grow
+    const first = await until(() => seenChart(panel, 'loss-chart'), (c) => c.points >= 2, 'the second run in a reused panel draws its loss curve');
+    await until(() => seenChart(panel, 'loss-chart'), (c) => c.points > first.points, 'the curve grows while the run trains');
+    assert.equal(await panel.locator('#status').textContent(), 'running', 'seen during the run, not after it');
+    await waitSeen(panel.locator('#accuracy-chart'), 'the accuracy chart of the second run');
+    await shoot(page, 'reused-panel-second-run-light');
     await panel.locator('#stop').click();
     await panel.locator('#status', { hasText: 'cancelled' }).waitFor({ timeout: 60_000 });
     assert.match((await panel.locator('#progress').textContent())!, /cancelled after \d+ steps?/);
@@ -126,10 +141,7 @@ test('a person trains the starter experiment from the palette and watches it in 
     await page.locator('.tab', { hasText: 'slow.experiment.json' }).click(); // the panel had the focus
     await runCommand(page, 'Gradient Lab: Train Experiment…');
     await panel.locator('#status', { hasText: 'running' }).waitFor({ timeout: 60_000 });
-    for (let i = 0; (await lossPoints(page).catch(() => 0)) < 3; i++) {
-      assert.ok(i < 300, 'the slow run draws its first steps');
-      await page.waitForTimeout(200);
-    }
+    await until(() => lossPoints(page), (n) => n >= 3, 'the slow run draws its first steps (a third run in the reused panel)');
     execFileSync('pkill', ['-KILL', '-f', `${join(packageRoot(), 'dist', 'backend.js')} serve`]); // this checkout's backend only
     await panel.locator('#status', { hasText: 'failed' }).waitFor({ timeout: 30_000 });
     assert.match((await panel.locator('#message').textContent())!, /the training backend stopped unexpectedly \(killed by SIGKILL\)/);
@@ -146,8 +158,13 @@ test('a person trains the starter experiment from the palette and watches it in 
       await page.locator('.tab.active', { hasText: 'chain.experiment.json' }).waitFor();
       await runCommand(page, 'Gradient Lab: Train Experiment…');
       await panel.locator('#run-name', { hasText: starter }).waitFor({ timeout: 60_000 });
+      // drawn during training: seen while the status still says running, from this run's own probes
+      await panel.locator('#status', { hasText: 'running' }).waitFor({ timeout: 60_000 });
+      await waitSeen(panel.locator('#gradients'), `${starter}: the gradient section`);
+      const profile = await until(async () => ({ points: Number(await panel.locator('#gradient-chart').getAttribute('data-points')), status: await panel.locator('#status').textContent() }), (p) => p.points >= 21, `${starter}: the gradient profile has a point per layer`, 180_000);
+      assert.equal(profile.status, 'running', `${starter}: the profile was drawn during training`);
+      assert.ok(await waitSeen(panel.locator('#gradient-chart'), `${starter}: the gradient chart`) > 0);
       await panel.locator('#status', { hasText: 'completed' }).waitFor({ timeout: 180_000 });
-      assert.ok(Number(await panel.locator('#gradient-chart').getAttribute('data-points')) >= 21, 'the gradient profile is drawn during training');
     }
     await runCommand(page, 'Gradient Lab: Compare Gradient Profiles…');
     for (const starter of ['20-layer sigmoid chain', '20-layer ReLU chain']) {
@@ -173,7 +190,9 @@ test('a person trains the starter experiment from the palette and watches it in 
       await page.waitForTimeout(200);
     }
     assert.match((await compare.locator('#facts').textContent())!, /differing: optimizer\.learningRate/);
+    await waitSeen(compare.locator('#val-loss-chart'), 'the compare panel\'s validation-loss chart');
     assert.equal(await compare.locator('#val-loss-chart').getAttribute('data-points'), '2', 'one validation point per member (1 epoch each)');
+    await waitSeen(compare.locator('#metric-chart'), 'the metric-against-setting chart');
     assert.equal(await compare.locator('#metric-chart').getAttribute('data-points'), '2', 'the metric against the learning rate');
     // sorting by test accuracy, twice: descending puts the larger first
     await compare.locator('#runs-table th[data-key="testAccuracy"]').click();
@@ -214,8 +233,11 @@ test('a person trains the starter experiment from the palette and watches it in 
     assert.ok((await report.locator('#class option').allTextContents()).includes('<b>seven'), 'the class name is shown as text');
     assert.equal(await report.locator('b').count(), 0, 'and not as markup');
     await report.locator('#mistakes').check();
-    const shown = (await report.locator('#shown').textContent())!;
-    assert.equal(Number(/^(\d+) of 20/.exec(shown)![1]), await report.locator('.card.wrong').count(), 'mistakes only: the wrong ones');
+    const wrong = await report.locator('.card.wrong').count();
+    assert.ok(wrong > 0, 'the fine-tune makes some mistakes to show');
+    await until(() => report.locator('.card:visible').count(), (n) => n === wrong, 'mistakes only: exactly the wrong cards are shown', 10_000);
+    assert.equal(await report.locator('.card:not(.wrong):visible').count(), 0, 'and no right one');
+    assert.equal(Number(/^(\d+) of 20/.exec((await report.locator('#shown').textContent())!)![1]), wrong);
     await report.locator('#mistakes').uncheck();
     await page.waitForTimeout(300);
     await shoot(page, 'finetune-report-light');

@@ -150,6 +150,8 @@ function apply(e: RunEvent): void {
       $('features').hidden = false;
       break;
     case 'batch': {
+      // the snapshot sent as a run starts has no steps yet, so its charts were hidden: the first step shows them
+      $('charts').hidden = false;
       run.lastStep = e.step;
       series.trainLoss.push({ x: e.step, y: e.loss });
       series.trainAcc.push({ x: e.step, y: e.accuracy });

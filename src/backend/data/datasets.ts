@@ -52,11 +52,19 @@ function limit(rows: number[], n: number | undefined): number[] {
   return n === undefined ? rows : rows.slice(0, n);
 }
 
-function classCount(labels: Uint8Array, names: string[] | undefined, file: string): number {
+function classCount(labels: Uint8Array, names: string[] | undefined, file: string, everyClass: boolean): number {
   let max = 0;
   for (const l of labels) max = Math.max(max, l);
   if (names && max >= names.length) {
-    throw new DataError(`${basename(file)}: holds label ${max}, but data.classNames lists only ${names.length} classes`);
+    throw new DataError(`${basename(file)}: holds label ${max} (at index ${labels.indexOf(max)}), but ${everyClass ? 'data.classNames lists' : 'the training labels and data.classNames give'} only ${names.length} classes`);
+  }
+  if (!names && everyClass) {
+    // classes are 0..max: one stray label (255) must not make a silent 256-class model
+    const present = new Set(labels);
+    const missing = Array.from({ length: max + 1 }, (_, c) => c).filter((c) => !present.has(c));
+    if (missing.length) {
+      throw new DataError(`${basename(file)}: labels run up to ${max} (first at index ${labels.indexOf(max)}), but ${missing.length} of the classes 0–${max} never occur (e.g. ${missing.slice(0, 3).join(', ')}): a damaged label? Give data.classNames to declare the classes`);
+    }
   }
   return names?.length ?? max + 1;
 }
@@ -74,11 +82,12 @@ function loadEmbeddedDigits(spec: DataSpec): Dataset {
   const { count, height, width } = checkImagesAndLabels(images, labels);
   const seen = new Array<number>(10).fill(0);
   const keyed: Record<'train' | 'validation' | 'test', [number, number][]> = { train: [], validation: [], test: [] };
+  const inSplit = { train: new Array<number>(10).fill(0), validation: new Array<number>(10).fill(0), test: new Array<number>(10).fill(0) };
   for (let i = 0; i < count; i++) {
     const label = labels.data[i];
     const k = seen[label]++;
     const split = k % 10 === 9 ? 'test' : k % 10 === 8 ? 'validation' : 'train';
-    keyed[split].push([Math.floor(k / 10) * 10 + label, i]); // position within its class first, then class
+    keyed[split].push([inSplit[split][label]++ * 10 + label, i]); // position within its class in this split, then class
   }
   const rows = Object.fromEntries(Object.entries(keyed).map(([s, r]) => [s, r.sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i)])) as Record<'train' | 'validation' | 'test', number[]>;
   const pixels = height * width;
@@ -129,7 +138,8 @@ function loadIdxFolder(folder: string, spec: DataSpec, description: string): Dat
     throw new DataError(`${basename(files.testImages)}: images are ${test.height}×${test.width}, but the training images are ${train.height}×${train.width}`);
   }
   const names = spec.classNames ?? (/fashion/i.test(folder) ? fashionClassNames : undefined);
-  const classes = Math.max(classCount(trainLabels.data, names, files.trainLabels), classCount(testLabels.data, names, files.testLabels));
+  const classes = classCount(trainLabels.data, names, files.trainLabels, true);
+  classCount(testLabels.data, names ?? Array.from({ length: classes }, String), files.testLabels, false); // no class the training set lacks
   const pixels = train.height * train.width;
   // Keras' validation_split: the last part of the training file.
   const valCount = Math.round(train.count * (spec.validationSplit ?? 0.1));
@@ -171,7 +181,19 @@ function keepClasses(data: Dataset, classes: number[]): Dataset {
   return { ...data, classNames: classes.map((c) => data.classNames[c]), train: pick(data.train), validation: pick(data.validation), test: pick(data.test) };
 }
 
+/** A dataset that can train a classifier: images in the training split, two or more classes. */
+function checkTrainable(data: Dataset): Dataset {
+  if (!data.height || !data.width) throw new DataError(`${data.description}: the images are ${data.height}×${data.width} pixels`);
+  if (!data.train.count) throw new DataError(`${data.description}: the training split has no images (check the files and data.trainLimit)`);
+  if (data.classNames.length < 2) throw new DataError(`${data.description}: one class only (${data.classNames[0]}); a classifier needs two or more`);
+  return data;
+}
+
 export async function loadDataset(spec: DataSpec, options: LoadOptions = {}): Promise<Dataset> {
+  return checkTrainable(await loadClasses(spec, options));
+}
+
+async function loadClasses(spec: DataSpec, options: LoadOptions): Promise<Dataset> {
   const data = await loadSource(spec, options);
   if (!spec.classes) return data;
   // limits apply to the kept classes: filter the whole splits first, then cut

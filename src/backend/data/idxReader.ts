@@ -74,5 +74,7 @@ export function checkImagesAndLabels(images: IdxArray, labels: IdxArray): { coun
   if (labels.dims[0] !== count) {
     throw new DataError(`labels/images count mismatch: ${imgName} holds ${count.toLocaleString('en-US')} images but ${lblName} holds ${labels.dims[0].toLocaleString('en-US')} labels`);
   }
+  if (!count) throw new DataError(`${imgName}: the header declares 0 images`);
+  if (!height || !width) throw new DataError(`${imgName}: the header declares images of ${height}×${width} pixels`);
   return { count, height, width };
 }

@@ -14,17 +14,38 @@ export function isImageFile(name: string): boolean {
   return /\.(png|jpe?g)$/i.test(name);
 }
 
+/** The most pixels one image may have (4096 × 4096): a header may claim anything, decoding it must not exhaust memory. */
+export const maxImagePixels = 4096 * 4096;
+
+/** Width and height from a PNG's IHDR or a JPEG's start-of-frame, without decoding; undefined when not found. */
+export function imageHeaderSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes.length >= 24) return { width: view.getUint32(16), height: view.getUint32(20) };
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
+  for (let at = 2; at + 9 < bytes.length;) {
+    if (bytes[at] !== 0xff) return undefined;
+    const marker = bytes[at + 1];
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) return { height: view.getUint16(at + 5), width: view.getUint16(at + 7) };
+    at += 2 + view.getUint16(at + 2);
+  }
+  return undefined;
+}
+
 /** Decode by content, not by extension (a .jpg that is really a PNG still loads); alpha is dropped, grey expanded. */
 export function decodeImage(bytes: Uint8Array): RgbImage {
   let width: number;
   let height: number;
   let rgba: Uint8Array;
+  const claimed = imageHeaderSize(bytes);
+  if (claimed && claimed.width * claimed.height > maxImagePixels) {
+    throw new Error(`${claimed.width}×${claimed.height} pixels, more than the ${maxImagePixels.toLocaleString('en')} (4096×4096) an image may have here: scale it down`);
+  }
   if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     ({ width, height } = png);
     rgba = png.data;
   } else if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 });
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256, maxResolutionInMP: maxImagePixels / 1e6 });
     ({ width, height } = img);
     rgba = img.data;
   } else {

@@ -42,6 +42,7 @@ export function imageFolderFiles(root: string): { file: string; size: number; mt
 function checkClasses(root: string, listings: Partial<Record<SplitName, Listing>>): string[] {
   const train = listings.train!;
   if (!train.classes.length) throw new DataError(`${join(root, 'train')}: no class folders (expected train/<class>/<image>.png|jpg)`);
+  if (train.classes.length < 2) throw new DataError(`${join(root, 'train')}: only one class folder (${train.classes[0]}); a classifier needs two or more`);
   for (const [label, name] of train.classes.entries()) {
     if (!train.files.some((f) => f.label === label)) throw new DataError(`${join(root, 'train', name)}: no PNG or JPEG images in this class`);
   }
@@ -58,8 +59,19 @@ function checkClasses(root: string, listings: Partial<Record<SplitName, Listing>
   return train.classes;
 }
 
+/** Without data.imageSize, images are resized to the first training image's size, scaled down to this longest side. */
+export const defaultMaxSide = 512;
+
+/** The first image's size as everyone's, but never a huge one (one 3000×3000 photo would upsize all the others). */
+function defaultSize(img: { height: number; width: number }, warnings: string[]): [number, number] {
+  const scale = Math.min(1, defaultMaxSide / Math.max(img.height, img.width));
+  const size: [number, number] = [Math.max(1, Math.round(img.height * scale)), Math.max(1, Math.round(img.width * scale))];
+  if (scale < 1) warnings.push(`the first training image is ${img.height}×${img.width}: images are resized to ${size[0]}×${size[1]}; set data.imageSize to choose`);
+  return size;
+}
+
 export interface ImageFolderOptions {
-  /** [height, width] to resize to; default the first training image's size. */
+  /** [height, width] to resize to; default the first training image's size (longest side at most defaultMaxSide). */
   size?: [number, number];
   onProgress?: (done: number, total: number) => void;
 }
@@ -72,6 +84,7 @@ export function loadImageFolder(root: string, spec: DataSpec, options: ImageFold
   const classNames = checkClasses(root, listings);
   let size = options.size ?? spec.imageSize;
   const skipped: string[] = [];
+  const notes: string[] = [];
   const total = splitNames.reduce((n, s) => n + (listings[s]?.files.length ?? 0), 0);
   let done = 0;
   const read = (listing: Listing | undefined, limit?: number): Split => {
@@ -83,7 +96,7 @@ export function loadImageFolder(root: string, spec: DataSpec, options: ImageFold
       options.onProgress?.(++done, total);
       try {
         const img = decodeImage(readFileSync(join(root, file)));
-        size ??= [img.height, img.width];
+        size ??= defaultSize(img, notes);
         images.push(resizeRgb(img, size[0], size[1]));
         labels.push(label);
         names.push(file);
@@ -107,7 +120,7 @@ export function loadImageFolder(root: string, spec: DataSpec, options: ImageFold
     height: size![0], width: size![1], channels: 3,
     classNames: spec.classNames ?? classNames,
     train: trainSplit, validation, test,
-    warnings: skipped.length ? [`skipped ${skipped.length} unreadable image${skipped.length > 1 ? 's' : ''}: ${skipped.join('; ')}`] : undefined,
+    warnings: skipped.length || notes.length ? [...notes, ...(skipped.length ? [`skipped ${skipped.length} unreadable image${skipped.length > 1 ? 's' : ''}: ${skipped.join('; ')}`] : [])] : undefined,
   };
 }
 

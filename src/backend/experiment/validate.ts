@@ -61,6 +61,12 @@ export function locate(text: string | undefined, tree: Node | undefined, segment
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateSchema = ajv.compile(schema);
 
+/** A value as it appears in a message: cut short, so a 50 MB string is not copied into every message. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 60)}… (${text.length.toLocaleString('en')} characters)` : text;
+}
+
 function describe(e: ErrorObject): { segments: Segment[]; message: string } {
   const segments: Segment[] = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
   switch (e.keyword) {
@@ -73,14 +79,14 @@ function describe(e: ErrorObject): { segments: Segment[]; message: string } {
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
       const what = segments[segments.length - 1] === 'type' && segments.includes('layers') ? 'unknown layer type' : 'unknown value';
-      return { segments, message: `${what} ${JSON.stringify(e.data)} (expected one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')})` };
+      return { segments, message: `${what} ${shown(e.data)} (expected one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')})` };
     }
     case 'required':
       return { segments, message: `missing required field "${(e.params as { missingProperty: string }).missingProperty}"` };
     case 'type':
-      return { segments, message: `must be ${e.params.type === 'integer' ? 'a whole number' : `of type ${e.params.type}`}, got ${JSON.stringify(e.data)}` };
+      return { segments, message: `must be ${e.params.type === 'integer' ? 'a whole number' : `of type ${e.params.type}`}, got ${shown(e.data)}` };
     default:
-      return { segments, message: `${e.message ?? 'is invalid'}${e.data !== undefined && typeof e.data !== 'object' ? `, got ${JSON.stringify(e.data)}` : ''}` };
+      return { segments, message: `${e.message ?? 'is invalid'}${e.data !== undefined && typeof e.data !== 'object' ? `, got ${shown(e.data)}` : ''}` };
   }
 }
 
@@ -109,6 +115,7 @@ export interface ParsedExperiment {
 
 /** Parse the text of an experiment file and check it against the schema; throws ExperimentError. */
 export function parseExperimentText(text: string, file?: string): ParsedExperiment {
+  text = text.replace(/^\uFEFF/, ''); // a byte-order mark, as Windows editors write it
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length || !tree) {

@@ -3,6 +3,9 @@ import { Node, Parser } from './latex';
 import { activations, NetworkSpec } from './network';
 import type { GraphSpec } from './evaluate';
 
+/** The names textbooks also use for the activations the checker knows. */
+const activationAliases: Record<string, string> = { sigmoid: 'logistic', linear: 'identity', logsig: 'logistic', ReLU: 'relu' };
+
 export class BlockError extends Error {
   /** 0-based line within the block's content. */
   constructor(message: string, readonly lineInBlock: number) {
@@ -73,10 +76,11 @@ export function parseBlock(content: string): BlockSpec {
         break;
       case 'hidden':
       case 'output': {
+        const name = activationAliases[value] ?? value;
         const names = key === 'output' ? [...hiddenNames, 'softmax'] : hiddenNames;
-        if (!names.includes(value as never)) throw new BlockError(`${key}: unknown activation '${value}' (expected one of: ${names.join(', ')})`, i);
-        if (key === 'hidden') hidden = value as keyof typeof activations;
-        else output = value as typeof output;
+        if (!names.includes(name as never)) throw new BlockError(`${key}: unknown activation '${value}' (expected one of: ${names.join(', ')}; or sigmoid, linear)`, i);
+        if (key === 'hidden') hidden = name as keyof typeof activations;
+        else output = name as typeof output;
         break;
       }
       case 'loss':

@@ -1,7 +1,7 @@
 // A claim is a chain of sides, A = B = C (also across &= lines); it passes when every side equals the first at
 // every draw and every value of its free indices.
 import { LatexError, Node, Parser, tokenize } from './latex';
-import { children, Env, EvalError, evaluate, inferRange } from './evaluate';
+import { children, Env, EvalError, evaluate, inferRange, TooMuchWork, workPerClaim } from './evaluate';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'parse-error';
 
@@ -116,6 +116,7 @@ export function checkClaim(latex: string, options: CheckOptions): ClaimResult {
     try {
       sides.push(Parser.parse(part.text));
     } catch (e) {
+      if (e instanceof RangeError) return parseError(latex, part.offset, 'the formula is nested too deeply to read', { ...options, repairHint: false });
       if (!(e instanceof LatexError)) throw e;
       return parseError(latex, part.offset + e.offset, e.message, options);
     }
@@ -125,7 +126,11 @@ export function checkClaim(latex: string, options: CheckOptions): ClaimResult {
 
 function evaluateSides(sides: Node[], options: CheckOptions): ClaimResult {
   const warnings = new Set<string>();
-  options.envs.forEach((e) => (e.warnings = warnings));
+  const work = { left: workPerClaim };
+  options.envs.forEach((e) => {
+    e.warnings = warnings;
+    e.work = work;
+  });
   const free = sides.map((s) => freeIndices(s));
   const all = [...new Set(free.flatMap((f) => [...f]))];
   // layer-index letters first, so unit ranges can use them
@@ -147,7 +152,9 @@ function evaluateSides(sides: Node[], options: CheckOptions): ClaimResult {
         for (let i = 1; i < values.length; i++) {
           const [a, b] = [values[0], values[i]];
           if (!Number.isFinite(a) || !Number.isFinite(b)) {
-            return { verdict: 'fail', message: `✗ side ${Number.isFinite(a) ? i + 1 : 1} is ${Number.isFinite(a) ? b : a}${where(bind, di)}`, sides: perDraw[0] ?? values, perDraw, warnings: [...warnings] };
+            // float64 overflowed (e^{1000} e^{-1000} is ∞·0): nothing was compared, so no verdict on the math
+            const bad = Number.isFinite(a) ? i + 1 : 1;
+            return { verdict: 'inconclusive', message: `∅ cannot check: side ${bad} is ${Number.isFinite(a) ? b : a} in float64 arithmetic (an overflow?)${where(bind, di)}`, sides: perDraw[0] ?? values, perDraw, warnings: [...warnings] };
           }
           if (a === 0 && b === 0) continue;
           nonZero = true;
@@ -166,6 +173,8 @@ function evaluateSides(sides: Node[], options: CheckOptions): ClaimResult {
     const lenient = warnings.size ? ` ⚠ ${[...warnings].join('; ')}` : '';
     return { verdict: 'pass', message: `✓ gradient check: ${sides.length} sides agree (rel err ${fmt(maxRel)})${lenient}`, sides: perDraw[0], perDraw, warnings: [...warnings] };
   } catch (e) {
+    if (e instanceof TooMuchWork) return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
+    if (e instanceof RangeError) return { verdict: 'parse-error', message: '⚠ cannot check: the formula is nested too deeply to evaluate', sides: [], perDraw: [], warnings: [...warnings] };
     if (!(e instanceof EvalError)) throw e;
     return { verdict: 'fail', message: `✗ ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
   }

@@ -5,6 +5,13 @@ import { Node, raw } from './latex';
 import { activations, Draw, Quantity, Tangents } from './network';
 
 export class EvalError extends Error {}
+/** A claim that would take too long to evaluate: "cannot check", never ✗ — the math may well be right. */
+export class TooMuchWork extends EvalError {}
+
+/** Sums and products evaluated per claim, over all draws and index values: a few seconds at most. */
+export const workPerClaim = 2_000_000;
+/** The longest range one \sum or \prod may have. */
+export const maxRange = 100_000;
 
 export interface Dual {
   v: number;
@@ -26,6 +33,8 @@ export interface Env {
   consts: Map<string, number>;
   hidden: keyof typeof activations;
   warnings: Set<string>;
+  /** Terms of sums and products this claim may still evaluate (shared by its draws). */
+  work?: { left: number };
 }
 
 interface Ctx {
@@ -360,6 +369,11 @@ function big(n: Extract<Node, { k: 'big' }>, env: Env, ctx: Ctx): Dual {
     hi = n.to ? ev(n.to, env, ctx).v : r.hi;
     env.warnings.add(`\\${n.op}_${n.index}: ${n.index} = ${lo}..${hi}, inferred from ${r.from}`);
   }
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new EvalError(`the range of ${n.index} in \\${n.op} is ${lo}..${hi}`);
+  if (hi - lo + 1 > maxRange) throw new TooMuchWork(`\\${n.op}_{${n.index}=${lo}}^{${hi}} has ${(hi - lo + 1).toLocaleString('en')} terms; ranges of up to ${maxRange.toLocaleString('en')} are checked — use a smaller N`);
+  const budget = (env.work ??= { left: workPerClaim });
+  budget.left -= Math.max(0, hi - lo + 1);
+  if (budget.left < 0) throw new TooMuchWork(`evaluating it takes more than ${workPerClaim.toLocaleString('en')} terms of sums and products — use smaller ranges`);
   let acc: Dual = C(n.op === 'sum' ? 0 : 1);
   for (let i = lo; i <= hi; i++) {
     const bind = new Map(ctx.bind).set(n.index, i);

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import '../models/keepDropout'; // registers the custom layers so saved models load
 import '../models/residualDense';
 import { writeFileAtomic } from './atomicWrite';
+import { readRunJson } from './runFolder';
+import { isOurModelFolder } from './outputPath';
 
 export type CheckpointName = 'best' | 'last';
 
@@ -23,7 +25,23 @@ export interface CheckpointPointer extends CheckpointMeta {
 export async function saveModelFolder(model: tf.LayersModel, dir: string): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  try {
+    mkdirSync(tmp, { recursive: true });
+    await writeModelInto(model, tmp);
+    // replace only what this function wrote before (a checkpoint, an earlier saveModel): never a foreign folder
+    if (existsSync(dir)) {
+      if (!isOurModelFolder(dir)) throw new Error(`${dir} exists and is not a model folder written by Gradient Lab: nothing was replaced`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true }); // a full disk leaves no half-written folder behind
+    throw e;
+  }
+}
+
+/** model.json + weights.bin into an existing folder. */
+async function writeModelInto(model: tf.LayersModel, folder: string): Promise<void> {
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     const weights = artifacts.weightData ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData)) : new Uint8Array();
     const modelJson = {
@@ -33,12 +51,10 @@ export async function saveModelFolder(model: tf.LayersModel, dir: string): Promi
       modelTopology: artifacts.modelTopology,
       weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
     };
-    writeFileSync(join(tmp, 'weights.bin'), weights);
-    writeFileSync(join(tmp, 'model.json'), JSON.stringify(modelJson));
+    writeFileSync(join(folder, 'weights.bin'), weights);
+    writeFileSync(join(folder, 'model.json'), JSON.stringify(modelJson));
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
   }));
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
 }
 
 export async function loadModelFolder(dir: string): Promise<tf.LayersModel> {
@@ -64,15 +80,24 @@ export async function saveCheckpoint(model: tf.LayersModel, checkpointsDir: stri
   const pointer: CheckpointPointer = { dir, ...meta };
   writeFileAtomic(join(checkpointsDir, `${name}.json`), JSON.stringify(pointer, null, 2));
   // drop folders that no pointer names any more
-  const keep = new Set((['best', 'last'] as const).map((n) => readPointer(checkpointsDir, n)?.dir));
+  const keep = new Set((['best', 'last'] as const).map((n) => pointedAt(checkpointsDir, n)));
   for (const entry of readdirSync(checkpointsDir)) {
     if (entry.startsWith('step-') && !keep.has(entry) && !entry.includes('.tmp-')) rmSync(join(checkpointsDir, entry), { recursive: true, force: true });
   }
 }
 
+/** The folder a pointer names, or undefined (none, or damaged: a damaged pointer keeps no folder alive). */
+function pointedAt(checkpointsDir: string, name: CheckpointName): string | undefined {
+  try {
+    return readPointer(checkpointsDir, name)?.dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** best.json / last.json; a pointer anywhere but a step-NNNNNNN folder of this run is damaged, never followed. */
 export function readPointer(checkpointsDir: string, name: CheckpointName): CheckpointPointer | undefined {
-  const file = join(checkpointsDir, `${name}.json`);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CheckpointPointer) : undefined;
+  return readRunJson<CheckpointPointer>(join(checkpointsDir, `${name}.json`), (p) => typeof p.dir === 'string' && /^step-\d+$/.test(p.dir) && typeof p.step === 'number' && typeof p.epoch === 'number');
 }
 
 export async function loadCheckpoint(checkpointsDir: string, name: CheckpointName): Promise<tf.LayersModel> {

@@ -1,7 +1,6 @@
 // Jobs around a run rather than a run: a model's summary without training, a dataset written out as an image
 // folder (so a user has a real one to fine-tune on offline), a run's checkpoints evaluated from disk.
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ImageFolderParams, ModelSummary } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
@@ -10,6 +9,7 @@ import { adaptInput, preprocessPixels } from '../models/pretrained';
 import { namedBases, namedGraphBases } from '../models/modelSource';
 import { loadEngine, requestedEngine } from '../engines/engineLoad';
 import { CheckpointName, loadCheckpoint, readPointer } from './checkpoint';
+import { readRunJson, RunFolderError } from './runFolder';
 import type { Stage } from './fineTune';
 import { folderName, writeImageFolder } from '../data/imageFolder';
 import { DataError } from '../data/idxReader';
@@ -41,7 +41,8 @@ export interface CheckpointEvaluation {
 /** A run's best and last checkpoints, each loaded from disk and evaluated on the run's test set — what the run
  *  reported can be checked against them. */
 export async function evaluateCheckpoints(folder: string, engine?: { value?: string; from: string }): Promise<Partial<Record<CheckpointName, CheckpointEvaluation>>> {
-  const experiment = JSON.parse(readFileSync(join(folder, 'experiment.json'), 'utf8')) as Experiment & { $source?: string };
+  const experiment = readRunJson<Experiment & { $source?: string }>(join(folder, 'experiment.json'), (e) => typeof e.data === 'object');
+  if (!experiment) throw new RunFolderError(`${folder} is not a run folder (no experiment.json)`);
   await loadEngine(experiment.engine && experiment.engine !== 'auto' ? requestedEngine({ value: experiment.engine, from: 'the run\'s experiment' }) : requestedEngine(engine));
   const checkpoints = join(folder, 'checkpoints');
   const out: Partial<Record<CheckpointName, CheckpointEvaluation>> = {};

@@ -66,19 +66,25 @@ function record(data: Uint8Array): Buffer {
   return Buffer.concat([len, crcs.subarray(0, 4), data, crcs.subarray(4)]);
 }
 
-/** The scalars of a run: per step (train), per epoch (validation), at the end (test). */
+/** The scalars of a run: per step (train), per epoch (validation), at the end (test). An edited or damaged line's
+ *  fields that are not numbers are left out rather than written as garbage. */
 export function scalars(events: RunEvent[]): { step: number; tag: string; value: number }[] {
   const out: { step: number; tag: string; value: number }[] = [];
   let step = 0;
+  const add = (tag: string, value: unknown) => typeof value === 'number' && out.push({ step, tag, value });
   for (const e of events) {
-    if (e.type === 'batch') {
+    if (e.type === 'batch' && Number.isSafeInteger(e.step) && e.step >= 0) {
       step = e.step;
-      out.push({ step, tag: 'train/loss', value: e.loss }, { step, tag: 'train/accuracy', value: e.accuracy }, { step, tag: 'train/step_ms', value: e.stepMs }, { step, tag: 'train/l2', value: e.l2 });
+      add('train/loss', e.loss);
+      add('train/accuracy', e.accuracy);
+      add('train/step_ms', e.stepMs);
+      add('train/l2', e.l2);
     } else if (e.type === 'epoch') {
-      if (e.valLoss !== undefined) out.push({ step, tag: 'validation/loss', value: e.valLoss });
-      if (e.valAccuracy !== undefined) out.push({ step, tag: 'validation/accuracy', value: e.valAccuracy });
-    } else if (e.type === 'finished' && e.test) {
-      out.push({ step, tag: 'test/loss', value: e.test.loss }, { step, tag: 'test/accuracy', value: e.test.accuracy });
+      add('validation/loss', e.valLoss);
+      add('validation/accuracy', e.valAccuracy);
+    } else if (e.type === 'finished' && typeof e.test === 'object' && e.test) {
+      add('test/loss', e.test.loss);
+      add('test/accuracy', e.test.accuracy);
     }
   }
   return out;
@@ -87,7 +93,8 @@ export function scalars(events: RunEvent[]): { step: number; tag: string; value:
 export function writeTensorBoard(folder: string): string {
   const { events } = readEvents(folder);
   const started = events.find((e) => e.type === 'started');
-  const t0 = started?.type === 'started' ? Date.parse(started.time) / 1000 : Date.now() / 1000;
+  const at = started?.type === 'started' ? Date.parse(String(started.time)) / 1000 : NaN;
+  const t0 = Number.isFinite(at) ? at : Date.now() / 1000;
   const file = join(folder, `events.out.tfevents.${Math.floor(t0)}.${hostname()}`);
   const parts = [record(event(t0, 0, lengthDelimited(3, Buffer.from('brain.Event:2'))))];
   // one Event per step, holding every scalar of that step
@@ -102,13 +109,16 @@ export function writeCsv(folder: string): string {
   const { events } = readEvents(folder);
   const rows = ['step,epoch,loss,accuracy,step_ms,learning_rate,l2,val_loss,val_accuracy'];
   for (const e of events) {
-    if (e.type === 'batch') rows.push([e.step, e.epoch, e.loss, e.accuracy, e.stepMs.toFixed(3), e.learningRate, e.l2, '', ''].join(','));
-    if (e.type === 'epoch' && e.valLoss !== undefined) rows.push(['', e.epoch, '', '', '', '', '', e.valLoss, e.valAccuracy ?? ''].join(','));
+    if (e.type === 'batch') rows.push([e.step, e.epoch, e.loss, e.accuracy, typeof e.stepMs === 'number' ? e.stepMs.toFixed(3) : '', e.learningRate, e.l2, '', ''].map(csvNumber).join(','));
+    if (e.type === 'epoch' && e.valLoss !== undefined) rows.push(['', e.epoch, '', '', '', '', '', e.valLoss, e.valAccuracy ?? ''].map(csvNumber).join(','));
   }
   const file = join(folder, 'metrics.csv');
   writeFileSync(file, rows.join('\n') + '\n');
   return file;
 }
+
+/** A number column's field: a damaged line's non-number becomes empty, never an injected cell. */
+const csvNumber = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && /^[\d.]*$/.test(v)) ? String(v) : '');
 
 /** A CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
 export function csvField(value: string): string {

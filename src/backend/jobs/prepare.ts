@@ -8,11 +8,13 @@ import { Dataset, loadDataset, Split } from '../data/datasets';
 import { loadEngine, requestedEngine } from '../engines/engineLoad';
 import { checkExperimentValue, ExperimentError, locate, ParsedExperiment } from '../experiment/validate';
 import { buildModel } from '../models/buildModel';
-import { planLayers } from '../models/layerPlan';
+import { checkModelSize, planLayers } from '../models/layerPlan';
+import { totalmem } from 'node:os';
 import { layerSummary } from '../models/pretrained';
 import type { DownloadReport } from '../models/modelSource';
 import { FineTuneParts, prepareFineTune, Stage } from './fineTune';
 import { splitLabeled } from './pseudoLabels';
+import { checkModelOutput } from './outputPath';
 
 export interface StartParams {
   experiment: unknown;
@@ -26,6 +28,10 @@ export interface StartParams {
   modelCache?: string;
   /** Progress of slow preparation: a base's download, images being read. */
   onProgress?: DownloadReport;
+  /** The workspace folder: what an experiment file may write to (training.saveModel) lies inside it. */
+  workspace?: string;
+  /** The user allowed writing outside the workspace (CLI --allow-outside-workspace). */
+  allowOutside?: boolean;
 }
 export interface Prepared {
   experiment: Experiment;
@@ -43,6 +49,8 @@ export interface Prepared {
   /** Layers whose gradients the probe reports. */
   probeModel: tf.LayersModel;
   summary: ModelSummary;
+  /** training.saveModel as a checked absolute folder. */
+  saveModelDir?: string;
   /** Semi-supervised runs: the training images whose labels are not used (data.train is the labeled subset). */
   unlabeled?: Split;
   fineTune?: FineTuneParts;
@@ -69,9 +77,24 @@ async function withLines<T>(parsed: ParsedExperiment, file: string | undefined, 
   }
 }
 
+/** What a model may use while it trains: half the machine's memory; wasm's 32-bit heap stops at 4 GiB. */
+function trainingMemory(engine: string): number {
+  return Math.min(totalmem() / 2, engine === 'wasm' ? 2 ** 32 : Infinity);
+}
+
+/** training.saveModel checked before anything trains (see outputPath.ts), as a problem at its line. */
+function saveModelDir(experiment: Experiment, parsed: ParsedExperiment, params: StartParams): string | undefined {
+  const target = experiment.training.saveModel;
+  if (target === undefined || params.overrides?.describeOnly) return undefined;
+  const checked = checkModelOutput(target, { workspace: params.workspace, experimentPath: params.experimentPath, runsFolder: params.runsFolder || undefined, allowOutside: params.allowOutside });
+  if ('dir' in checked) return checked.dir;
+  throw new ExperimentError([{ path: 'training.saveModel', message: checked.problem, ...locate(parsed.text, parsed.tree, ['training', 'saveModel']) }], params.experimentPath);
+}
+
 export async function prepare(params: StartParams): Promise<Prepared> {
   const parsed = checkExperimentValue(params.experiment, params.experimentPath);
   const experiment: Experiment = { ...parsed.experiment, training: { ...parsed.experiment.training, ...(params.overrides?.epochs ? { epochs: params.overrides.epochs } : {}) } };
+  const saveModel = saveModelDir(experiment, parsed, params);
   if (params.overrides?.describeOnly) {
     experiment.data = { ...experiment.data, trainLimit: 1, validationLimit: 1, testLimit: 1 };
     delete experiment.semiSupervised;
@@ -87,7 +110,7 @@ export async function prepare(params: StartParams): Promise<Prepared> {
     return {
       experiment, engine, data: ft.images, model: ft.saved, denseWeights: ft.headWeights, l2: experiment.head?.l2 ?? 0, probeModel: ft.head, fineTune: ft,
       stage: { data: ft.images, forward: () => { throw new Error('the head stage starts in train()'); }, variables: () => [], evalBatch: 32 },
-      summary: ft.summary(),
+      summary: ft.summary(), saveModelDir: saveModel,
       dispose: () => {
         // the combined model owns the base's layers; a graph base is separate from its head
         ft.saved.dispose();
@@ -104,10 +127,14 @@ export async function prepare(params: StartParams): Promise<Prepared> {
     unlabeled = parts.unlabeled;
   }
   const input = { height: data.height, width: data.width, channels: data.channels ?? 1 };
-  const plan = await withLines(parsed, params.experimentPath, async () => planLayers(experiment.model!, input, data.classNames.length));
+  const plan = await withLines(parsed, params.experimentPath, async () => {
+    const layers = planLayers(experiment.model!, input, data.classNames.length);
+    checkModelSize(layers, input, experiment.training.batchSize, trainingMemory(engine.engine));
+    return layers;
+  });
   const { model, denseWeights } = buildModel(plan, input, { init: experiment.model.init ?? 'he', seed: experiment.seed ?? 1, biasInit: experiment.model.biasInit });
   return {
     experiment, engine, data, model, denseWeights, l2: experiment.model.l2 ?? 0, unlabeled, stage: plainStage(model, data), probeModel: model,
-    summary: summaryOf(model), dispose: () => model.dispose(),
+    summary: summaryOf(model), saveModelDir: saveModel, dispose: () => model.dispose(),
   };
 }

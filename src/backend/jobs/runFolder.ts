@@ -53,7 +53,39 @@ export class RunFolder {
   }
 }
 
-/** Read a run's events back; a torn last line (a kill mid-write) is skipped and reported. */
+/** A run folder that cannot be used as one: the message names the file and what is wrong with it. */
+export class RunFolderError extends Error {}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * One JSON object from a run folder (experiment.json, summary.json, a checkpoint pointer), or undefined when the
+ * file is absent. A damaged file (not JSON, not an object, or failing `valid`) throws RunFolderError naming it.
+ */
+export function readRunJson<T>(file: string, valid: (v: Record<string, unknown>) => boolean = () => true): T | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new RunFolderError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new RunFolderError(`${file} is damaged (${(e as Error).message}); the run's metrics.jsonl still holds its events`);
+  }
+  if (!isObject(value) || !valid(value)) throw new RunFolderError(`${file} is damaged: not the object Gradient Lab writes there`);
+  return value as T;
+}
+
+/** summary.json, checked for the fields every reader uses. */
+export function readSummary(folder: string): RunSummary | undefined {
+  return readRunJson<RunSummary>(join(folder, 'summary.json'), (s) => typeof s.status === 'string' && typeof s.steps === 'number');
+}
+
+/** Read a run's events back; a torn or damaged line (a kill mid-write, an edit) is skipped and counted. */
 export function readEvents(folder: string): { events: RunEvent[]; tornLines: number } {
   const file = join(folder, 'metrics.jsonl');
   if (!existsSync(file)) return { events: [], tornLines: 0 };
@@ -62,7 +94,9 @@ export function readEvents(folder: string): { events: RunEvent[]; tornLines: num
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     try {
-      events.push(JSON.parse(line) as RunEvent);
+      const e = JSON.parse(line) as unknown;
+      if (isObject(e) && typeof e.type === 'string') events.push(e as unknown as RunEvent);
+      else tornLines++;
     } catch {
       tornLines++;
     }
@@ -75,6 +109,8 @@ export interface RunListing {
   folder: string;
   name: string;
   status: RunSummary['status'] | 'incomplete';
+  /** Why the folder could not be read in full (a damaged summary.json): it is still listed. */
+  problem?: string;
   engine?: string;
   testAccuracy?: number;
   bestValLoss?: number;
@@ -90,10 +126,15 @@ export function listRuns(runsFolder: string): RunListing[] {
   for (const runId of readdirSync(runsFolder)) {
     const folder = join(runsFolder, runId);
     if (!existsSync(join(folder, 'experiment.json'))) continue;
-    const summaryFile = join(folder, 'summary.json');
-    if (existsSync(summaryFile)) {
-      const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
-      out.push({ runId, folder, name: s.name, status: s.status, engine: s.engine, testAccuracy: s.testAccuracy, bestValLoss: s.bestValLoss, epochsDone: s.epochsDone, seconds: s.seconds, startedAt: s.startedAt });
+    let s: RunSummary | undefined;
+    let problem: string | undefined;
+    try {
+      s = readSummary(folder);
+    } catch (e) {
+      problem = (e as Error).message; // one damaged run must not hide the others
+    }
+    if (s) {
+      out.push({ runId, folder, name: String(s.name ?? runId), status: s.status, engine: s.engine, testAccuracy: s.testAccuracy, bestValLoss: s.bestValLoss, epochsDone: s.epochsDone, seconds: s.seconds, startedAt: String(s.startedAt ?? statSync(folder).mtime.toISOString()) });
       continue;
     }
     const { events } = readEvents(folder);
@@ -105,7 +146,7 @@ export function listRuns(runsFolder: string): RunListing[] {
     } catch {
       // keep the id as its name
     }
-    out.push({ runId, folder, name, status: 'incomplete', engine: started?.type === 'started' ? started.engine : undefined, epochsDone: epochs, startedAt: started?.time ?? statSync(folder).mtime.toISOString() });
+    out.push({ runId, folder, name: String(name), status: 'incomplete', engine: started?.type === 'started' ? started.engine : undefined, epochsDone: epochs, startedAt: String(started?.time ?? statSync(folder).mtime.toISOString()), ...(problem ? { problem } : {}) });
   }
   return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }

@@ -2,7 +2,6 @@
 // fine-tune, rounds of pseudo-labelling included — every event appended to metrics.jsonl and passed to the listener
 // (JSON-RPC notifications or the terminal).
 import * as tf from '@tensorflow/tfjs';
-import { dirname, isAbsolute, resolve } from 'node:path';
 import type { EngineInfo, RunEvent, RunFinishedEvent, RunSummary, TestResult } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
 import { Augment, Batch, makeBatch, rng, shuffled } from '../data/batches';
@@ -197,7 +196,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
         trainedSamples += to - from;
         if (!Number.isFinite(loss)) {
           const message = `the loss became ${loss} at epoch ${epoch}, step ${step} (learning rate ${learningRate}): ` +
-            `training diverged. Lower ${phase === 'unfreeze' ? 'unfreeze.learningRate' : 'optimizer.learningRate'} (e.g. to ${learningRate / 10}) or add batch norm. ` +
+            `training diverged. Lower ${phase === 'unfreeze' ? 'unfreeze.learningRate' : 'optimizer.learningRate'} (e.g. to ${Number((learningRate / 10).toPrecision(6))}) or add batch norm. ` +
             `Everything before this step is kept in ${run.folder}.`;
           emit({ type: 'failed', ...base, message, epoch, step });
           return close(summarize({ status: 'failed', message }));
@@ -246,10 +245,9 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
       outputs.push(writePredictionsCsv(run.folder, r.predicted, data.test.files && { files: data.test.files, labels: data.test.labels, probabilities: r.probabilities, classNames: data.classNames }));
       if (data.test.files || fineTune) outputs.push(writeReport(run.folder, { name: experiment.name, data, evaluation: r, test }));
     }
-    if (status === 'completed' && experiment.training.saveModel) {
-      const dir = isAbsolute(experiment.training.saveModel) ? experiment.training.saveModel : resolve(ctx.experimentPath ? dirname(ctx.experimentPath) : process.cwd(), experiment.training.saveModel);
-      await saveModelFolder(model, dir);
-      outputs.push(dir);
+    if (status === 'completed' && prep.saveModelDir) {
+      await saveModelFolder(model, prep.saveModelDir);
+      outputs.push(prep.saveModelDir);
     }
     const summary = summarize({ status, testAccuracy: test?.accuracy, testLoss: test?.loss });
     const finished: RunFinishedEvent = {

@@ -120,3 +120,40 @@ export function parameterCount(plan: PlannedLayer[], input: InputShape): number 
   }
   return total;
 }
+
+/** Bytes per parameter while training: the weight, its gradient, two optimizer slots (Adam) and a checkpoint copy. */
+const bytesPerParameter = 5 * 4;
+/** Bytes per activation value per example: the output, its gradient and a backend temporary. */
+const bytesPerActivation = 3 * 4;
+/** The largest single tensor a TF.js backend allocates (a typed array of 2^31 bytes fails). */
+const maxTensorBytes = 2 ** 31 - 1;
+
+/**
+ * Refuse a model that cannot fit before TF.js tries: parameters and activations estimated from the plan against
+ * `budgetBytes`, and no single weight tensor beyond what a typed array holds. The problem names the layer's setting.
+ */
+export function checkModelSize(plan: PlannedLayer[], input: InputShape, batchSize: number, budgetBytes: number): void {
+  let shape = [input.height, input.width, input.channels];
+  let params = 0;
+  let activations = 0;
+  let largest = { params: 0, from: ['model'] as (string | number)[] };
+  for (const l of plan) {
+    const layerParams = parameterCount([{ ...l }], { height: shape[0] ?? 1, width: shape[1] ?? 1, channels: shape[shape.length - 1] });
+    if (layerParams * 4 > maxTensorBytes) {
+      throw new ExperimentError([{ path: dotted(l.from), message: `this layer alone has ${layerParams.toLocaleString('en')} weights (${gb(layerParams * 4)} GB), more than one tensor can hold: make it smaller` }]);
+    }
+    if (layerParams > largest.params) largest = { params: layerParams, from: l.from };
+    params += layerParams;
+    activations += l.outShape.reduce((a, b) => a * b, 1);
+    shape = l.outShape;
+  }
+  const need = params * bytesPerParameter + activations * batchSize * bytesPerActivation;
+  if (need > budgetBytes) {
+    throw new ExperimentError([{
+      path: dotted(largest.from),
+      message: `the model needs about ${gb(need)} GB to train (${params.toLocaleString('en')} parameters, ${activations.toLocaleString('en')} activations per example × batch ${batchSize}), more than the ${gb(budgetBytes)} GB available to it here: make this setting (the largest layer) or training.batchSize smaller`,
+    }]);
+  }
+}
+
+const gb = (bytes: number) => (bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1);
