@@ -49,6 +49,10 @@ export class GradientView {
     this.probes.length = 0;
     this.compare = undefined;
     this.section.hidden = true;
+    // the chart and its tally describe what is drawn now, never the previous run's profile
+    this.chart.data.datasets = [];
+    this.chart.update('none');
+    this.chart.canvas.dataset.points = '0';
   }
 
   add(e: GradientsEvent): void {

@@ -117,7 +117,13 @@ export interface ParsedExperiment {
 export function parseExperimentText(text: string, file?: string): ParsedExperiment {
   text = text.replace(/^\uFEFF/, ''); // a byte-order mark, as Windows editors write it
   const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  let tree: Node | undefined;
+  try {
+    tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new ExperimentError([{ path: '', message: 'invalid JSON: nested too deeply to read', line: 1, column: 1 }], file);
+  }
   if (errors.length || !tree) {
     const problems = errors.map((e) => ({ path: '', message: `invalid JSON: ${describeParseError(printParseErrorCode(e.error))}`, ...lineAndColumn(text, e.offset) }));
     throw new ExperimentError(problems.length ? problems : [{ path: '', message: 'the file is empty' }], file);

@@ -70,7 +70,8 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
     try {
       r = checkClaim(item.latex, { envs, tolerance: spec.tolerance });
     } catch (e) {
-      r = { verdict: 'fail', message: `✗ ${(e as Error).message}`, sides: [], perDraw: [], warnings: [] };
+      // something we did not foresee: never a ✗ on math that was not evaluated
+      r = { verdict: 'inconclusive', message: `∅ cannot check: ${(e as Error).message}`, sides: [], perDraw: [], warnings: [] };
     }
     emit({ ...pos(item), latex: item.latex, verdict: r.verdict, message: r.message, sides: r.sides, perDraw: r.perDraw, warnings: r.warnings });
   }

@@ -18,6 +18,9 @@ export type Item =
 const md = MarkdownIt({ html: true }).use((katexPlugin as unknown as { default?: MarkdownIt.PluginSimple }).default ?? (katexPlugin as unknown as MarkdownIt.PluginSimple));
 
 export function scanMarkdown(text: string): Item[] {
+  // a byte-order mark hides a first-line fence; spaces after a closing $$ turn display math into text. Neither
+  // changes a line number or the column of anything before it.
+  text = text.replace(/^\uFEFF/, '').replace(/[ \t]+$/gm, '');
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
   const position = (offset: number) => {

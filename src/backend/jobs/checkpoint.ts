@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import '../models/keepDropout'; // registers the custom layers so saved models load
 import '../models/residualDense';
 import { writeFileAtomic } from './atomicWrite';
-import { readRunJson } from './runFolder';
+import { readRunJson, RunFolderError } from './runFolder';
 import { isOurModelFolder } from './outputPath';
 
 export type CheckpointName = 'best' | 'last';
@@ -102,6 +102,11 @@ export function readPointer(checkpointsDir: string, name: CheckpointName): Check
 
 export async function loadCheckpoint(checkpointsDir: string, name: CheckpointName): Promise<tf.LayersModel> {
   const pointer = readPointer(checkpointsDir, name);
-  if (!pointer) throw new Error(`no ${name} checkpoint in ${checkpointsDir}`);
-  return loadModelFolder(join(checkpointsDir, pointer.dir));
+  if (!pointer) throw new RunFolderError(`no ${name} checkpoint in ${checkpointsDir}`);
+  const dir = join(checkpointsDir, pointer.dir);
+  try {
+    return await loadModelFolder(dir);
+  } catch (e) {
+    throw new RunFolderError(`the ${name} checkpoint ${dir} cannot be loaded (damaged or incomplete): ${(e as Error).message}`);
+  }
 }

@@ -119,6 +119,9 @@ export async function prepare(params: StartParams): Promise<Prepared> {
     };
   }
   if (!experiment.model) throw new ExperimentError([{ path: 'model', message: 'missing required field "model" (or give a "base" to fine-tune)' }], params.experimentPath);
+  for (const part of ['unfreeze', 'head'] as const) {
+    if (experiment[part]) throw new ExperimentError([{ path: part, message: `"${part}" belongs to a fine-tune: give a "base" (a pretrained network), or remove "${part}"`, ...locate(parsed.text, parsed.tree, [part]) }], params.experimentPath);
+  }
   const data = await loadDataset(experiment.data, { baseDir, onImages });
   let unlabeled: Split | undefined;
   if (experiment.semiSupervised) {

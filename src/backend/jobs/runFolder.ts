@@ -26,6 +26,7 @@ export class RunFolder {
 
   /** A new, unique run folder under runsFolder, named by time and experiment name. */
   static create(runsFolder: string, name: string, experiment: unknown): RunFolder {
+    if (existsSync(runsFolder) && !statSync(runsFolder).isDirectory()) throw new RunFolderError(`${runsFolder} is a file, not a runs folder: move it, or choose another runs folder`);
     mkdirSync(runsFolder, { recursive: true });
     const base = `${stamp(new Date())}-${slug(name)}`;
     let runId = base;
@@ -122,6 +123,7 @@ export interface RunListing {
 /** Every run under runsFolder, newest first. A run without summary.json was killed or is still running. */
 export function listRuns(runsFolder: string): RunListing[] {
   if (!existsSync(runsFolder)) return [];
+  if (!statSync(runsFolder).isDirectory()) throw new RunFolderError(`${runsFolder} is a file, not a runs folder: move it, or pass --runs DIR`);
   const out: RunListing[] = [];
   for (const runId of readdirSync(runsFolder)) {
     const folder = join(runsFolder, runId);
