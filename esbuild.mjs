@@ -83,7 +83,7 @@ function embedDigits() {
 }
 
 const builds = [
-  { ...nodeBundle, entryPoints: { backend: 'src/backend/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
+  { ...nodeBundle, entryPoints: { backend: 'src/backend/main.ts', gradcheckWorker: 'src/backend/gradcheck/worker.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
   // the extension host side: no TF.js in here (the backend process has it)
   { ...nodeBundle, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode'] },
   // panel front ends: plain browser scripts, loaded under a nonce CSP

@@ -19,6 +19,7 @@ import type { DownloadReport } from './models/modelSource';
 import { formatModelSummary } from '../protocol/summaryText';
 import { gradientProfile } from './jobs/gradientProfile';
 import { listRuns, readRunJson, readSummary, RunFolderError } from './jobs/runFolder';
+import { recoverInterrupted } from './jobs/interrupted';
 import { checkMarkdown } from './gradcheck/checkFile';
 import { serve } from './server';
 
@@ -121,7 +122,7 @@ async function train(args: string[], command = 'train'): Promise<number> {
   if (command === 'finetune' && !parseExperimentText(text, path).experiment.base) throw new UsageError(`${path} has no "base": finetune needs a pretrained base (use train for other experiments)`);
   const handle = await startRun(
     {
-      experiment: text, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs },
+      experiment: text, experimentPath: path, runsFolder: runsFolder(args), overrides: { epochs },
       engine: { value: option(args, '--engine'), from: '--engine' }, modelCache: option(args, '--model-cache'), onProgress: preparing(json),
       workspace: process.cwd(), allowOutside: args.includes('--allow-outside-workspace'),
     },
@@ -140,7 +141,7 @@ async function sweep(args: string[]): Promise<number> {
   const print = progressPrinter(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain');
   let shown = -1;
   const handle = startSweep(
-    { experiment, experimentPath: path, runsFolder: resolve(option(args, '--runs') ?? '.gradient-lab/runs'), overrides: { epochs }, engine: { value: option(args, '--engine'), from: '--engine' }, workspace: process.cwd(), allowOutside: args.includes('--allow-outside-workspace') },
+    { experiment, experimentPath: path, runsFolder: runsFolder(args), overrides: { epochs }, engine: { value: option(args, '--engine'), from: '--engine' }, workspace: process.cwd(), allowOutside: args.includes('--allow-outside-workspace') },
     (e, member) => {
       if (!json && member !== shown) {
         shown = member;
@@ -283,8 +284,15 @@ async function evaluateRun(args: string[]): Promise<number> {
   return Object.keys(r).length ? 0 : 1;
 }
 
+/** The runs folder a command works in (--runs, else .gradient-lab/runs here), with interrupted runs closed first. */
+function runsFolder(args: string[]): string {
+  const folder = resolve(option(args, '--runs') ?? '.gradient-lab/runs');
+  recoverInterrupted(folder);
+  return folder;
+}
+
 function runs(args: string[]): number {
-  const list = listRuns(resolve(option(args, '--runs') ?? '.gradient-lab/runs'));
+  const list = listRuns(runsFolder(args));
   if (args.includes('--json')) {
     process.stdout.write(JSON.stringify(list, null, 2) + '\n');
     return 0;

@@ -96,10 +96,12 @@ export class SafeMessageReader extends AbstractMessageReader {
     try {
       value = JSON.parse(text);
     } catch (e) {
-      const inner = body.indexOf(headerName);
       this.answer(-32700, `Parse error: ${(e as Error).message} in ${JSON.stringify(text.slice(0, 80))}`);
-      // a Content-Length too large swallowed the start of the next message: read on from its header
-      if (inner >= 0) this.buffer = Buffer.concat([body.subarray(inner), this.buffer]);
+      // a Content-Length too large swallowed the start of the next message (all of its header, or a part of
+      // "Content-Length:"): read on from that header
+      const inner = body.indexOf(headerName);
+      const cut = inner >= 0 ? inner : splitHeaderAt(body, this.buffer);
+      if (cut >= 0) this.buffer = Buffer.concat([body.subarray(cut), this.buffer]);
       return;
     }
     const m = value as { method?: unknown; id?: unknown; result?: unknown; error?: unknown } | null;
@@ -111,4 +113,12 @@ export class SafeMessageReader extends AbstractMessageReader {
     }
     this.callback?.(value as Message);
   }
+}
+
+/** Where `body` ends with the first k bytes of "Content-Length:" and `rest` starts with the others; else -1. */
+function splitHeaderAt(body: Buffer, rest: Buffer): number {
+  for (let k = Math.min(headerName.length - 1, body.length); k > 0; k--) {
+    if (body.subarray(body.length - k).equals(headerName.subarray(0, k)) && rest.subarray(0, headerName.length - k).equals(headerName.subarray(k))) return body.length - k;
+  }
+  return -1;
 }

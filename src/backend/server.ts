@@ -1,12 +1,14 @@
 // `gradient-lab serve`: the backend as the extension host sees it, JSON-RPC over stdin/stdout.
 // stdout carries only protocol messages; everything else goes to stderr.
 import { createMessageConnection, ResponseError, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import * as tf from '@tensorflow/tfjs';
 import {
-  EngineInfoRequest, ErrorCodes, GradcheckFileRequest, GradientsProbeRequest, GradcheckResultNotification, RunCancelRequest, runEventNotifications, RunStartRequest,
+  BackendMemoryRequest, EngineInfoRequest, ErrorCodes, GradcheckFileRequest, GradientsProbeRequest, GradcheckResultNotification, RunCancelRequest, runEventNotifications, RunStartRequest,
   SweepCancelRequest, SweepProgressNotification, SweepStartRequest, ImageFolderRequest, ModelSummaryRequest, TaskProgressNotification,
 } from '../protocol/backend';
 import { modelSummary, writeImageFolderFrom } from './jobs/datasetTools';
-import { checkMarkdown, needsDeclaration, suggestBlock } from './gradcheck/checkFile';
+import { CheckerThread } from './gradcheck/checkerThread';
+import { recoverInterrupted } from './jobs/interrupted';
 import { DataError } from './data/idxReader';
 import { loadEngine, requestedEngine } from './engines/engineLoad';
 import { EngineUnavailableError } from './engines/engineSelect';
@@ -55,11 +57,23 @@ export function serve(): void {
     }
   });
 
+  connection.onRequest(BackendMemoryRequest.type, () => {
+    (globalThis as { gc?: () => void }).gc?.(); // under --expose-gc (leak tests): count only what is still held
+    const m = tf.memory();
+    const usage = process.memoryUsage();
+    const wasm = (tf.engine().backend as { wasm?: { HEAPU8?: Uint8Array } } | undefined)?.wasm;
+    return {
+      rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, arrayBufferBytes: usage.arrayBuffers, wasmHeapBytes: wasm?.HEAPU8?.length ?? 0,
+      numTensors: m.numTensors, numDataIds: tf.engine().backend?.numDataIds() ?? 0, tensorBytes: m.numBytes,
+    };
+  });
+
   connection.onRequest(RunStartRequest.type, async (params) => {
     if (typeof params !== 'object' || params === null || typeof params.runsFolder !== 'string' || params.experiment === undefined) {
       throw new ResponseError(-32602, 'run/start needs params { experiment, runsFolder, experimentPath?, overrides? }');
     }
     if (busy()) throw new ResponseError(-32000, busy()!);
+    recoverInterrupted(params.runsFolder);
     starting = true;
     try {
       const handle = await startRun({ ...params, engine: undefined, onProgress: progress('run') }, (e) => notify(runEventNotifications[e.type].method, e));
@@ -67,6 +81,7 @@ export function serve(): void {
       runs.set(handle.runId, handle);
       void handle.done.finally(() => {
         if (active === handle) active = undefined;
+        runs.delete(handle.runId); // a finished run cannot be cancelled; its handle need not stay
       });
       return { runId: handle.runId, folder: handle.folder };
     } catch (e) {
@@ -81,6 +96,7 @@ export function serve(): void {
       throw new ResponseError(-32602, 'sweep/start needs params { experiment (the file\'s text), runsFolder, experimentPath?, overrides? }');
     }
     if (busy()) throw new ResponseError(-32000, busy()!);
+    recoverInterrupted(params.runsFolder);
     try {
       const { experiment } = parseExperimentText(params.experiment, params.experimentPath);
       const handle = startSweep(
@@ -136,12 +152,17 @@ export function serve(): void {
     }
   });
 
-  // Derivation checks are float64 JavaScript, milliseconds per claim: they run between training steps.
-  connection.onRequest(GradcheckFileRequest.type, ({ uri, version, text }) => {
+  // Derivation checks run in their own thread: no file of claims can stall a training step or another request.
+  const checker = new CheckerThread();
+  connection.onRequest(GradcheckFileRequest.type, async (params) => {
+    const { uri, version, text } = params ?? {};
     if (typeof text !== 'string') throw new ResponseError(-32602, 'gradcheck/file needs params { uri, version, text }');
-    const t0 = performance.now();
-    const results = checkMarkdown(text, (result) => notify(GradcheckResultNotification.method, { uri, version, result }));
-    return { uri, version, results, suggestedBlock: needsDeclaration(text) ? suggestBlock(text) : undefined, ms: performance.now() - t0 };
+    try {
+      const done = await checker.check(text, (result) => notify(GradcheckResultNotification.method, { uri, version, result }));
+      return { uri, version, ...done };
+    } catch (e) {
+      throw new ResponseError(-32603, (e as Error).message);
+    }
   });
 
   // stdin closed: the host is gone. Stop the run or sweep where it stands — each finishes as "cancelled" with its

@@ -119,6 +119,23 @@ export namespace EngineInfoRequest {
   export const method = 'engine/info';
   export const type = new RequestType0<EngineInfo, void>(method);
 }
+/** What the backend holds in memory: for leak checks (the soak bench) and diagnostics. */
+export interface BackendMemory {
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Typed arrays and Buffers (images, datasets), outside the JS heap. */
+  arrayBufferBytes: number;
+  /** The wasm engine's linear memory (it grows, never shrinks); 0 on other engines. */
+  wasmHeapBytes: number;
+  /** TF.js tensors alive, and backend data buffers (which an extra incRef keeps alive without a tensor). */
+  numTensors: number;
+  numDataIds: number;
+  tensorBytes: number;
+}
+export namespace BackendMemoryRequest {
+  export const method = 'backend/memory';
+  export const type = new RequestType0<BackendMemory, void>(method);
+}
 export namespace RunStartRequest {
   export const method = 'run/start';
   export const type = new RequestType<RunStartParams, RunStartResult, void>(method);

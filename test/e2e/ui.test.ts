@@ -132,6 +132,7 @@ test('a person trains the starter experiment from the palette and watches it in 
     await until(() => seenChart(panel, 'loss-chart'), (c) => c.points > first.points, 'the curve grows while the run trains');
     assert.equal(await panel.locator('#status').textContent(), 'running', 'seen during the run, not after it');
     await waitSeen(panel.locator('#accuracy-chart'), 'the accuracy chart of the second run');
+    await panel.locator('#run-name').scrollIntoViewIfNeeded(); // the run's name and status above its curves
     await shoot(page, 'reused-panel-second-run-light');
     await panel.locator('#stop').click();
     await panel.locator('#status', { hasText: 'cancelled' }).waitFor({ timeout: 60_000 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, RunCancelRequest, RunFinishedEvent, RunStartRequest, SweepStartRequest } from '../../src/protocol/backend';
+import { BackendMemoryRequest, ErrorCodes, RunCancelRequest, RunFinishedEvent, RunStartRequest, SweepStartRequest } from '../../src/protocol/backend';
 import { readEvents } from '../../src/backend/jobs/runFolder';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { backendJs, runCli, startBackend } from '../helpers/backendProcess';
@@ -125,6 +125,31 @@ test('two run/start sent back to back: one starts, the other is refused, and the
   }
 });
 
+test('finished runs let go of their data: six runs on the digits leave the backend\'s array buffers where they were', async () => {
+  const b = startBackend({ NODE_OPTIONS: '--expose-gc' });
+  const runs = tempDir();
+  const memory = () => b.connection.sendRequest(BackendMemoryRequest.type);
+  try {
+    const oneRun = async () => {
+      const { runId } = await b.connection.sendRequest(RunStartRequest.type, { experiment: slow(), runsFolder: runs });
+      await b.waitFor((e) => e.type === 'batch' && e.runId === runId, 120_000);
+      await b.connection.sendRequest(RunCancelRequest.type, { runId });
+      await b.waitFor((e) => isFinished(e) && e.runId === runId, 120_000);
+      await new Promise((r) => setImmediate(r));
+    };
+    await oneRun();
+    const after1 = await memory();
+    for (let i = 0; i < 5; i++) await oneRun();
+    const after6 = await memory();
+    // each run reads 8,000 training digits (6 MB): five more runs kept alive would add ≥ 30 MB
+    assert.ok(after6.arrayBufferBytes - after1.arrayBufferBytes < 10 * 2 ** 20, `array buffers ${after1.arrayBufferBytes} → ${after6.arrayBufferBytes} bytes`);
+    assert.equal(after6.numTensors, after1.numTensors);
+    assert.equal(after6.numDataIds, after1.numDataIds);
+  } finally {
+    await b.stop();
+  }
+});
+
 test('stdin closing mid-run (the editor reloads): the run ends cancelled with its summary, no "failed" line', async () => {
   const b = startBackend();
   const runs = tempDir();
@@ -182,6 +207,56 @@ test('SIGTERM finishes like Ctrl-C: the CLI run and a serve run end cancelled wi
   b.connection.dispose();
 });
 
+test('kill -9 mid-run and mid-sweep: the next start (or gradient-lab runs) closes them as failed / cancelled, with the reason', async () => {
+  const dir = tempDir();
+  const file = writeExperiment(dir, slow());
+  const sweepFile = writeExperiment(dir, { ...slow(), sweep: { 'optimizer.learningRate': [0.1, 0.05] } }, 's.experiment.json');
+  for (const args of [['train', file, '--json'], ['sweep', sweepFile, '--json']]) {
+    const child = spawn(process.execPath, [backendJs(), ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    await withDeadline(new Promise<void>((resolve) => child.stdout.on('data', (d) => ((out += d), /"type":"batch"/.test(out) && resolve()))), 120_000, `${args[0]} trains`);
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+  const runs = join(dir, '.gradient-lab', 'runs');
+  const list = runCli(['runs'], { cwd: dir });
+  assert.equal(list.code, 0, list.stderr);
+  const run = join(runs, readdirSync(runs).find((f) => !f.endsWith('-sweep'))!);
+  const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
+  assert.equal(summary.status, 'failed');
+  assert.match(summary.message, /the training process \(pid \d+\) ended without finishing this run/);
+  const { events, tornLines } = readEvents(run);
+  assert.equal(tornLines, 0);
+  assert.equal(events.at(-1)!.type, 'failed');
+  assert.equal(summary.steps, events.filter((e) => e.type === 'batch').length);
+  assert.match(list.stdout, /failed/);
+  const sweepDir = join(runs, readdirSync(runs).find((f) => f.endsWith('-sweep'))!);
+  const sweep = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8'));
+  assert.equal(sweep.status, 'cancelled');
+  assert.equal(sweep.members[0].status, 'failed');
+  const member = readdirSync(sweepDir).find((f) => existsSync(join(sweepDir, f, 'metrics.jsonl')))!;
+  assert.equal(JSON.parse(readFileSync(join(sweepDir, member, 'summary.json'), 'utf8')).status, 'failed');
+  assert.equal(existsSync(join(run, 'owner.json')), false);
+});
+
+test('a read-only runs folder: the run is refused with the folder named, nothing half-made', { skip: !canMountTmpfs() && 'cannot mount a tmpfs here (needs root)' }, () => {
+  const dir = tempDir();
+  const runs = join(dir, 'ro');
+  mkdirSync(runs);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', runs]);
+  try {
+    const file = writeExperiment(dir, tiny());
+    const r = runCli(['train', file, '--runs', runs], { cwd: dir, timeoutMs: 60_000 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /EROFS.*ro/);
+    noStack(r.stderr);
+    assert.deepEqual(readdirSync(runs), []);
+  } finally {
+    execFileSync('umount', [runs]);
+  }
+});
+
 test('a huge \\sum range does not hang the checker: "cannot check", quickly, in the CLI and over serve', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 's.md'), block + '\n$$\\sum_{k=1}^{1000000000} 0 = 0$$\n\n$$\\sum_{k=1}^{100000000} k = 0$$\n');
@@ -194,6 +269,25 @@ test('a huge \\sum range does not hang the checker: "cannot check", quickly, in 
   try {
     const answer = await withDeadline(b.connection.sendRequest('gradcheck/file', { uri: 'x', version: 1, text: readFileSync(join(dir, 's.md'), 'utf8') }), 60_000, 'serve answers') as { results: { verdict: string }[] };
     assert.deepEqual(answer.results.map((x) => x.verdict), ['inconclusive', 'inconclusive']);
+  } finally {
+    await b.stop();
+  }
+});
+
+test('derivations are checked off the training thread: a slow file over serve does not stall the run', async () => {
+  const b = startBackend();
+  try {
+    const { runId } = await b.connection.sendRequest(RunStartRequest.type, { experiment: slow(), runsFolder: tempDir() });
+    await b.waitFor((e) => e.type === 'batch' && e.runId === runId, 120_000);
+    // each claim evaluates about 1.5 million terms (within the work limit): seconds of checking in all
+    const heavy = Array.from({ length: 6 }, (_, i) => `$$\\sum_{j=1}^{700}\\sum_{k=1}^{700} ${i + 1} = ${(i + 1) * 700 * 700}$$`).join('\n\n');
+    const batches = () => b.events.filter((e) => e.type === 'batch').length;
+    const before = batches();
+    const answer = await withDeadline(b.connection.sendRequest('gradcheck/file', { uri: 'h', version: 1, text: `${block}\n${heavy}\n` }), 300_000, 'the heavy check') as { results: { verdict: string }[] };
+    assert.deepEqual(answer.results.map((r) => r.verdict), Array(6).fill('pass'));
+    const during = batches() - before;
+    assert.ok(during >= 3, `training went on while the file was checked: ${during} steps`);
+    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest.type, { runId }), { cancelled: true });
   } finally {
     await b.stop();
   }

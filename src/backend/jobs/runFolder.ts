@@ -1,6 +1,7 @@
 // A run is a folder: experiment.json, metrics.jsonl (one event per line, appended and written through as each
 // event happens), checkpoints/, and summary.json at the end. The folder alone is enough to redraw a run.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent, RunSummary } from '../../protocol/backend';
 import { writeFileAtomic } from './atomicWrite';
@@ -37,6 +38,7 @@ export class RunFolder {
     const run = new RunFolder(runId, join(runsFolder, runId));
     mkdirSync(run.folder);
     writeFileAtomic(join(run.folder, 'experiment.json'), JSON.stringify(experiment, null, 2) + '\n');
+    markOwner(run.folder);
     run.fd = openSync(join(run.folder, 'metrics.jsonl'), 'a');
     return run;
   }
@@ -51,7 +53,19 @@ export class RunFolder {
     writeFileAtomic(join(this.folder, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    releaseOwner(this.folder);
   }
+}
+
+/** While a run or sweep trains, owner.json names its process: a folder whose owner is gone was interrupted. */
+export const ownerFile = 'owner.json';
+
+export function markOwner(folder: string): void {
+  writeFileAtomic(join(folder, ownerFile), JSON.stringify({ pid: process.pid, hostname: hostname(), since: new Date().toISOString() }) + '\n');
+}
+
+export function releaseOwner(folder: string): void {
+  rmSync(join(folder, ownerFile), { force: true });
 }
 
 /** A run folder that cannot be used as one: the message names the file and what is wrong with it. */

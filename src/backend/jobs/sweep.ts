@@ -7,6 +7,7 @@ import type { RunEvent, SweepSummary } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
 import { checkExperimentValue, ExperimentError, Problem } from '../experiment/validate';
 import { writeFileAtomic } from './atomicWrite';
+import { markOwner, releaseOwner } from './runFolder';
 import { RunHandle, startRun } from './trainRun';
 import type { StartParams } from './prepare';
 import { rng } from '../data/batches';
@@ -114,6 +115,7 @@ export function startSweep(params: StartParams & { experiment: Experiment }, lis
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const folder = join(params.runsFolder, `${stamp}-${params.experiment.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40)}-sweep`);
   mkdirSync(folder, { recursive: true });
+  markOwner(folder);
   const summary: SweepSummary = { name: params.experiment.name, status: 'running', settings: [...new Set(members.flatMap((m) => Object.keys(m.values)))], members: members.map((m) => ({ values: m.values, status: 'not started' })) };
   const write = () => {
     const done = summary.members.filter((m) => m.status === 'completed' && m.bestValLoss !== undefined);
@@ -141,6 +143,7 @@ export function startSweep(params: StartParams & { experiment: Experiment }, lis
     }
     summary.status = cancelled ? 'cancelled' : 'completed';
     write();
+    releaseOwner(folder);
     return summary;
   })();
   return {

@@ -28,9 +28,16 @@ export interface RunHandle {
   done: Promise<RunSummary>;
 }
 export async function startRun(params: StartParams, listener: (e: RunEvent) => void): Promise<RunHandle> {
-  const prep = await prepare(params);
+  // held until the run ends, then let go: a handle kept for cancel() must not keep a dataset and a model alive
+  let prep: Prepared | undefined = await prepare(params);
   const { experiment, engine } = prep;
-  const run = RunFolder.create(params.runsFolder, experiment.name, { ...experiment, ...(params.experimentPath ? { $source: params.experimentPath } : {}) });
+  let run: RunFolder;
+  try {
+    run = RunFolder.create(params.runsFolder, experiment.name, { ...experiment, ...(params.experimentPath ? { $source: params.experimentPath } : {}) });
+  } catch (e) {
+    prep.dispose();
+    throw e;
+  }
   let cancelled = false;
   const emit = (e: RunEvent) => {
     run.append(e);
@@ -38,7 +45,12 @@ export async function startRun(params: StartParams, listener: (e: RunEvent) => v
   };
   // Start on the next turn, so the caller can answer run/start before the run's first notification.
   const cacheDir = featureCacheDir(params.runsFolder);
-  const done = new Promise<void>((r) => setImmediate(r)).then(() => train(prep, run, emit, () => cancelled, { cacheDir, experimentPath: params.experimentPath, onProgress: params.onProgress })).finally(() => prep.dispose());
+  const done = new Promise<void>((r) => setImmediate(r))
+    .then(() => train(prep!, run, emit, () => cancelled, { cacheDir, experimentPath: params.experimentPath, onProgress: params.onProgress }))
+    .finally(() => {
+      prep!.dispose();
+      prep = undefined;
+    });
   return { runId: run.runId, folder: run.folder, engine, cancel: () => (cancelled = true), done };
 }
 
