@@ -95,9 +95,9 @@ export class DerivationChecks implements vscode.CodeLensProvider, vscode.HoverPr
     }
     const lenses = entry.results.map((r) => new vscode.CodeLens(range(r), {
       title: r.message.length > 140 ? `${r.message.slice(0, 137)}…` : r.message,
-      tooltip: r.message,
-      command: 'gradientLab.checkDerivations',
-      arguments: [document.uri],
+      tooltip: `${r.message}\n\nClick for every draw's numbers.`,
+      command: 'gradientLab.showDerivationResult',
+      arguments: [document.uri, r.line, r.column],
     }));
     if (entry.suggestedBlock) {
       lenses.unshift(new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: '$(symbol-structure) Declare network…', command: 'gradientLab.declareNetwork', arguments: [document.uri], tooltip: 'Insert a gradcheck block guessed from the indices your math uses' }));

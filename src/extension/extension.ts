@@ -1,6 +1,6 @@
 // Activation does no work beyond registering: the backend process starts on the first command that needs it.
 import * as vscode from 'vscode';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PanelState } from '../protocol/webview';
 import type { CompareView } from '../protocol/compare';
@@ -11,6 +11,8 @@ import { installNativeEngine } from './nativeInstall';
 import { listRuns } from '../backend/jobs/runFolder';
 import { RunStore } from './runStore';
 import { RunsNode, RunsTree } from './runsTree';
+import { openExample } from './examples';
+import { setContext } from './contextKeys';
 import { starters } from './starterExperiments';
 import { StatusBar } from './statusBar';
 import { TrainingPanel, trainingPanelType } from './trainingPanel';
@@ -50,8 +52,12 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     vscode.window.registerTreeDataProvider('gradientLab.runs', runsTree), watcher,
     watcher.onDidCreate(() => runsTree.refresh()), watcher.onDidChange(() => runsTree.refresh()), watcher.onDidDelete(() => runsTree.refresh()),
     store.onDidChange(({ events }) => events.some((e) => e.type !== 'batch' && e.type !== 'gradients') && runsTree.refresh()),
+    store.onDidChange(({ events }) => events.some((e) => e.type === 'started') && setContext('gradientLab.hasRuns', true)),
   );
+  setContext('gradientLab.hasRuns', hasEntries(workspaceRunsFolder()));
   command('gradientLab.refreshRuns', () => runsTree.refresh());
+  command('gradientLab.openExample', (file?: string) => openExample(context.extensionUri, file));
+  command('gradientLab.openExampleDerivation', () => openExample(context.extensionUri, 'backprop-3-4-4-1.md'));
   command('gradientLab.deleteRun', async (node?: RunsNode) => {
     const folder = node?.kind === 'run' ? node.run.folder : node?.kind === 'sweep' ? node.folder : undefined;
     if (!folder) return;
@@ -152,6 +158,14 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
         : 'Gradient Lab: no checked claims in this file (a claim is math with "=" below a gradcheck block).');
     }
     return results;
+  });
+  // a lens click opens the claim's hover: the message and the values of both sides in every draw
+  command('gradientLab.showDerivationResult', async (uri: vscode.Uri, line: number, column: number) => {
+    const editor = await vscode.window.showTextDocument(uri, { preserveFocus: false });
+    const at = new vscode.Position(line - 1, column);
+    editor.selection = new vscode.Selection(at, at);
+    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    await vscode.commands.executeCommand('editor.action.showHover');
   });
   command('gradientLab.insertGradcheckBlock', async () => {
     const editor = vscode.window.activeTextEditor;
@@ -282,4 +296,13 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
 
 export function deactivate(): void {
   // the client is disposed with the subscriptions: its backend gets stdin closed and exits cleanly
+}
+
+/** A folder with something in it (a runs folder at activation: one readdir, no run is read). */
+function hasEntries(folder: string | undefined): boolean {
+  try {
+    return !!folder && readdirSync(folder).length > 0;
+  } catch {
+    return false;
+  }
 }

@@ -1,9 +1,11 @@
 // "Gradient Lab Runs": the runs folder as a tree — runs, and sweeps with their members. It reads the folders
 // every time it refreshes (there is no other state), so it survives reloads and sees runs from the CLI too.
 import * as vscode from 'vscode';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { listRuns, RunListing } from '../backend/jobs/runFolder';
+import { listRuns, readRunJson, RunListing } from '../backend/jobs/runFolder';
+import { differingSettings } from '../backend/jobs/compareRuns';
+import { setContext } from './contextKeys';
 import type { SweepSummary } from '../protocol/backend';
 
 export type RunsNode =
@@ -16,6 +18,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private timer: NodeJS.Timeout | undefined;
+  /** runId → the settings in which it differs from other runs of the same name (as "lr=0.01, keep=0.5"). */
+  private differing = new Map<string, string>();
 
   constructor(private readonly runsFolder: () => string | undefined, private readonly isLive: (runId: string) => boolean) {}
 
@@ -29,11 +33,24 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
   getChildren(node?: RunsNode): RunsNode[] {
     const folder = node?.kind === 'sweep' ? node.folder : this.runsFolder();
     if (!folder || !existsSync(folder)) return [];
-    const runs: RunsNode[] = listRuns(folder).map((run) => ({ kind: 'run', run }));
+    let listed: RunListing[];
+    try {
+      listed = listRuns(folder);
+    } catch {
+      return []; // the runs folder is a file: nothing to list (the CLI and a run say why)
+    }
+    const runs: RunsNode[] = listed.map((run) => ({ kind: 'run', run }));
+    for (const [id, text] of differingByName(listed)) this.differing.set(id, text);
     if (node) return runs;
-    const sweeps: RunsNode[] = readdirSync(folder).filter((f) => existsSync(join(folder, f, 'sweep.json'))).map((f) => ({
-      kind: 'sweep', folder: join(folder, f), summary: JSON.parse(readFileSync(join(folder, f, 'sweep.json'), 'utf8')) as SweepSummary,
-    }));
+    const sweeps: RunsNode[] = readdirSync(folder).filter((f) => existsSync(join(folder, f, 'sweep.json'))).flatMap((f) => {
+      try {
+        const summary = readRunJson<SweepSummary>(join(folder, f, 'sweep.json'), (s) => Array.isArray(s.members));
+        return summary ? [{ kind: 'sweep' as const, folder: join(folder, f), summary }] : [];
+      } catch {
+        return []; // a damaged sweep.json hides that sweep, not the view
+      }
+    });
+    setContext('gradientLab.hasRuns', sweeps.length + runs.length > 0);
     return [...sweeps, ...runs];
   }
 
@@ -50,13 +67,61 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
     const r = node.run;
     const live = this.isLive(r.runId);
     const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.None);
-    const facts = [live ? 'running' : r.status, r.engine, r.testAccuracy !== undefined ? `test ${(100 * r.testAccuracy).toFixed(2)}%` : undefined, r.bestValLoss !== undefined ? `best val loss ${r.bestValLoss.toFixed(3)}` : undefined, r.seconds !== undefined ? `${r.seconds.toFixed(0)} s` : undefined];
+    // what tells this run from its siblings comes first: the settings that differ, then when it started
+    const facts = [this.differing.get(r.runId), startedLabel(r.startedAt), r.testAccuracy !== undefined ? `${(100 * r.testAccuracy).toFixed(1)}%` : live ? 'running' : r.status];
     item.description = facts.filter(Boolean).join(' · ');
-    item.tooltip = `${r.runId}\n${r.folder}`;
+    item.tooltip = runTooltip(r, live, this.differing.get(r.runId));
     item.iconPath = new vscode.ThemeIcon(live ? 'sync~spin' : icons[r.status] ?? 'circle-outline');
     item.contextValue = existsSync(join(r.folder, 'report.html')) ? 'run-report' : 'run';
     item.resourceUri = vscode.Uri.file(r.folder);
     item.command = { command: 'gradientLab.openRun', title: 'Open Run', arguments: [r.folder] };
     return item;
   }
+}
+
+/** "today 14:05", "Nov 28 09:12": when a run started, short enough for a row. */
+function startedLabel(iso: string): string | undefined {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return undefined;
+  const time = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString('en-GB', { month: 'short', day: 'numeric' })} ${time}`;
+}
+
+/** For runs that share a name, the settings each has that the others do not: what a row needs to be told apart. */
+function differingByName(runs: RunListing[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const byName = new Map<string, RunListing[]>();
+  for (const r of runs) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  for (const group of byName.values()) {
+    if (group.length < 2) continue;
+    const experiments = group.map((r) => {
+      try {
+        return readRunJson<Record<string, unknown>>(join(r.folder, 'experiment.json')) ?? {};
+      } catch {
+        return {};
+      }
+    });
+    const { settings, flat } = differingSettings(experiments);
+    group.forEach((r, i) => {
+      const text = settings.filter((k) => k !== '$source').map((k) => `${k.split('.').at(-1)}=${flat[i][k] ?? '–'}`).join(', ');
+      if (text) out.set(r.runId, text);
+    });
+  }
+  return out;
+}
+
+/** The results a person hovers for: status, accuracy, loss, time, engine, and where the run lives. */
+function runTooltip(r: RunListing, live: boolean, differing: string | undefined): vscode.MarkdownString {
+  const rows = [
+    `**${r.name}** — ${live ? 'running' : r.status}`,
+    differing && `settings: ${differing}`,
+    r.testAccuracy !== undefined && `test accuracy: ${(100 * r.testAccuracy).toFixed(2)} %`,
+    r.bestValLoss !== undefined && `best validation loss: ${r.bestValLoss.toFixed(4)}`,
+    r.epochsDone !== undefined && `epochs: ${r.epochsDone}`,
+    r.seconds !== undefined && `time: ${r.seconds.toFixed(0)} s${r.engine ? ` on ${r.engine}` : ''}`,
+    `started: ${new Date(r.startedAt).toLocaleString('en-GB')}`,
+    r.problem && `⚠ ${r.problem}`,
+    `\`${r.folder}\``,
+  ];
+  return new vscode.MarkdownString(rows.filter(Boolean).join('  \n'));
 }

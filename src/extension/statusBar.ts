@@ -1,6 +1,7 @@
 // One status bar item: the engine when idle (click: engine info), the running job when training (click: stop).
 import * as vscode from 'vscode';
 import type { RunView } from '../protocol/webview';
+import { setContext } from './contextKeys';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('gradientLab.status', vscode.StatusBarAlignment.Left, 10);
@@ -16,6 +17,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   idle(): void {
+    setContext('gradientLab.training', false);
     this.item.text = `$(pulse) ${this.engine ?? 'Gradient Lab'}`;
     this.item.tooltip = this.engine ? `Gradient Lab: training engine ${this.engine}. Click for details.` : 'Gradient Lab: the training backend starts on first use. Click for engine details.';
     this.item.command = 'gradientLab.showEngineInfo';
@@ -24,6 +26,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   running(run: RunView, progress: string): void {
+    setContext('gradientLab.training', true);
     this.item.text = `$(sync~spin) ${this.engine ?? ''} ${run.name}: ${progress}`.replace(/\s+/g, ' ');
     this.item.tooltip = `Gradient Lab is training "${run.name}". Click to stop.`;
     this.item.command = 'gradientLab.stopTraining';

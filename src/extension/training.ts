@@ -49,7 +49,8 @@ export async function readyToTrain(deps: TrainingDeps, given?: vscode.Uri): Prom
   }
   const live = deps.store.liveRun();
   if (live) {
-    void vscode.window.showWarningMessage(`Gradient Lab is still training "${live.name}". Stop it first (Gradient Lab: Stop Training).`);
+    void vscode.window.showWarningMessage(`Gradient Lab is still training "${live.name}": one run at a time.`, 'Stop Training', 'Show Panel')
+      .then((a) => (a === 'Stop Training' ? vscode.commands.executeCommand('gradientLab.stopTraining') : a === 'Show Panel' ? deps.showPanel(live.runId) : undefined));
     return undefined;
   }
   const uri = await pickExperiment(given);
@@ -112,14 +113,16 @@ function watchProgress(deps: TrainingDeps, runId: string): Thenable<void> {
             listener.dispose();
             preparing.dispose();
             deps.status.idle();
+            const act = (a: string | undefined) => (a === 'Open Report' ? vscode.commands.executeCommand('gradientLab.openReport', run.folder) : a === 'Show Panel' ? deps.showPanel(runId) : a === 'Show Log' ? deps.log.show() : undefined);
             if (e.type === 'failed') {
-              void vscode.window.showErrorMessage(`Gradient Lab: "${run.name}" failed: ${e.message.split('\n')[0]}`);
+              void vscode.window.showErrorMessage(`Gradient Lab: "${run.name}" failed: ${e.message.split('\n')[0]}`, 'Show Panel', 'Show Log').then(act);
             } else if (e.status === 'completed' && e.test) {
               const hasReport = e.outputs?.some((f) => f.endsWith('report.html'));
+              // short enough to read whole in a notification; the panel has the rest
               void vscode.window.showInformationMessage(
-                `Gradient Lab: "${run.name}" finished — test accuracy ${(100 * e.test.accuracy).toFixed(2)}% on ${e.engine} (${e.samplesPerSec.toFixed(0)} samples/s)${e.restoredEpoch !== undefined ? `, best checkpoint (epoch ${e.restoredEpoch}) restored` : ''}.`,
-                ...(hasReport ? ['Open Report'] : []),
-              ).then((a) => a === 'Open Report' && vscode.commands.executeCommand('gradientLab.openReport', run.folder));
+                `Gradient Lab: "${run.name}" — test accuracy ${(100 * e.test.accuracy).toFixed(2)}%${e.restoredEpoch !== undefined ? ` (best epoch ${e.restoredEpoch})` : ''}.`,
+                'Show Panel', ...(hasReport ? ['Open Report'] : []),
+              ).then(act);
             }
             resolve();
           }

@@ -1,6 +1,6 @@
 // A real VS Code for tests: code-server (installed by setupRig.sh) on 127.0.0.1 with a throw-away profile,
 // opened in Debian's Chromium through playwright-core, with this extension loaded unpacked.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,10 @@ export interface Options {
   settings?: Record<string, unknown>;
   onLog?: (line: string) => void;
   onExit?: (code: number) => void;
+  /** Install this .vsix with --install-extension (as a user does) instead of loading the source tree. */
+  vsix?: string;
+  /** Workspace trust as VS Code ships it (the folder starts untrusted), instead of switched off. */
+  defaultTrust?: boolean;
 }
 
 export async function openVsCode(options: Options): Promise<VsCode> {
@@ -58,17 +62,21 @@ export async function openVsCode(options: Options): Promise<VsCode> {
   Object.values(dirs).forEach((d) => mkdirSync(d, { recursive: true }));
   mkdirSync(join(dirs.userData, 'User'), { recursive: true });
   writeFileSync(join(dirs.userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, ...(options.defaultTrust ? {} : { 'security.workspace.trust.enabled': false }),
     'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'telemetry.telemetryLevel': 'off',
     'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden', ...options.settings,
   }));
   const env = {
     ...process.env, XDG_CONFIG_HOME: join(dirs.xdg, 'config'), XDG_DATA_HOME: join(dirs.xdg, 'data'), XDG_CACHE_HOME: join(dirs.xdg, 'cache'), TMPDIR: dirs.tmp,
   };
+  if (options.vsix) {
+    const installed = spawnSync(node24, [entry, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', options.vsix], { env, encoding: 'utf8', timeout: 120_000 });
+    if (installed.status !== 0) throw new Error(`--install-extension ${options.vsix} failed:\n${installed.stdout}${installed.stderr}`);
+  }
   const port = await freePort();
   let log = '';
   const server: ChildProcess = spawn(node24, [
-    entry, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    entry, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(options.defaultTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--ignore-last-opened', '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions,
     '--vscode-option', 'enable-smoke-test-driver', options.workspace,
   ], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -85,9 +93,9 @@ export async function openVsCode(options: Options): Promise<VsCode> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const remote = (path: string) => `vscode-remote://127.0.0.1:${port}${path}`;
-  const payload: [string, string][] = [['extensionDevelopmentPath', remote(packageRoot())]];
+  const payload: [string, string][] = options.vsix ? [] : [['extensionDevelopmentPath', remote(packageRoot())]];
   if (options.testsPath) payload.push(['extensionTestsPath', remote(options.testsPath)]);
-  const url = `${base}/?folder=${encodeURIComponent(options.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const url = `${base}/?folder=${encodeURIComponent(options.workspace)}${payload.length ? `&payload=${encodeURIComponent(JSON.stringify(payload))}` : ''}`;
 
   const { chromium } = await import('playwright-core');
   const context: BrowserContext = await chromium.launchPersistentContext(dirs.chrome, {

@@ -45,7 +45,8 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, wh
  */
 export async function waitSeen(locator: Locator, what: string, ms = 60_000): Promise<number> {
   await locator.waitFor({ state: 'visible', timeout: ms });
-  await locator.scrollIntoViewIfNeeded({ timeout: ms });
+  // an element the workbench re-renders (a code lens) may be replaced while scrolling: find it again
+  await until(() => locator.scrollIntoViewIfNeeded({ timeout: 5000 }).then(() => true), (ok) => ok, `${what} scrolls into view`, ms);
   const box = await until(() => locator.boundingBox(), (b) => !!b && b.width > 0 && b.height > 0, `${what} has a non-zero box`, ms);
   const isCanvas = await locator.evaluate((el) => (el as { tagName: string }).tagName === 'CANVAS');
   if (!isCanvas) return 0;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rng } from '../../src/backend/data/batches';
+import { rng } from '../../src/backend/data/random';
 import { checkMarkdown, FileResult, needsDeclaration } from '../../src/backend/gradcheck/checkFile';
 import { Draw } from '../../src/backend/gradcheck/network';
 import { packageRoot } from '../../src/backend/paths';
@@ -48,7 +48,7 @@ test('the example derivation: correct claims pass, each deliberate mistake fails
   assert.equal(paren.verdict, 'parse-error');
   assert.match(paren.message, /cannot parse: unbalanced: expected '\)' before the end .*adding '\)' after '.*t_n' \(column \d+\) makes it parse and pass/);
   wrong('h\'(a_1^{(2)})\\, w_{11}^{(3)}', /^✗ side 2 ≠ side 1/);
-  wrong('= t_n - y', /^✗ side 2 ≠ side 1: (-?[\d.]+) vs (-?[\d.]+) \(rel err 2\)/);
+  wrong('= t_n - y', /^✗ side 2 ≠ side 1 \(the sign is flipped\): your right-hand side = -?[\d.]+, the left-hand side = -?[\d.]+, ratio -1 \(rel err 2\)/);
   wrong('\\delta_2^{(2)} = \\sum', /^✗ side 2 ≠ side 1/);
   wrong('\\sigma(a_1^{(3)})^2', /^✗ side 3 ≠ side 1/);
   assert.equal(results.filter((r) => r.verdict !== 'pass').length, 8);
@@ -150,4 +150,20 @@ test('a 40-claim file: results arrive one by one, in line order, each as soon as
   assert.equal(seen.length, 40, 'one notification per claim');
   assert.deepEqual(seen, results, 'each result was handed on as it was made, in order');
   assert.deepEqual(seen.map((r) => r.line), [...seen.map((r) => r.line)].sort((a, b) => a - b));
+});
+
+test('a failed claim names its sides, their ratio, and what a simple ratio suggests', () => {
+  const results = checkMarkdown(graph('network: 3-4-4-1\nhidden: logistic', [
+    '\\frac{\\partial E_n}{\\partial a_1^{(4)}} = 2 (y - t_n)',
+    '\\frac{\\partial E_n}{\\partial a_1^{(4)}} = t_n - y',
+    '\\frac{\\partial E_n}{\\partial a_1^{(4)}} = \\frac{1}{2} (y - t_n)',
+    '\\frac{\\partial E_n}{\\partial a_1^{(4)}} = 0',
+    '\\frac{\\partial E_n}{\\partial a_1^{(4)}} = y',
+  ]));
+  assert.deepEqual(results.map((r) => r.verdict), ['fail', 'fail', 'fail', 'fail', 'fail']);
+  assert.match(results[0].message, /^✗ side 2 ≠ side 1 \(off by a factor of 2\): your right-hand side = .*, the left-hand side = .*, ratio 2 /);
+  assert.match(results[1].message, /^✗ side 2 ≠ side 1 \(the sign is flipped\): .*, ratio -1 /);
+  assert.match(results[2].message, /^✗ side 2 ≠ side 1 \(off by a factor of 1\/2\): .*, ratio 0\.5 /);
+  assert.match(results[3].message, /^✗ side 2 ≠ side 1 \(a missing term\?\): your right-hand side = 0, .*, ratio 0 /);
+  assert.match(results[4].message, /^✗ side 2 ≠ side 1: your right-hand side = /, 'no hint when the ratio says nothing simple'); // ratio printed, no guess
 });

@@ -130,23 +130,43 @@ export class GradientView {
       return;
     }
     const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
-    const w = c.width / probes.length;
-    const h = c.height / layers;
+    const m = this.margins();
+    const w = (c.width - m.left) / probes.length;
+    const h = (c.height - m.bottom) / layers;
     const blue = css('--vscode-charts-blue');
     probes.forEach((p, i) => p.layers.forEach((l, j) => {
       const v = l.weightNorm > 0 ? (Math.log10(l.weightNorm) - lo) / Math.max(1e-9, hi - lo) : 0;
       ctx.fillStyle = withAlpha(blue, 0.05 + 0.95 * v);
-      ctx.fillRect(i * w, j * h, Math.ceil(w), Math.ceil(h));
+      ctx.fillRect(m.left + i * w, j * h, Math.ceil(w), Math.ceil(h));
     }));
+    // axes: layers down the left (first and last), recorded steps along the bottom (first and last)
+    ctx.fillStyle = css('--vscode-foreground');
+    ctx.font = `${11 * devicePixelRatio}px ${css('--vscode-font-family') || 'sans-serif'}`;
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'right';
+    ctx.fillText(`layer ${probes[0].layers[0].index}`, m.left - 4 * devicePixelRatio, h / 2);
+    ctx.fillText(`layer ${probes[0].layers[layers - 1].index}`, m.left - 4 * devicePixelRatio, (layers - 0.5) * h);
+    ctx.textBaseline = 'bottom';
+    ctx.textAlign = 'left';
+    ctx.fillText(`step ${probes[0].step}`, m.left, c.height);
+    ctx.textAlign = 'right';
+    ctx.fillText(`step ${probes.at(-1)!.step} →`, c.width, c.height);
     c.dataset.range = `${lo.toFixed(1)}..${hi.toFixed(1)}`;
+  }
+
+  /** Room for the axis labels, in canvas pixels. */
+  private margins(): { left: number; bottom: number } {
+    return { left: 56 * devicePixelRatio, bottom: 16 * devicePixelRatio };
   }
 
   private hover(e: MouseEvent): void {
     if (!this.probes.length) return;
     const rect = this.heatmap.getBoundingClientRect();
-    const i = Math.floor(((e.clientX - rect.left) / rect.width) * this.probes.length);
+    const m = this.margins();
+    const [left, bottom] = [m.left / devicePixelRatio, m.bottom / devicePixelRatio];
+    const i = Math.floor(((e.clientX - rect.left - left) / (rect.width - left)) * this.probes.length);
     const p = this.probes[Math.min(this.probes.length - 1, Math.max(0, i))];
-    const j = Math.floor(((e.clientY - rect.top) / rect.height) * p.layers.length);
+    const j = Math.floor(((e.clientY - rect.top) / (rect.height - bottom)) * p.layers.length);
     const l = p.layers[Math.min(p.layers.length - 1, Math.max(0, j))];
     this.readout.textContent = `step ${p.step}, layer ${l.index} (${l.name}, ${l.activation}): ‖∇W‖ ${l.weightNorm.toExponential(3)}, mean |∇W| ${l.weightMeanAbs.toExponential(3)}, ‖∇b‖ ${l.biasNorm.toExponential(3)}${l.deadFraction === undefined ? '' : `, dead ${(100 * l.deadFraction).toFixed(0)}%`}`;
   }

@@ -1,5 +1,5 @@
 // Check every claim of a Markdown file against the network its nearest gradcheck block above declares.
-import { rng } from '../data/batches';
+import { rng } from '../data/random';
 import { BlockError, BlockSpec, parseBlock } from './blockSpec';
 import type { GradcheckResult } from '../../protocol/backend';
 import { checkClaim, ClaimResult, isClaim } from './claims';

@@ -76,6 +76,31 @@ function collectLetters(n: Node, bound: Set<string>, out: Set<string>, owner: st
   children(n).forEach((c) => collectLetters(c, bound, out, owner));
 }
 
+/**
+ * What a failed comparison says after "✗ side 2 ≠ side 1": what a simple ratio suggests first (a lens is narrow),
+ * then which side is which and their ratio.
+ */
+export function mismatch(count: number, i: number, a: number, b: number): string {
+  const names = count === 2 ? ['the left-hand side', 'your right-hand side'] : ['side 1', `side ${i + 1}`];
+  const ratio = b / a;
+  const known = a !== 0 && Number.isFinite(ratio);
+  const hint = known ? ratioHint(ratio) : '';
+  return `${hint ? ` (${hint})` : ''}: ${names[1]} = ${fmt(b)}, ${names[0]} = ${fmt(a)}${known ? `, ratio ${fmt(ratio)}` : ''}`;
+}
+
+/** A ratio that is a simple number usually names the mistake. */
+function ratioHint(r: number): string {
+  const near = (x: number) => Math.abs(r - x) <= 1e-6 * Math.max(1, Math.abs(x));
+  if (near(0)) return 'a missing term?';
+  if (near(-1)) return 'the sign is flipped';
+  for (const k of [2, 3, 4, 0.5, 1 / 3, 0.25]) {
+    const factor = k < 1 ? `1/${Math.round(1 / k)}` : String(k);
+    if (near(k)) return `off by a factor of ${factor}`;
+    if (near(-k)) return `off by a factor of ${factor} and the sign`;
+  }
+  return '';
+}
+
 const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? Number(x.toPrecision(4)).toString() : x.toExponential(2));
 
 export interface CheckOptions {
@@ -162,7 +187,7 @@ function evaluateSides(sides: Node[], options: CheckOptions): ClaimResult {
           maxRel = Math.max(maxRel, rel);
           if (rel > options.tolerance) {
             return {
-              verdict: 'fail', message: `✗ side ${i + 1} ≠ side 1: ${fmt(b)} vs ${fmt(a)} (rel err ${fmt(rel)}${where(bind, di, true)})`,
+              verdict: 'fail', message: `✗ side ${i + 1} ≠ side 1${mismatch(sides.length, i, a, b)} (rel err ${fmt(rel)}${where(bind, di, true)})`,
               sides: perDraw[0], perDraw, warnings: [...warnings],
             };
           }

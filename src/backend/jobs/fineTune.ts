@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { FeaturesEvent, ModelSummary } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
-import { rng } from '../data/batches';
+import { rng } from '../data/random';
 import type { Dataset } from '../data/datasets';
 import { imageFolderFiles } from '../data/imageFolder';
 import { ExperimentError } from '../experiment/validate';

@@ -2,7 +2,8 @@
 // per-layer gradient magnitudes the trainer's probe would report at its first step.
 import * as tf from '@tensorflow/tfjs';
 import type { GradientProfile } from '../../protocol/backend';
-import { makeBatch, rng, shuffled } from '../data/batches';
+import { makeBatch } from '../data/batches';
+import { rng, shuffled } from '../data/random';
 import { ExperimentError } from '../experiment/validate';
 import { decodeStats, gradientStats, weightLayers } from './gradientProbe';
 import { batchLoss } from './objective';

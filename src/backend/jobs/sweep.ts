@@ -10,7 +10,7 @@ import { writeFileAtomic } from './atomicWrite';
 import { markOwner, releaseOwner } from './runFolder';
 import { RunHandle, startRun } from './trainRun';
 import type { StartParams } from './prepare';
-import { rng } from '../data/batches';
+import { rng } from '../data/random';
 
 export interface SweepMember {
   values: Record<string, unknown>;

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EngineInfo, RunEvent, RunFinishedEvent, RunSummary, TestResult } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
-import { Augment, Batch, makeBatch, rng, shuffled } from '../data/batches';
+import { Augment, Batch, makeBatch } from '../data/batches';
+import { rng, shuffled } from '../data/random';
 import { ExperimentError, formatProblem } from '../experiment/validate';
 import { makeOptimizer } from '../models/optimizer';
 import { copyWeights, loadCheckpoint, saveCheckpoint, saveModelFolder } from './checkpoint';
