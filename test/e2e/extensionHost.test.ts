@@ -1,8 +1,9 @@
 // Layer 1 of the end-to-end tests: Mocha suites inside a real VS Code's extension host (code-server).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { distDir } from '../../src/backend/paths';
+import { distDir, packageRoot } from '../../src/backend/paths';
 import { openVsCode } from './codeServer';
 import { e2eWorkspace } from './fixtures';
 
@@ -29,8 +30,18 @@ test('extension-host suites pass in a real VS Code (code-server)', { timeout: 90
     });
     const code = await Promise.race([exited, timeout]);
     assert.equal(code, 0, `extension-host tests failed:\n${lines.join('\n')}`);
-    assert.ok(lines.some((l) => /passing/.test(l)), 'Mocha reported passing tests');
+    // Mocha's own tally: every registered test ran and passed ("0 passing" with exit 0 would be a suite that ran nothing)
+    const passing = Number(/(\d+) passing/.exec(lines.join('\n'))?.[1] ?? 0);
+    const registered = suiteTestCount();
+    assert.equal(passing, registered, `Mocha reported ${passing} passing of ${registered} tests`);
+    assert.ok(!lines.some((l) => /\d+ (pending|failing)/.test(l)), 'none pending or failing');
   } finally {
     await vscode.stop();
   }
 });
+
+/** The tests the extension-host suites register (`test(` calls in test/e2e/host/suites/), counted from the sources. */
+function suiteTestCount(): number {
+  const dir = join(packageRoot(), 'test', 'e2e', 'host', 'suites');
+  return readdirSync(dir).filter((f) => f.endsWith('.ts')).reduce((n, f) => n + (readFileSync(join(dir, f), 'utf8').match(/^\s*test\(/gm) ?? []).length, 0);
+}

@@ -39,13 +39,14 @@ test('train: prints progress and a summary, and the run lands in .gradient-lab/r
   assert.match(list.stdout, new RegExp(`${runId}\\s+completed\\s+wasm test acc`));
 });
 
-test('train --json prints one event per line', () => {
-  const r = train(base, ['--json', '--epochs', '1']);
+test('train --json prints one event per line; --epochs overrides the experiment\'s', () => {
+  const r = train(base, ['--json', '--epochs', '2']);
   assert.equal(r.code, 0, r.stderr);
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(events[0].type, 'started');
   assert.equal(events.at(-1).type, 'finished');
-  assert.equal(events.filter((e) => e.type === 'batch').length, 20);
+  assert.equal(events.filter((e) => e.type === 'batch').length, 40, 'two epochs of 20 steps (the file says one)');
+  assert.equal(events.filter((e) => e.type === 'epoch').length, 2);
 });
 
 test('bad input: malformed JSON', () => {

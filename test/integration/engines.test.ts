@@ -83,5 +83,6 @@ test('forcing an unavailable engine is a clear error; forcing an available one u
   assert.equal(js.code, 0, js.stderr);
   assert.equal(JSON.parse(js.stdout.trim().split('\n').at(-1)!).engine, 'js');
   const unknown = runCli(['train', file], { cwd: dir, env: { GRADIENT_LAB_ENGINE: 'tpu' } });
+  assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /GRADIENT_LAB_ENGINE: unknown engine 'tpu'/);
 });

@@ -167,3 +167,15 @@ test('a failed claim names its sides, their ratio, and what a simple ratio sugge
   assert.match(results[3].message, /^✗ side 2 ≠ side 1 \(a missing term\?\): your right-hand side = 0, .*, ratio 0 /);
   assert.match(results[4].message, /^✗ side 2 ≠ side 1: your right-hand side = /, 'no hint when the ratio says nothing simple'); // ratio printed, no guess
 });
+
+test('h of an output-layer activation is read as that layer\'s own function, and says so', () => {
+  const results = checkMarkdown(graph('network: 3-4-4-1\nhidden: logistic\noutput: identity', [
+    'y = h(a_1^{(4)})',
+    'h(a_1^{(4)}) = \\sigma(a_1^{(4)})',
+    'z_1^{(3)} = h(a_1^{(3)})',
+  ]));
+  assert.deepEqual(results.map((r) => r.verdict), ['pass', 'fail', 'pass']);
+  assert.match(results[0].message, /⚠ h\(a_1\^\{\(4\)\}\) read as layer 4's own activation \(identity\), not the hidden h \(logistic\)/);
+  assert.match(results[1].warnings.join('\n'), /read as layer 4's own activation \(identity\)/);
+  assert.deepEqual(results[2].warnings, [], 'a hidden layer\'s h is the hidden h: nothing to say');
+});

@@ -267,6 +267,8 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, ctx: Ctx): Dual {
       const layer = env.draw && arg.k === 'sym' && arg.name === 'a' && arg.layer ? indexValue(arg.layer, ctx.bind, raw(arg)) : undefined;
       const a = layer !== undefined ? env.draw!.actOf(layer) : env.hidden;
       if (a === 'softmax') throw new EvalError('h of a softmax output layer is not elementwise: write it out');
+      // never silently: the reader may have meant the hidden h
+      if (a !== env.hidden) env.warnings.add(`h(${raw(arg)}) read as layer ${layer}'s own activation (${a}), not the hidden h (${env.hidden})`);
       r = act(a);
       break;
     }

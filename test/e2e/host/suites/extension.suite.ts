@@ -125,8 +125,10 @@ export function extensionSuite(): void {
 
     test('the runs tree lists the runs and a finished sweep made from the command line, from the folders alone', async () => {
       const backendJs = join(vscode.extensions.getExtension(extensionId)!.extensionPath, 'dist', 'backend.js');
+      // the tree refreshes by itself (the runs-folder watcher): no refresh() here
+      const changed = new Promise<void>((resolve) => api.runsTree.onDidChangeTreeData(() => resolve()));
       execFileSync(process.execPath, [backendJs, 'sweep', file('sweep.experiment.json').fsPath], { cwd: workspace().fsPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
-      api.runsTree.refresh();
+      await until('the tree to refresh after the CLI sweep', async () => Promise.race([changed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 200))]));
       const top = await until('the sweep in the tree', () => api.runsTree.getChildren().length && api.runsTree.getChildren());
       const sweep = top.find((n) => n.kind === 'sweep');
       assert.ok(sweep, 'the sweep is listed');
@@ -136,7 +138,10 @@ export function extensionSuite(): void {
       assert.ok(members.every((m) => m.kind === 'run' && m.run.status === 'completed'));
       const quickRun = top.find((n) => n.kind === 'run' && n.run.name === 'quick digits MLP');
       assert.ok(quickRun, 'the run trained earlier is listed');
-      assert.match(String(api.runsTree.getTreeItem(quickRun).description), /completed · wasm · test \d+\.\d+%/);
+      // a row says when the run started and its test accuracy; the tooltip has the results
+      const item = api.runsTree.getTreeItem(quickRun);
+      assert.match(String(item.description), /^\d{2}:\d{2} · \d+\.\d%$/);
+      assert.match((item.tooltip as vscode.MarkdownString).value, /test accuracy: \d+\.\d\d %[\s\S]*time: \d+ s on wasm/);
     });
 
     test('Run Sweep… trains every member through the backend; the compare panel shows them with the setting that differs', async () => {
@@ -189,7 +194,9 @@ export function extensionSuite(): void {
       assert.ok(started?.type === 'started' && started.summary?.base?.cutAt === 'out_relu');
       assert.ok(started.classNames.includes('<b>seven'));
       const finished = run.events.find((e) => e.type === 'finished');
-      assert.ok(finished?.type === 'finished' && finished.restoredEpoch === finished.bestEpoch);
+      assert.ok(finished?.type === 'finished');
+      assert.equal(typeof finished.bestEpoch, 'number', 'a best epoch was found');
+      assert.equal(finished.restoredEpoch, finished.bestEpoch, 'and its checkpoint restored');
       assert.ok(existsSync(join(run.folder, 'report.html')));
       assert.equal(await vscode.commands.executeCommand('gradientLab.openReport', run.folder), true);
       const tab = await until('the report tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Report: ${runId}`));
