@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { GradcheckResult } from '../protocol/backend';
 import { BackendClient } from './backendClient';
+import { VerdictMarks } from './verdictMarks';
 
 interface Entry {
   version: number;
@@ -26,6 +27,7 @@ export class DerivationChecks implements vscode.CodeLensProvider, vscode.HoverPr
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('gradient-lab-derivations');
   private readonly disposables: vscode.Disposable[] = [];
   private redraw: NodeJS.Timeout | undefined;
+  private readonly marks = new VerdictMarks();
 
   constructor(private readonly client: BackendClient, private readonly log: vscode.OutputChannel) {
     this.disposables.push(
@@ -38,6 +40,9 @@ export class DerivationChecks implements vscode.CodeLensProvider, vscode.HoverPr
       vscode.workspace.onDidSaveTextDocument((d) => {
         if (d.languageId === 'markdown' && vscode.workspace.getConfiguration('gradientLab').get('checkDerivationsOnSave', true)) void this.check(d);
       }),
+      this.changed.event(() => this.marks.update((uri) => this.results(uri))),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.marks.update((uri) => this.results(uri))),
+      this.marks,
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.entries.delete(d.uri.toString());
         this.diagnostics.delete(d.uri);
@@ -74,8 +79,9 @@ export class DerivationChecks implements vscode.CodeLensProvider, vscode.HoverPr
       entry.done = true;
       this.log.appendLine(`derivation check failed: ${(e as Error).message}`);
     }
+    // only math that was read, evaluated and is wrong is an error; what could not be checked is a hint
     this.diagnostics.set(document.uri, entry.results.filter((r) => r.verdict !== 'pass').map((r) => {
-      const d = new vscode.Diagnostic(range(r), r.message.replace(/^[✗⚠∅]\s*/, ''), r.verdict === 'inconclusive' ? vscode.DiagnosticSeverity.Information : r.verdict === 'parse-error' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
+      const d = new vscode.Diagnostic(range(r), r.message.replace(/^[✗⚠∅]\s*/, ''), r.verdict === 'fail' ? vscode.DiagnosticSeverity.Error : r.verdict === 'parse-error' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Hint);
       d.source = 'Gradient Lab';
       return d;
     }));

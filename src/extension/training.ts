@@ -1,6 +1,7 @@
 // "Train Experiment…": save, send to the backend, then show progress (cancellable) in a notification, the status
 // bar and the panel until the run ends. Rejections land in the Problems panel with their lines.
 import * as vscode from 'vscode';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { isAbsolute, join } from 'node:path';
 import { ErrorCodes, RunEvent } from '../protocol/backend';
 import { progressLine, ProgressTracker } from '../protocol/progress';
@@ -78,7 +79,9 @@ export async function trainExperiment(deps: TrainingDeps, given?: vscode.Uri): P
     return undefined;
   }
   deps.diagnostics.clear(uri);
-  deps.store.begin(started.runId, started.folder, vscode.workspace.asRelativePath(uri)); // renamed by its 'started' event
+  // the experiment's name from the start, as the panel and status bar say it (the 'started' event confirms it)
+  const name = (parseJsonc(document.getText()) as { name?: unknown } | undefined)?.name;
+  deps.store.begin(started.runId, started.folder, typeof name === 'string' && name ? name : vscode.workspace.asRelativePath(uri));
   deps.showPanel(started.runId);
   void watchProgress(deps, started.runId);
   return started.runId;

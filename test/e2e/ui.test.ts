@@ -164,6 +164,11 @@ test('a person trains the starter experiment from the palette and watches it in 
       await until(async () => Number(await panel.locator('#gradient-chart').getAttribute('data-points')), (n) => n >= 21, `${starter}: the gradient profile has a point per layer`, 180_000);
       assert.ok(await waitSeen(panel.locator('#gradient-chart'), `${starter}: the gradient chart`) > 0);
       await panel.locator('#status', { hasText: 'completed' }).waitFor({ timeout: 180_000 });
+      if (starter.includes('sigmoid')) {
+        // the layer × step heatmap with its axes, drawn from the sigmoid chain's own probes
+        assert.ok(await waitSeen(panel.locator('#gradient-heatmap'), 'the heatmap') > 0);
+        await panel.locator('#gradients').screenshot({ path: join(screenshotsDir, 'gradients-sigmoid-heatmap-light.png') });
+      }
     }
     await runCommand(page, 'Gradient Lab: Compare Gradient Profiles…');
     for (const starter of ['20-layer sigmoid chain', '20-layer ReLU chain']) {
@@ -193,12 +198,18 @@ test('a person trains the starter experiment from the palette and watches it in 
     assert.equal(await compare.locator('#val-loss-chart').getAttribute('data-points'), '2', 'one validation point per member (1 epoch each)');
     await waitSeen(compare.locator('#metric-chart'), 'the metric-against-setting chart');
     assert.equal(await compare.locator('#metric-chart').getAttribute('data-points'), '2', 'the metric against the learning rate');
-    // sorting by test accuracy, twice: descending puts the larger first
-    await compare.locator('#runs-table th[data-key="testAccuracy"]').click();
-    await compare.locator('#runs-table th[data-key="testAccuracy"]').click();
-    assert.equal(await compare.locator('#runs-table th[data-key="testAccuracy"]').getAttribute('aria-sort'), 'descending');
-    const accs = (await compare.locator('#runs-table tbody tr td:nth-last-child(2)').allTextContents()).map((t) => Number(t.replace('%', '')));
-    assert.ok(accs[0] >= accs[1], accs.join(' '));
+    // sorting by test accuracy: the first click ascending, the second descending — each order seen in the rows
+    const accs = async () => (await compare.locator('#runs-table tbody tr td:nth-last-child(2)').allTextContents()).map((t) => Number(t.replace('%', '')));
+    const header = compare.locator('#runs-table th[data-key="testAccuracy"]');
+    await header.click();
+    assert.equal(await header.getAttribute('aria-sort'), 'ascending');
+    const up = await accs();
+    assert.notEqual(up[0], up[1], `two different accuracies to sort: ${up.join(' ')}`);
+    assert.ok(up[0] < up[1], `ascending: ${up.join(' ')}`);
+    await header.click();
+    assert.equal(await header.getAttribute('aria-sort'), 'descending');
+    const down = await accs();
+    assert.ok(down[0] > down[1], `descending: ${down.join(' ')}`);
     await page.waitForTimeout(300);
     await shoot(page, 'sweep-compare-table-light');
     await compare.locator('#title').scrollIntoViewIfNeeded();

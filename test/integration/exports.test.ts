@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readEvents } from '../../src/backend/jobs/runFolder';
 import { runCli } from '../helpers/backendProcess';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 
@@ -96,4 +97,7 @@ test('a finished run has a TensorBoard event file that an independent reader par
   const csv = readFileSync(join(folder, 'metrics.csv'), 'utf8').trim().split('\n');
   assert.equal(csv[0], 'step,epoch,loss,accuracy,step_ms,learning_rate,l2,val_loss,val_accuracy');
   assert.equal(csv.length, 1 + 20 + 2);
+  // a row is the step's own numbers from metrics.jsonl
+  const third = readEvents(folder).events.filter((e) => e.type === 'batch')[2] as { step: number; epoch: number; loss: number; accuracy: number };
+  assert.deepEqual(csv[3].split(',').slice(0, 4).map(Number), [third.step, third.epoch, third.loss, third.accuracy]);
 });

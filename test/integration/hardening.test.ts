@@ -10,6 +10,7 @@ import { readEvents } from '../../src/backend/jobs/runFolder';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { backendJs, runCli, startBackend } from '../helpers/backendProcess';
 import { readGz, smallIdxFolder, tempDir, writeExperiment, writeGz } from '../helpers/fixtures';
+import { withDeadline } from '../helpers/deadline';
 
 const tiny = (training: Record<string, unknown> = {}, name = 'hardening') => ({
   name, seed: 1, data: { source: 'embedded-digits', trainLimit: 256, validationLimit: 64, testLimit: 64 },
@@ -482,13 +483,4 @@ function canMountTmpfs(): boolean {
   } catch {
     return false;
   }
-}
-
-/** `p`, or a failure naming `what` once `ms` have passed: a test that waits never hangs. */
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { loadImageFolder } from '../../src/backend/data/imageFolder';
+import { loadDataset } from '../../src/backend/data/datasets';
 import { DataError } from '../../src/backend/data/idxReader';
 import type { RunEvent } from '../../src/protocol/backend';
 import { backendJs, runCli } from '../helpers/backendProcess';
@@ -25,7 +26,7 @@ function digitsFolder(counts = ['--train', '80', '--validation', '20', '--test',
   return out;
 }
 
-test('image-folder writes the digits as PNGs per class; they load back as the same pixels, grey expanded to RGB', () => {
+test('image-folder writes the digits as PNGs per class; they load back as the same pixels, grey expanded to RGB', async () => {
   const root = digitsFolder();
   const data = loadImageFolder(root, { source: 'image-folder', path: root });
   assert.deepEqual(data.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
@@ -37,6 +38,12 @@ test('image-folder writes the digits as PNGs per class; they load back as the sa
   const px = data.train.images;
   for (let p = 0; p < 28 * 28; p++) assert.ok(px[3 * p] === px[3 * p + 1] && px[3 * p] === px[3 * p + 2]);
   assert.ok(px.some((v) => v > 200) && px.some((v) => v === 0));
+  // the very pixels of the digit that was written: train/<class>/00001.png is the first training digit of its class
+  const digits = await loadDataset({ source: 'embedded-digits' });
+  const first = data.train.labels[0];
+  const row = Array.from(digits.train.labels).indexOf(first);
+  const original = digits.train.images.subarray(row * 784, (row + 1) * 784);
+  for (let p = 0; p < 784; p++) assert.equal(px[3 * p], original[p], `pixel ${p}`);
 });
 
 test('a JPEG loads and is resized to the size asked for', () => {

@@ -21,16 +21,21 @@ async function losses(experiment: object): Promise<number[]> {
   return events.filter((e): e is BatchEvent => e.type === 'batch').map((e) => e.loss);
 }
 
-test('the tensor count stays constant over 500 training steps (batch norm, dropout, L2, checkpoints)', async () => {
+test('the tensor count, backend data and tensor bytes stay constant over 500 training steps (batch norm, dropout, L2, checkpoints)', async () => {
   const counts: number[] = [];
+  // an extra incRef keeps backend data alive without a tensor: count the backend's data and bytes too
+  const held: string[] = [];
   const run = await startRun({ experiment: smallCnn(1, {}), runsFolder: tempDir() }, (e) => {
-    if (e.type === 'batch') counts.push(tf.memory().numTensors);
+    if (e.type !== 'batch') return;
+    counts.push(tf.memory().numTensors);
+    held.push(`${tf.engine().backend.numDataIds()}/${tf.memory().numBytes}`);
   });
   const summary = await run.done;
   assert.equal(summary.status, 'completed');
   assert.equal(counts.length, 500);
   const settled = counts.slice(5); // optimizer slots appear during the first steps
   assert.equal(Math.max(...settled), Math.min(...settled), `tensor counts from step 6 on: ${Math.min(...settled)}..${Math.max(...settled)}`);
+  assert.deepEqual([...new Set(held.slice(5))], [held[5]], 'backend data ids / tensor bytes from step 6 on');
   assert.ok(summary.testAccuracy! > 0.5, `and it learns: test accuracy ${summary.testAccuracy}`);
 });
 

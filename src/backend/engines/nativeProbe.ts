@@ -74,8 +74,9 @@ export function probeNative(engine: NativeEngine, options: { timeoutMs?: number;
   if (!path) {
     return Promise.resolve({
       ok: false,
-      reason: `${pkg} is not installed (it is an optional dependency; its install downloads libtensorflow, which ` +
-        `failed or was not attempted here)`,
+      // said to a user, not a developer: what is missing and the one step that adds it
+      reason: `${pkg} is not installed: the native TensorFlow engine is optional (it needs a TensorFlow library ` +
+        `download). To add it, run "Gradient Lab: Install Native TensorFlow Engine…"; until then training uses wasm`,
     });
   }
   const timeoutMs = options.timeoutMs ?? 30_000;
