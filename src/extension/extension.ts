@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
   const runsTree = new RunsTree(workspaceRunsFolder, (id) => store.isLive(id));
   const watcher = vscode.workspace.createFileSystemWatcher('**/.gradient-lab/runs/**/{summary.json,sweep.json,experiment.json}');
   context.subscriptions.push(
-    vscode.window.registerTreeDataProvider('gradientLab.runs', runsTree), watcher,
+    vscode.window.registerTreeDataProvider('gradientLab.runs', runsTree), runsTree, watcher,
     watcher.onDidCreate(() => runsTree.refresh()), watcher.onDidChange(() => runsTree.refresh()), watcher.onDidDelete(() => runsTree.refresh()),
     store.onDidChange(({ events }) => events.some((e) => e.type !== 'batch' && e.type !== 'gradients') && runsTree.refresh()),
     store.onDidChange(({ events }) => events.some((e) => e.type === 'started') && setContext('gradientLab.hasRuns', true)),

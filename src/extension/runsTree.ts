@@ -1,7 +1,7 @@
 // "Gradient Lab Runs": the runs folder as a tree — runs, and sweeps with their members. It reads the folders
 // every time it refreshes (there is no other state), so it survives reloads and sees runs from the CLI too.
 import * as vscode from 'vscode';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, FSWatcher, readdirSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { listRuns, readRunJson, RunListing } from '../backend/jobs/runFolder';
 import { differingSettings } from '../backend/jobs/compareRuns';
@@ -14,10 +14,12 @@ export type RunsNode =
 
 const icons: Record<string, string> = { completed: 'pass', cancelled: 'circle-slash', failed: 'error', incomplete: 'warning' };
 
-export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
+export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private timer: NodeJS.Timeout | undefined;
+  /** The runs folder watched directly (VS Code's workspace watcher did not report a CLI's runs in code-server). */
+  private folderWatch: { folder: string; watcher: FSWatcher } | undefined;
   /** runId → the settings in which it differs from other runs of the same name (as "lr=0.01, keep=0.5"). */
   private differing = new Map<string, string>();
 
@@ -33,6 +35,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
   getChildren(node?: RunsNode): RunsNode[] {
     const folder = node?.kind === 'sweep' ? node.folder : this.runsFolder();
     if (!folder || !existsSync(folder)) return [];
+    if (!node) this.watch(folder);
     let listed: RunListing[];
     try {
       listed = listRuns(folder);
@@ -52,6 +55,27 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
     });
     setContext('gradientLab.hasRuns', sweeps.length + runs.length > 0);
     return [...sweeps, ...runs];
+  }
+
+  /** Refresh when a run or sweep file changes anywhere under the runs folder (a run from the CLI included). */
+  private watch(folder: string): void {
+    if (this.folderWatch?.folder === folder) return;
+    this.folderWatch?.watcher.close();
+    this.folderWatch = undefined;
+    try {
+      const watcher = watch(folder, { recursive: true }, (_, file) => {
+        if (file && /(summary|sweep|experiment)\.json$/.test(String(file))) this.refresh();
+      });
+      watcher.on('error', () => undefined); // the folder went away: the next listing watches it again
+      this.folderWatch = { folder, watcher };
+    } catch {
+      // no recursive watching here: VS Code's own watcher and the run events still refresh the tree
+    }
+  }
+
+  dispose(): void {
+    this.folderWatch?.watcher.close();
+    clearTimeout(this.timer);
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {

@@ -125,10 +125,14 @@ export function extensionSuite(): void {
 
     test('the runs tree lists the runs and a finished sweep made from the command line, from the folders alone', async () => {
       const backendJs = join(vscode.extensions.getExtension(extensionId)!.extensionPath, 'dist', 'backend.js');
+      api.runsTree.getChildren(); // the tree as the view last listed it: it now watches the runs folder
+      await new Promise((r) => setTimeout(r, 1000)); // a refresh still pending from earlier tests fires first
+      // the tree refreshes by itself when the CLI writes runs: no refresh() here
+      let refreshed = false;
+      const listener = api.runsTree.onDidChangeTreeData(() => (refreshed = true));
       execFileSync(process.execPath, [backendJs, 'sweep', file('sweep.experiment.json').fsPath], { cwd: workspace().fsPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
-      // the file watcher's own refresh did not arrive within 180 s in a fresh-clone run in code-server (open in the
-      // truthful-tests issue): the tree reads the folders on every getChildren, so this asserts what it lists
-      api.runsTree.refresh();
+      await until('the tree to refresh after the CLI sweep', () => refreshed, 30_000);
+      listener.dispose();
       const top = await until('the sweep in the tree', () => api.runsTree.getChildren().length && api.runsTree.getChildren());
       const sweep = top.find((n) => n.kind === 'sweep');
       assert.ok(sweep, 'the sweep is listed');
