@@ -105,6 +105,9 @@ test('an L2 sweep of the head: one fine-tune per λ and seed, sequentially; all 
   assert.ok(summary.members.every((m: { status: string }) => m.status === 'completed'));
   const features = lines.filter((l) => l.type === 'features') as FeaturesEvent[];
   assert.deepEqual(features.map((f) => f.cache), ['miss', 'hit', 'hit', 'hit', 'hit', 'hit']);
+  // one cache for sweep members and plain runs alike: beside the runs folder, not inside it or the sweep's folder
+  assert.equal(readdirSync(join(dir, '.gradient-lab', 'feature-cache')).length, 1);
+  assert.equal(existsSync(join(dir, '.gradient-lab', 'runs', 'feature-cache')), false);
   const { compareView } = await import('../../src/backend/jobs/compareRuns');
   const { readEvents } = await import('../../src/backend/jobs/runFolder');
   const { meanStd } = await import('../../src/protocol/compare');

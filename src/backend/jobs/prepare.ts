@@ -32,6 +32,8 @@ export interface StartParams {
   workspace?: string;
   /** The user allowed writing outside the workspace (CLI --allow-outside-workspace). */
   allowOutside?: boolean;
+  /** Where base features are cached (default: feature-cache beside the runs folder). */
+  featureCache?: string;
 }
 export interface Prepared {
   experiment: Experiment;

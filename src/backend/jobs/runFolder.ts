@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import type { RunEvent, RunSummary } from '../../protocol/backend';
 import { writeFileAtomic } from './atomicWrite';
 
-function slug(name: string): string {
+export function slug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'run';
 }
 
-function stamp(d: Date): string {
+/** Local time, as a run id starts (sweep folders too: both sort and read alike). */
+export function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }

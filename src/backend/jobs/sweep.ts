@@ -7,7 +7,8 @@ import type { RunEvent, SweepSummary } from '../../protocol/backend';
 import type { Experiment } from '../../protocol/experiment';
 import { checkExperimentValue, ExperimentError, Problem } from '../experiment/validate';
 import { writeFileAtomic } from './atomicWrite';
-import { markOwner, releaseOwner } from './runFolder';
+import { markOwner, releaseOwner, slug, stamp } from './runFolder';
+import { featureCacheDir } from './fineTune';
 import { RunHandle, startRun } from './trainRun';
 import type { StartParams } from './prepare';
 import { rng } from '../data/random';
@@ -112,8 +113,7 @@ export interface SweepHandle {
 
 export function startSweep(params: StartParams & { experiment: Experiment }, listener: (e: RunEvent, member: number) => void, onMember?: (summary: SweepSummary, folder: string) => void): SweepHandle {
   const members = expandSweep(params.experiment, params.experimentPath);
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const folder = join(params.runsFolder, `${stamp}-${params.experiment.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40)}-sweep`);
+  const folder = join(params.runsFolder, `${stamp(new Date())}-${slug(params.experiment.name)}-sweep`);
   mkdirSync(folder, { recursive: true });
   markOwner(folder);
   const summary: SweepSummary = { name: params.experiment.name, status: 'running', settings: [...new Set(members.flatMap((m) => Object.keys(m.values)))], members: members.map((m) => ({ values: m.values, status: 'not started' })) };
@@ -130,7 +130,8 @@ export function startSweep(params: StartParams & { experiment: Experiment }, lis
     for (const [i, m] of members.entries()) {
       if (cancelled) break;
       try {
-        current = await startRun({ ...params, experiment: m.experiment, runsFolder: folder }, (e) => listener(e, i));
+        // members share the runs folder's feature cache with plain runs (not one inside the sweep's folder)
+        current = await startRun({ ...params, experiment: m.experiment, runsFolder: folder, featureCache: params.featureCache ?? featureCacheDir(params.runsFolder) }, (e) => listener(e, i));
         Object.assign(summary.members[i], { runId: current.runId, status: 'running' });
         write();
         const s = await current.done;

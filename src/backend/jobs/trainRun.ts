@@ -45,7 +45,7 @@ export async function startRun(params: StartParams, listener: (e: RunEvent) => v
     listener(e);
   };
   // Start on the next turn, so the caller can answer run/start before the run's first notification.
-  const cacheDir = featureCacheDir(params.runsFolder);
+  const cacheDir = params.featureCache ?? featureCacheDir(params.runsFolder);
   const done = new Promise<void>((r) => setImmediate(r))
     .then(() => train(prep!, run, emit, () => cancelled, { cacheDir, experimentPath: params.experimentPath, onProgress: params.onProgress }))
     .finally(() => {
