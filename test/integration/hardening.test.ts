@@ -160,16 +160,21 @@ test('finished runs let go of their data: six runs on the digits leave the backe
   }
 });
 
-test('stdin closing mid-run (the editor reloads): the run ends cancelled with its summary, no "failed" line', async () => {
-  const b = startBackend();
-  const runs = tempDir();
-  const { folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment: slow(), runsFolder: runs });
+/** The editor goes away (a reload) three steps into training: the backend must exit 0, quietly. */
+async function closeStdinMidRun(b: ReturnType<typeof startBackend>): Promise<void> {
   await b.waitFor((e) => e.type === 'batch' && e.step >= 3, 120_000);
   b.connection.dispose();
   b.proc.stdin!.end();
   const { code } = await withDeadline(b.exited, 60_000, 'the backend exits after its stdin closes');
   assert.equal(code, 0, b.stderr());
   noStack(b.stderr());
+}
+
+test('stdin closing mid-run (the editor reloads): the run ends cancelled with its summary, no "failed" line', async () => {
+  const b = startBackend();
+  const runs = tempDir();
+  const { folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment: slow(), runsFolder: runs });
+  await closeStdinMidRun(b);
   const summary = JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8'));
   assert.equal(summary.status, 'cancelled');
   const { events, tornLines } = readEvents(folder);
@@ -183,12 +188,7 @@ test('stdin closing mid-sweep: exit 0, the sweep is marked cancelled and its mem
   const runs = tempDir();
   const text = JSON.stringify({ ...slow(), sweep: { 'optimizer.learningRate': [0.1, 0.05] } });
   const { folder } = await b.connection.sendRequest(SweepStartRequest.type, { experiment: text, runsFolder: runs });
-  await b.waitFor((e) => e.type === 'batch' && e.step >= 3, 120_000);
-  b.connection.dispose();
-  b.proc.stdin!.end();
-  const { code } = await withDeadline(b.exited, 60_000, 'the backend exits after its stdin closes');
-  assert.equal(code, 0, b.stderr());
-  noStack(b.stderr());
+  await closeStdinMidRun(b);
   assert.equal(JSON.parse(readFileSync(join(folder, 'sweep.json'), 'utf8')).status, 'cancelled');
   const member = readdirSync(folder).find((f) => existsSync(join(folder, f, 'metrics.jsonl')))!;
   assert.equal(JSON.parse(readFileSync(join(folder, member, 'summary.json'), 'utf8')).status, 'cancelled');
