@@ -2,7 +2,7 @@
 // Fashion-MNIST images written as an image folder, through the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FeaturesEvent, PhaseEvent, RunCancelRequest, RunEvent, RunFinishedEvent, RunStartRequest, TaskProgressNotification } from '../../src/protocol/backend';
 import { runCli, startBackend } from '../helpers/backendProcess';
@@ -57,6 +57,37 @@ test('head-only fine-tuning of pretrained MobileNetV2 on 1,000 Fashion-MNIST ima
   // the same features, the same seed: the same result, without running the base
   assert.equal(find<RunFinishedEvent>(b, 'finished')!.test!.accuracy, doneA.test!.accuracy);
   console.log(`MobileNetV2 head on 1,000 Fashion-MNIST images: test accuracy ${(100 * doneA.test!.accuracy).toFixed(1)} %; features computed in ${featuresA.seconds.toFixed(1)} s, read back in ${featuresB.seconds.toFixed(2)} s`);
+});
+
+test('the feature cache misses whenever its key changes: an image rewritten under its own name and time, another input size, another cut', () => {
+  const dir = tempDir('gl-ft-key-');
+  const folder = fashionFolder(dir, ['--train', '60', '--validation', '20', '--test', '20']);
+  const experiment = mobilenetFineTune('cache key', 'fashion', 64, { training: { epochs: 1, batchSize: 32 } });
+  const features = (e: Record<string, unknown>) => {
+    const r = runCli(['finetune', writeExperiment(dir, e), '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    return find<FeaturesEvent>(events(r.stdout), 'features')!;
+  };
+  const first = features(experiment);
+  assert.equal(first.cache, 'miss');
+  assert.equal(features(experiment).cache, 'hit', 'unchanged inputs: the cache is used');
+  // other pixels under the same file name and modification time (a copy, an editor that keeps times)
+  const classDir = join(folder, 'train', readdirSync(join(folder, 'train'))[0]);
+  const [victim, donor] = readdirSync(classDir);
+  const before = statSync(join(classDir, victim));
+  const other = readFileSync(join(classDir, donor));
+  assert.notDeepEqual(other, readFileSync(join(classDir, victim)));
+  writeFileSync(join(classDir, victim), other);
+  utimesSync(join(classDir, victim), before.atime, before.mtime);
+  const rewritten = features(experiment);
+  assert.equal(rewritten.cache, 'miss', 'an image rewritten under its own name');
+  assert.notEqual(rewritten.folder, first.folder);
+  const base = experiment.base as Record<string, unknown>;
+  const resized = features({ ...experiment, base: { ...base, inputSize: [72, 72] } });
+  assert.equal(resized.cache, 'miss', 'another input size');
+  const cut = features({ ...experiment, base: { ...base, cutAt: 'block_16_project_BN' } });
+  assert.equal(cut.cache, 'miss', 'another cut');
+  assert.equal(new Set([first.folder, rewritten.folder, resized.folder, cut.folder]).size, 4, 'each key its own cache folder');
 });
 
 test('the unfreeze phase trains the top of MobileNetV2 on wasm with finite loss; the best checkpoint is the one restored and tested', async () => {
