@@ -125,7 +125,9 @@ test('a base from a URL: downloaded once (weights fetched with the query of mode
   const dir = tempDir('gl-download-');
   const served = pretrainedFixture('mobilenet_v2');
   const requests: string[] = [];
+  let online = true;
   const server = createServer((req, res) => {
+    if (!online) return void req.socket.destroy(); // as unreachable as a server can be while it listens
     requests.push(req.url!);
     const file = join(served, new URL(req.url!, 'http://x').pathname.replace(/^\/models\//, ''));
     if (!existsSync(file)) return void res.writeHead(404).end();
@@ -152,12 +154,23 @@ test('a base from a URL: downloaded once (weights fetched with the query of mode
     const [entry] = readdirSync(cache);
     const sums = JSON.parse(readFileSync(join(cache, entry, 'checksums.json'), 'utf8')) as { files: Record<string, string> };
     assert.equal(sums.files['weights.bin'], createHash('sha256').update(readFileSync(join(served, 'weights.bin'))).digest('hex'));
-    await new Promise((r) => server.close(r));
+    online = false;
     const offline = await run();
     assert.equal(offline.code, 0, `the cache serves the base without the server: ${offline.stderr}`);
     assert.doesNotMatch(offline.stderr, /downloading/);
-    // a damaged cache is not used: with the server gone, the attempt to fetch again fails with the offline message
+    assert.equal(requests.length, 2, 'nothing fetched');
+    // one byte flipped, the length kept (a length check alone would not see it): the checksum does, and it is fetched again
+    online = true;
     const weights = join(cache, entry, 'weights.bin');
+    const bytes = readFileSync(weights);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(weights, bytes);
+    const refetched = await run();
+    assert.equal(refetched.code, 0, refetched.stderr);
+    assert.equal(requests.filter((r) => r.startsWith('/models/weights.bin')).length, 2, 'the weights fetched a second time');
+    assert.deepEqual(readFileSync(weights), readFileSync(join(served, 'weights.bin')), 'and the cache repaired');
+    // damaged with the server gone: the attempt to fetch again fails with the offline message
+    await new Promise((r) => server.close(r));
     writeFileSync(weights, readFileSync(weights).subarray(0, 100));
     const damaged = await run();
     assert.equal(damaged.code, 1);
