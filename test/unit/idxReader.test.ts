@@ -2,10 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { datasetUrls } from '../../src/backend/data/download';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { DataError, readIdxFile } from '../../src/backend/data/idxReader';
-import { fashionDir, readGz, requireFashion, smallIdxFolder, writeGz } from '../helpers/fixtures';
+import { fashionDir, readGz, requireFashion, smallIdxFolder, tempDir, writeGz } from '../helpers/fixtures';
 
 test('reads Debian\'s Fashion-MNIST: 60,000 + 10,000 images of 28×28 with labels 0..9', () => {
   requireFashion();
@@ -87,16 +90,58 @@ test('a missing dataset folder, and a folder without IDX files', async () => {
   await assert.rejects(loadDataset({ source: 'idx-folder', path: '/usr/share' }), /no file like train-images-idx3-ubyte\[\.gz\]/);
 });
 
-test('download: offline, a message that points to the offline sources; online, the real data set', async () => {
-  process.env.GRADIENT_LAB_CACHE = smallIdxFolder(); // an empty cache for this test
+test('download, unreachable: a message naming the file and URL that points to the offline sources; nothing half-made kept', async () => {
+  const cache = tempDir('gl-dl-');
+  process.env.GRADIENT_LAB_CACHE = cache;
+  const saved = datasetUrls['fashion-mnist'];
+  // a port that was just free: nothing listens there (fetch refuses the well-known discard port 9 outright)
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  datasetUrls['fashion-mnist'] = `http://127.0.0.1:${port}/`;
   try {
-    const data = await loadDataset({ source: 'download', dataset: 'fashion-mnist' });
-    assert.equal(data.train.count + data.validation.count, 60000); // this machine is online
-  } catch (e) {
-    assert.match((e as Error).message, /could not download fashion-mnist \(train-images-idx3-ubyte\.gz from http/);
-    assert.match((e as Error).message, /"source": "embedded-digits"/);
-    assert.match((e as Error).message, /\/usr\/share\/datasets\/fashion-mnist/);
+    await assert.rejects(loadDataset({ source: 'download', dataset: 'fashion-mnist' }), (e: Error) => {
+      assert.match(e.message, new RegExp(`could not download fashion-mnist \\(train-images-idx3-ubyte\\.gz from http://127\\.0\\.0\\.1:${port}/train-images-idx3-ubyte\\.gz: ECONNREFUSED\\)`));
+      assert.match(e.message, /"source": "embedded-digits"/);
+      assert.match(e.message, /\/usr\/share\/datasets\/fashion-mnist/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(join(cache, 'datasets', 'fashion-mnist')), [], 'no partial file left');
   } finally {
+    datasetUrls['fashion-mnist'] = saved;
     delete process.env.GRADIENT_LAB_CACHE;
+  }
+});
+
+test('download, reachable: the four files fetched once from a server (Debian\'s Fashion-MNIST served locally), then read from the cache', async () => {
+  const served = requireFashion();
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url!);
+    const file = join(served, req.url!.replace(/^\/+/, ''));
+    if (!existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': statSync(file).size }).end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const cache = tempDir('gl-dl-');
+  process.env.GRADIENT_LAB_CACHE = cache;
+  const saved = datasetUrls['fashion-mnist'];
+  datasetUrls['fashion-mnist'] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  try {
+    const progress: number[] = [];
+    const data = await loadDataset({ source: 'download', dataset: 'fashion-mnist' }, { onDownload: (p) => void progress.push(p.received) });
+    assert.equal(data.train.count + data.validation.count, 60000);
+    assert.equal(data.test.count, 10000);
+    assert.equal(data.classNames[9], 'Ankle boot');
+    assert.equal(requests.length, 4);
+    assert.ok(progress.length >= 4, 'progress was reported');
+    const again = await loadDataset({ source: 'download', dataset: 'fashion-mnist' });
+    assert.equal(again.test.count, 10000);
+    assert.equal(requests.length, 4, 'fetched once: the second load reads the cache');
+  } finally {
+    datasetUrls['fashion-mnist'] = saved;
+    delete process.env.GRADIENT_LAB_CACHE;
+    server.close();
   }
 });
