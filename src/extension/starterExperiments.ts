@@ -17,7 +17,7 @@ export const starters: Starter[] = [
     text: `{
   "name": "seed CNN on digits",
   "seed": 1,
-  // 10,000 real MNIST digits shipped with Gradient Lab: a fixed 8,000 / 1,000 / 1,000 split.
+  // 10,000 real MNIST digits shipped with Gradient Lab: a fixed 8,006 / 997 / 997 split.
   // For Fashion-MNIST: { "source": "idx-folder", "path": "/usr/share/datasets/fashion-mnist" }
   "data": { "source": "embedded-digits" },
   "model": {

@@ -6,7 +6,7 @@ export type Initializer = 'xavier' | 'he' | 'normal-0.01' | 'normal-1';
 export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'leaky-relu';
 
 export interface DataSpec {
-  /** embedded-digits: 10,000 real MNIST digits shipped in dist/ (fixed 8,000/1,000/1,000 split).
+  /** embedded-digits: 10,000 real MNIST digits shipped in dist/ (fixed 8,006/997/997 split).
    *  idx-folder: MNIST-format files in `path`. download: MNIST or Fashion-MNIST fetched once and cached.
    *  image-folder: `train/`, `validation/`, `test/` folders with one sub-folder of JPEG/PNG images per class. */
   source: 'embedded-digits' | 'idx-folder' | 'download' | 'image-folder';

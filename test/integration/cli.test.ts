@@ -71,9 +71,12 @@ test('bad input: a kernel larger than the image', () => {
 });
 
 test('bad input: a missing dataset folder, relative to the experiment file', () => {
-  const r = train({ ...base, data: { source: 'idx-folder', path: 'no-such-data' } });
+  // run from another folder: the path is read from the experiment's folder, not the current one
+  const dir = tempDir();
+  const file = writeExperiment(join(dir, 'sub'), { ...base, data: { source: 'idx-folder', path: 'no-such-data' } });
+  const r = { dir, ...runCli(['train', file], { cwd: dir }) };
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /dataset folder not found: .*\/no-such-data/);
+  assert.match(r.stderr, new RegExp(`dataset folder not found: ${join(dir, 'sub', 'no-such-data').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 });
 
 test('bad input: a truncated IDX file', () => {

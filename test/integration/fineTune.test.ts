@@ -33,7 +33,7 @@ test('head-only fine-tuning of pretrained MobileNetV2 on 1,000 Fashion-MNIST ima
   const doneA = find<RunFinishedEvent>(a, 'finished')!;
   assert.equal(featuresA.cache, 'miss');
   assert.equal(featuresA.dim, 1280);
-  assert.ok(doneA.test!.accuracy >= 0.75, `test accuracy ${doneA.test!.accuracy}`);
+  assert.ok(doneA.test!.accuracy >= 0.76, `test accuracy ${doneA.test!.accuracy} (README: 77 %)`);
   const started = a.find((e) => e.type === 'started');
   assert.ok(started?.type === 'started' && started.summary?.base?.cutAt === 'out_relu');
   // the head: 1280·32 + 32 and 32·10 + 10 weights trainable; the base frozen

@@ -36,11 +36,11 @@ test('a 20-layer sigmoid chain with N(0,1) weights: the first layer gets ≥ 1e1
   assert.ok(ratio > 0 && ratio <= 1e-15, `ratio ${ratio} (README: about 5e-18)`);
 });
 
-test('the same depth with ReLU and He init at width 32 keeps the ratio within 1e2', () => {
+test('the same depth with ReLU and He init at width 32 keeps the ratio between 4 and 64 (README: ~16)', () => {
   const layers = profile(deep({ width: 32, activation: 'relu', init: 'he' }));
   const ratio = layers[0].weightNorm / layers.at(-1)!.weightNorm;
   console.log(`ReLU + He, width 32: first/last weight-gradient norm = ${ratio.toExponential(2)}`);
-  assert.ok(ratio >= 1e-2 && ratio <= 1e2, `ratio ${ratio}`);
+  assert.ok(ratio >= 4 && ratio <= 64, `ratio ${ratio} (measured 15.9 on wasm with this seed)`);
   assert.ok(layers.slice(0, -1).every((l) => l.deadFraction !== undefined && l.deadFraction < 1));
 });
 

@@ -72,7 +72,7 @@ function classCount(labels: Uint8Array, names: string[] | undefined, file: strin
 /**
  * The embedded default: 10,000 real MNIST digits from the `mnist` package, stored by class. A fixed split per
  * class — every 10th digit is a test digit, the one before it a validation digit — so it is stratified and the
- * same on every machine: 8,000 / 1,000 / 1,000. Rows are interleaved by class so that any prefix (trainLimit…)
+ * same on every machine: 8,006 / 997 / 997. Rows are interleaved by class so that any prefix (trainLimit…)
  * is stratified too.
  */
 function loadEmbeddedDigits(spec: DataSpec): Dataset {
