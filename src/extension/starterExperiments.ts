@@ -79,7 +79,7 @@ export const starters: Starter[] = [
   "model": { "kind": "mlp", "dense": [ 256 ], "dropoutKeep": 0.5 },
   "optimizer": { "name": "adam", "learningRate": 0.001 },
   "training": { "epochs": 20, "batchSize": 64, "augment": { "shift": 2 }, "gradients": { "enabled": false } },
-  // 3,000 of the 8,000 training digits keep their labels (stratified); the rest are used without labels.
+  // 3,000 of the 8,006 training digits keep their labels (stratified); the rest are used without labels.
   // After 20 epochs on the labeled digits, each round labels the digits the model is ≥ 90 % sure of and trains a
   // fresh student ("restart") for 20 epochs on both; "none" is the baseline with the same schedule.
   "semiSupervised": { "labeled": 3000, "method": "pseudo-label", "threshold": 0.9, "rounds": 2, "epochsPerRound": 20, "restart": true },
