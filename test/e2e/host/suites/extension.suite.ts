@@ -94,6 +94,16 @@ export function extensionSuite(): void {
       assert.match(document.getText(unbound.range), /w_\{1i\}\^\{\(3\)\}/, 'the diagnostic covers the formula');
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, unbound.range.start.translate(0, 2));
       assert.ok(hovers.some((h) => h.contents.some((c) => /unbound/.test(typeof c === 'string' ? c : (c as vscode.MarkdownString).value))));
+      // a wrong sign: the hover's per-draw table holds the very values the message names
+      const flipped = problems.find((p) => /the sign is flipped/.test(p.message))!;
+      const named = /your right-hand side = (-?[\d.e+-]+), the left-hand side = (-?[\d.e+-]+)/.exec(flipped.message)!;
+      const shown = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, flipped.range.start.translate(0, 2)))
+        .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+      assert.match(shown, /\| draw \| side 1 \| side 2 \|/);
+      const row = /\| 1 \| (-?[\d.e+-]+) \| (-?[\d.e+-]+) \|/.exec(shown)!;
+      assert.ok(row, shown);
+      const close = (a: string, b: string) => Math.abs(Number(a) - Number(b)) <= 1e-3 * Math.abs(Number(b));
+      assert.ok(close(row[2], named[1]) && close(row[1], named[2]), `hover ${row[1]}, ${row[2]} vs message ${named[2]}, ${named[1]}`);
     });
 
     test('a Markdown file with claims but no block gets "Declare network…", which inserts a guessed block', async () => {
@@ -226,6 +236,7 @@ export function extensionSuite(): void {
     test('killing the backend mid-run marks the run failed with the reason; the next Train starts a fresh backend', async () => {
       const runId = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('slow.experiment.json'));
       const pid = api.client.pid!;
+      assert.equal(typeof pid, 'number', 'the backend runs');
       await until('a few steps', () => (api.store.get(runId)?.events.filter((e) => e.type === 'batch').length ?? 0) >= 3);
       process.kill(pid, 'SIGKILL');
       const run = await until('the run to fail', () => api.store.get(runId)?.status === 'failed' && api.store.get(runId));
@@ -237,6 +248,7 @@ export function extensionSuite(): void {
       assert.equal(onDisk.at(-1)!.type, 'failed');
       assert.ok(existsSync(join(run.folder, 'experiment.json')));
       const next = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('quick.experiment.json'));
+      assert.equal(typeof api.client.pid, 'number', 'a backend runs again');
       assert.notEqual(api.client.pid, pid, 'a new backend process');
       await until('the next run to finish', () => api.store.get(next)?.status === 'completed');
     });
