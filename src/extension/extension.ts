@@ -12,6 +12,7 @@ import { listRuns } from '../backend/jobs/runFolder';
 import { RunStore } from './runStore';
 import { RunsNode, RunsTree } from './runsTree';
 import { openExample } from './examples';
+import { BackendRestart } from './backendRestart';
 import { setContext } from './contextKeys';
 import { starters } from './starterExperiments';
 import { StatusBar } from './statusBar';
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
   const deps: TrainingDeps = { client, store, status, diagnostics, log, showPanel };
   const command = (id: string, f: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, f));
 
+  const restart = new BackendRestart(client, store, status);
   const runsTree = new RunsTree(workspaceRunsFolder, (id) => store.isLive(id));
   const watcher = vscode.workspace.createFileSystemWatcher('**/.gradient-lab/runs/**/{summary.json,sweep.json,experiment.json}');
   context.subscriptions.push(
@@ -235,7 +237,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     }
   });
   command('gradientLab.createImageFolder', (given?: Parameters<typeof createImageFolder>[2]) => createImageFolder(client, log, given));
-  command('gradientLab.installNativeEngine', (kind?: 'cpu' | 'gpu') => installNativeEngine(context, client, log, kind));
+  command('gradientLab.installNativeEngine', (kind?: 'cpu' | 'gpu') => installNativeEngine(context, client, log, () => restart.request(), kind));
 
   context.subscriptions.push(
     log, store, client, status, diagnostics,
@@ -257,12 +259,8 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
       },
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      // a new engine or Node takes effect with a fresh backend, once nothing is training
-      if ((e.affectsConfiguration('gradientLab.engine') || e.affectsConfiguration('gradientLab.nodePath')) && !store.liveRun()) {
-        status.setEngine(undefined);
-        status.idle();
-        void client.stop();
-      }
+      // a new engine or Node takes effect with a fresh backend: now, or when the current run or sweep ends
+      if (e.affectsConfiguration('gradientLab.engine') || e.affectsConfiguration('gradientLab.nodePath')) void restart.request();
     }),
   );
   return { store, client, runsTree, comparedView: () => ComparePanel.shown, activationMs: performance.now() - t0 };

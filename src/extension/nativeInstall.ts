@@ -19,7 +19,7 @@ const choices = [
 ] as const;
 
 /** `kind` skips the question (for keybindings and tests). */
-export async function installNativeEngine(context: vscode.ExtensionContext, client: BackendClient, log: vscode.OutputChannel, kind?: 'cpu' | 'gpu'): Promise<InstallOutcome | undefined> {
+export async function installNativeEngine(context: vscode.ExtensionContext, client: BackendClient, log: vscode.OutputChannel, restart: () => Promise<boolean>, kind?: 'cpu' | 'gpu'): Promise<InstallOutcome | undefined> {
   const pick = kind ? choices.find((c) => c.engine === kind) : await vscode.window.showQuickPick([...choices], { placeHolder: 'Native TensorFlow engine to install' });
   if (!pick) return undefined;
   const version: string = context.extension.packageJSON.dependencies['@tensorflow/tfjs'];
@@ -65,7 +65,12 @@ export async function installNativeEngine(context: vscode.ExtensionContext, clie
       void vscode.window.showWarningMessage(`Gradient Lab: ${pick.pkg} is installed, but these CUDA 11.2 / cuDNN 8.1 libraries are missing: ${missing.join(', ')}. The GPU engine will not load until they are on the library path.`);
     }
   }
-  await client.stop(); // the next backend probes the new package
+  // the next backend probes the new package; a run or sweep in progress finishes on the current one first
+  if (!(await restart())) {
+    const message = `${pick.pkg} installed; it is used from the next backend start, once the current training ends.`;
+    void vscode.window.showInformationMessage(`Gradient Lab: ${message}`);
+    return { ok: true, message };
+  }
   const info = await client.engineInfo();
   const message = `${pick.pkg} installed; the backend now trains on ${info.engine}.`;
   void vscode.window.showInformationMessage(`Gradient Lab: ${message}`);

@@ -233,6 +233,26 @@ export function extensionSuite(): void {
       assert.equal(readdirSync(join(out, 'train', '3')).length, 8);
     });
 
+    test('an engine setting changed during a run waits for it: the run finishes on its backend, which restarts after', async () => {
+      const runId = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('slow.experiment.json'));
+      const pid = api.client.pid!;
+      assert.equal(typeof pid, 'number');
+      await until('a few steps', () => (api.store.get(runId)?.events.filter((e) => e.type === 'batch').length ?? 0) >= 2);
+      const config = vscode.workspace.getConfiguration('gradientLab');
+      await config.update('engine', 'wasm', vscode.ConfigurationTarget.Global);
+      try {
+        const steps = () => api.store.get(runId)?.events.filter((e) => e.type === 'batch').length ?? 0;
+        const before = steps();
+        await until('the run to go on after the change', () => steps() > before + 1);
+        assert.equal(api.client.pid, pid, 'the same backend trains on');
+        await vscode.commands.executeCommand('gradientLab.stopTraining');
+        await until('the run to end cancelled', () => api.store.get(runId)?.status === 'cancelled');
+        await until('the backend to restart for the new setting once idle', () => api.client.pid !== pid);
+      } finally {
+        await config.update('engine', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
     test('killing the backend mid-run marks the run failed with the reason; the next Train starts a fresh backend', async () => {
       const runId = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('slow.experiment.json'));
       const pid = api.client.pid!;
