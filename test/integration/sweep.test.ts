@@ -10,6 +10,7 @@ import { RunStartRequest, SweepCancelRequest, SweepProgressNotification, SweepSt
 import { compareView } from '../../src/backend/jobs/compareRuns';
 import { readEvents } from '../../src/backend/jobs/runFolder';
 import { backendJs, runCli, startBackend } from '../helpers/backendProcess';
+import { withDeadline } from '../helpers/deadline';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 
 const grid = (sweep: object, limit = 1000) => ({
@@ -51,13 +52,14 @@ test('cancelling mid-sweep leaves the finished members intact and says which did
   const file = writeExperiment(dir, grid({ 'optimizer.learningRate': [0.1, 0.01, 0.001] }, 4000));
   const child = spawn(process.execPath, [backendJs(), 'sweep', file, '--json'], { cwd: dir });
   let out = '';
-  await new Promise<void>((resolve) => child.stdout.on('data', (d) => {
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await withDeadline(new Promise<void>((resolve) => child.stdout.on('data', (d) => {
     out += d;
     // the first member has finished and the second is training
     if (/"type":"finished"[\s\S]*"type":"batch"/.test(out)) resolve();
-  }));
+  })), 300_000, 'the second member trains');
   child.kill('SIGINT');
-  assert.equal(await new Promise((resolve) => child.on('exit', resolve)), 130);
+  assert.equal(await withDeadline(exited, 60_000, 'the sweep exits after Ctrl-C'), 130);
   const folder = sweepFolder(dir);
   const summary = JSON.parse(readFileSync(join(folder, 'sweep.json'), 'utf8')) as SweepSummary;
   assert.equal(summary.status, 'cancelled');
@@ -108,7 +110,11 @@ test('over JSON-RPC: sweep/start runs every member with the usual run events and
     const secondRunIds = new Set(backend.events.slice(before).filter((e) => e.type === 'started').map((e) => e.runId));
     assert.ok([...secondRunIds].every((id) => !finished.some((f) => f.runId === id)), 'run ids stay unique across sweeps');
     assert.deepEqual(await backend.connection.sendRequest(SweepCancelRequest.type, { folder: second.folder }), { cancelled: true });
-    while (!progress.some((p) => p.folder === second.folder && p.summary.status === 'cancelled')) await new Promise((r) => setTimeout(r, 100));
+    const deadline2 = Date.now() + 120_000;
+    while (!progress.some((p) => p.folder === second.folder && p.summary.status === 'cancelled')) {
+      assert.ok(Date.now() < deadline2, 'the cancelled sweep reports it');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     assert.deepEqual(progress.at(-1)!.summary.members.map((m) => m.status), ['cancelled', 'not started']);
   } finally {
     await backend.stop();

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { Experiment } from '../../src/protocol/experiment';
 import { expandSweep, sweepCombinations } from '../../src/backend/jobs/sweep';
 import { ExperimentError } from '../../src/backend/experiment/validate';
+import { meanStd } from '../../src/protocol/compare';
 
 const base = (sweep: Experiment['sweep'], seed = 1): Experiment => ({
   name: 'plan', seed, data: { source: 'embedded-digits' }, model: { kind: 'mlp', dense: [16] },
@@ -34,4 +35,12 @@ test('a range without "random", or an empty range, is refused with the setting n
   assert.throws(() => expandSweep(base({ 'optimizer.learningRate': { min: 0.1, max: 1 } })), (e: ExperimentError) => /sweep\["optimizer.learningRate"\]: a grid setting needs a list of values/.test(e.message));
   assert.throws(() => expandSweep(base({ random: 3, 'optimizer.learningRate': { min: 1, max: 0.1 } })), /max \(0.1\) is below min \(1\)/);
   assert.throws(() => expandSweep(base({ random: 3, 'optimizer.learningRate': { min: 0, max: 0.1, log: true } })), /a log range needs min > 0/);
+});
+
+test('mean ± sample standard deviation, as the error bars use it', () => {
+  const r = meanStd([2, 4, 4, 4, 5, 5, 7, 9]);
+  assert.equal(r.mean, 5);
+  assert.ok(Math.abs(r.std - Math.sqrt(32 / 7)) < 1e-12, `${r.std}`); // n − 1 in the denominator
+  assert.equal(r.n, 8);
+  assert.deepEqual(meanStd([3]), { mean: 3, std: 0, n: 1 });
 });
