@@ -12,7 +12,7 @@ export interface Starter {
 export const starters: Starter[] = [
   {
     label: 'Seed CNN on the embedded digits',
-    detail: 'conv 5×5×32 → pool → conv 5×5×64 → pool → dense 128 → dropout → softmax; no download',
+    detail: 'conv 5×5×32 → conv 5×5×64 → dense 128, dropout; ≥ 96 %, no download',
     fileName: 'digits-cnn.experiment.json',
     text: `{
   "name": "seed CNN on digits",
@@ -53,7 +53,7 @@ export const starters: Starter[] = [
   },
   {
     label: 'Learning-rate sweep with error bars',
-    detail: 'Adam at 3 learning rates × 3 seeds on the embedded digits; the compare panel draws mean ± std',
+    detail: '3 learning rates × 3 seeds; mean ± std in the compare panel',
     fileName: 'lr-sweep.experiment.json',
     text: `{
   "name": "learning-rate sweep",
@@ -70,7 +70,7 @@ export const starters: Starter[] = [
   },
   {
     label: 'Semi-supervised digits: 3,000 labels, pseudo-labels vs baseline',
-    detail: 'a sweep of two runs with the same seed: labeled only, and pseudo-labelling; each writes predictions.csv',
+    detail: 'labeled only vs pseudo-labels, same seed: a sweep of two runs',
     fileName: 'semi-supervised.experiment.json',
     text: `{
   "name": "semi-supervised digits (3,000 labels)",
@@ -93,7 +93,7 @@ export const starters: Starter[] = [
 starters.push(
   {
     label: 'Transfer learning offline: pretrain on digits 0–4, fine-tune on 5–9',
-    detail: 'two files: a small CNN learns digits 0–4 and is saved; a new head on its frozen features learns 5–9 from 500 labels, then its top unfreezes',
+    detail: 'a CNN on digits 0–4, then a new head learns 5–9 from 500 labels',
     fileName: 'digits-0-4-pretrain.experiment.json',
     text: `{
   "name": "pretrain: CNN on digits 0-4",
@@ -122,7 +122,7 @@ starters.push(
   },
   {
     label: 'Fine-tune MobileNet on an image folder',
-    detail: 'ImageNet MobileNet v1 (downloaded once), new head on cached features; make a folder with "Create Image-Folder Dataset from IDX…"',
+    detail: 'ImageNet MobileNet v1 (downloaded once), a new head on cached features',
     fileName: 'image-folder-finetune.experiment.json',
     text: `{
   "name": "fine-tune MobileNet on an image folder",
@@ -164,9 +164,9 @@ function deepStarter(label: string, detail: string, fileName: string, model: str
 }
 
 starters.push(
-  deepStarter('20-layer sigmoid chain', 'one unit per layer, N(0,1) weights: watch the early layers\' gradients vanish', 'sigmoid-chain.experiment.json',
+  deepStarter('20-layer sigmoid chain', 'one unit per layer, N(0,1) weights: early gradients vanish', 'sigmoid-chain.experiment.json',
     '{ "kind": "deep-mlp", "depth": 20, "width": 1, "activation": "sigmoid", "init": "normal-1" }'),
-  deepStarter('20-layer ReLU chain', 'one unit per layer, He init: factors of 1 on active paths, exact zeros on dead units', 'relu-chain.experiment.json',
+  deepStarter('20-layer ReLU chain', 'one unit per layer, He init: exact zeros on dead units', 'relu-chain.experiment.json',
     '{ "kind": "deep-mlp", "depth": 20, "width": 1, "activation": "relu", "init": "he" }'),
   deepStarter('20-layer sigmoid, fully connected width 32', 'more paths per layer, Xavier init', 'sigmoid-width32.experiment.json',
     '{ "kind": "deep-mlp", "depth": 20, "width": 32, "activation": "sigmoid", "init": "xavier" }'),

@@ -82,7 +82,10 @@ test('a newcomer installs the .vsix into a fresh VS Code: restricted mode explai
   try {
     const { page } = vscode;
     await runCommand(page, 'Gradient Lab: New Experiment…');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Quick MLP on the embedded digits' }).click();
+    const quick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Quick MLP on the embedded digits' });
+    await waitSeen(quick, 'the starter in the New Experiment picker');
+    await shoot(page, 'new-experiment-picker');
+    await quick.click();
     await page.locator('.tab.active', { hasText: 'digits-mlp.experiment.json' }).waitFor({ timeout: 60_000 });
     await runCommand(page, 'Gradient Lab: Train Experiment…');
     const panel = panelFrame(page);
