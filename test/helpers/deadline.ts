@@ -8,3 +8,16 @@ export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promis
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
+
+/** Poll `check` every 100 ms until it holds; fail naming `what` once `ms` have passed (the polling stops too). */
+export async function pollUntil(check: () => boolean, ms: number, what: string): Promise<void> {
+  let stopped = false;
+  const poll = async () => {
+    while (!stopped && !check()) await new Promise((r) => setTimeout(r, 100));
+  };
+  try {
+    await withDeadline(poll(), ms, what);
+  } finally {
+    stopped = true;
+  }
+}

@@ -10,7 +10,7 @@ import { RunStartRequest, SweepCancelRequest, SweepProgressNotification, SweepSt
 import { compareView } from '../../src/backend/jobs/compareRuns';
 import { readEvents } from '../../src/backend/jobs/runFolder';
 import { backendJs, runCli, startBackend } from '../helpers/backendProcess';
-import { withDeadline } from '../helpers/deadline';
+import { pollUntil, withDeadline } from '../helpers/deadline';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 
 const grid = (sweep: object, limit = 1000) => ({
@@ -87,11 +87,7 @@ test('over JSON-RPC: sweep/start runs every member with the usual run events and
     const started = await backend.connection.sendRequest(SweepStartRequest.type, { experiment, experimentPath: join(dir, 'x.experiment.json'), runsFolder: join(dir, 'runs') });
     assert.equal(started.members, 2);
     await assert.rejects(backend.connection.sendRequest(RunStartRequest.type, { experiment, runsFolder: join(dir, 'runs') }), /a sweep is running/);
-    const deadline = Date.now() + 120_000;
-    while (!progress.some((p) => p.summary.status === 'completed')) {
-      assert.ok(Date.now() < deadline, 'the sweep finishes');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await pollUntil(() => progress.some((p) => p.summary.status === 'completed'), 120_000, 'the sweep finishes');
     const final = progress.at(-1)!;
     assert.equal(final.folder, started.folder);
     const finished = backend.events.filter((e) => e.type === 'finished');
@@ -110,11 +106,7 @@ test('over JSON-RPC: sweep/start runs every member with the usual run events and
     const secondRunIds = new Set(backend.events.slice(before).filter((e) => e.type === 'started').map((e) => e.runId));
     assert.ok([...secondRunIds].every((id) => !finished.some((f) => f.runId === id)), 'run ids stay unique across sweeps');
     assert.deepEqual(await backend.connection.sendRequest(SweepCancelRequest.type, { folder: second.folder }), { cancelled: true });
-    const deadline2 = Date.now() + 120_000;
-    while (!progress.some((p) => p.folder === second.folder && p.summary.status === 'cancelled')) {
-      assert.ok(Date.now() < deadline2, 'the cancelled sweep reports it');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await pollUntil(() => progress.some((p) => p.folder === second.folder && p.summary.status === 'cancelled'), 120_000, 'the cancelled sweep reports it');
     assert.deepEqual(progress.at(-1)!.summary.members.map((m) => m.status), ['cancelled', 'not started']);
   } finally {
     await backend.stop();

@@ -1,7 +1,9 @@
 // A claim is a chain of sides, A = B = C (also across &= lines); it passes when every side equals the first at
 // every draw and every value of its free indices.
 import { LatexError, Node, Parser, tokenize } from './latex';
-import { children, Env, EvalError, evaluate, inferRange, TooMuchWork, workPerClaim } from './evaluate';
+import { Env, evaluate, inferRange } from './evaluate';
+import { children } from './latexAst';
+import { EvalError, TooMuchWork, workPerClaim } from './evalErrors';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'parse-error';
 

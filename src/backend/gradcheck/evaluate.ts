@@ -2,16 +2,9 @@
 // with respect to the quantity a surrounding ∂/∂(…) names, so derivatives are exact (forward mode), never
 // finite differences, and stay accurate at 1e-150.
 import { Node, raw } from './latex';
+import { children } from './latexAst';
+import { EvalError, maxRange, TooMuchWork, workPerClaim } from './evalErrors';
 import { activations, Draw, Quantity, Tangents } from './network';
-
-export class EvalError extends Error {}
-/** A claim that would take too long to evaluate: "cannot check", never ✗ — the math may well be right. */
-export class TooMuchWork extends EvalError {}
-
-/** Sums and products evaluated per claim, over all draws and index values: a few seconds at most. */
-export const workPerClaim = 2_000_000;
-/** The longest range one \sum or \prod may have. */
-export const maxRange = 100_000;
 
 export interface Dual {
   v: number;
@@ -342,20 +335,6 @@ export function inferRange(node: Node, index: string, env: Env, bind: Map<string
   };
   walk(node, bind);
   return Number.isFinite(lo) && Number.isFinite(hi) ? { lo, hi, from } : undefined;
-}
-
-export function children(n: Node): Node[] {
-  switch (n.k) {
-    case 'bin': case 'cmp': return [n.l, n.r];
-    case 'neg': return [n.e];
-    case 'partial': return [n.e];
-    case 'call': return [...n.args, ...(n.power ? [n.power] : [])];
-    case 'big': return [...(n.from ? [n.from] : []), ...(n.to ? [n.to] : []), n.body];
-    case 'deriv': return [n.num, n.den];
-    case 'cases': return n.branches.flatMap((b) => [b.value, ...(b.cond ? [b.cond] : [])]);
-    case 'sym': return [...n.sub, ...(n.layer ? [n.layer] : [])];
-    default: return [];
-  }
 }
 
 function big(n: Extract<Node, { k: 'big' }>, env: Env, ctx: Ctx): Dual {

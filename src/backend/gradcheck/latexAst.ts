@@ -49,3 +49,18 @@ export function raw(n: Node): string {
     default: return '…';
   }
 }
+
+/** The sub-formulas of a node, in reading order. */
+export function children(n: Node): Node[] {
+  switch (n.k) {
+    case 'bin': case 'cmp': return [n.l, n.r];
+    case 'neg': return [n.e];
+    case 'partial': return [n.e];
+    case 'call': return [...n.args, ...(n.power ? [n.power] : [])];
+    case 'big': return [...(n.from ? [n.from] : []), ...(n.to ? [n.to] : []), n.body];
+    case 'deriv': return [n.num, n.den];
+    case 'cases': return n.branches.flatMap((b) => [b.value, ...(b.cond ? [b.cond] : [])]);
+    case 'sym': return [...n.sub, ...(n.layer ? [n.layer] : [])];
+    default: return [];
+  }
+}
