@@ -169,6 +169,7 @@ export function serve(): void {
   // summary written — and leave.
   connection.onClose(async () => {
     closed = true;
+    checker.dispose();
     await finishAll();
     process.exit(0);
   });
