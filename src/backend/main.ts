@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { formatEngineReport } from './engines/engineSelect';
 import { surveyEngines } from './engines/engineLoad';
+import { nativeBuild, nativeSetup } from './cli/nativeBuild';
+import { AddonBuildError } from './engines/addonBuild';
+import { TensorFlowInstallError } from './engines/tensorflowInstall';
 import { DataError } from './data/idxReader';
 import { EngineUnavailableError } from './engines/engineSelect';
 import { ExperimentError, parseExperimentText } from './experiment/validate';
@@ -36,6 +39,9 @@ usage:
   gradient-lab compare RUN_FOLDER... [--json]   runs side by side, with the settings that differ
   gradient-lab export RUN_FOLDER... [--csv] [--tensorboard]   metrics.csv / a TensorBoard event file (both by default)
   gradient-lab engines [--json]        which engines load here, and why the others do not
+  gradient-lab native-setup [--python PY] [--force]   the native engine: the TensorFlow found here (else pip's
+                                       tensorflow-cpu into .cache/python/venv), and the addon built against it
+  gradient-lab native-build [--tensorflow DIR] [--out DIR] [--force]   only the addon, against DIR or the one found
   gradient-lab runs [--runs DIR] [--json]
   gradient-lab check FILE.md [--json]  gradient-check the backprop derivations in a Markdown file
   gradient-lab gradients FILE.experiment.json [--json]   per-layer gradient norms of one batch, no training
@@ -43,7 +49,8 @@ usage:
 
 The runs folder defaults to .gradient-lab/runs under the current directory. training.saveModel writes only inside
 the current directory or the experiment's folder, unless --allow-outside-workspace is given.
-GRADIENT_LAB_ENGINE=gpu|cpu|wasm|js forces an engine.`;
+GRADIENT_LAB_ENGINE=gpu|cpu|wasm|js forces an engine. GRADIENT_LAB_TENSORFLOW=DIR names the TensorFlow the native
+engine uses (a site-packages, its tensorflow folder, or a libtensorflow folder); GRADIENT_LAB_PYTHON the Python asked for one.`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -57,7 +64,7 @@ class UsageError extends Error {}
 
 /** Errors whose message already tells the user what is wrong and where: no stack, no "internal". */
 function isUserError(e: unknown): e is Error {
-  if (e instanceof ExperimentError || e instanceof DataError || e instanceof EngineUnavailableError || e instanceof RunFolderError) return true;
+  if (e instanceof ExperimentError || e instanceof DataError || e instanceof EngineUnavailableError || e instanceof RunFolderError || e instanceof AddonBuildError || e instanceof TensorFlowInstallError) return true;
   // the file system's own refusals name the path: a full disk, a read-only folder, a missing file
   return ['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EDQUOT', 'EMFILE'].includes((e as NodeJS.ErrnoException)?.code ?? '');
 }
@@ -309,6 +316,8 @@ function runs(args: string[]): number {
 const commands: Record<string, (args: string[]) => number | Promise<number>> = {
   train, engines, runs, check, gradients, sweep, compare, export: exportRuns, summary, 'image-folder': imageFolder, evaluate: evaluateRun,
   finetune: (args) => train(args, 'finetune'),
+  'native-build': (args) => nativeBuild({ tensorflow: option(args, '--tensorflow'), out: option(args, '--out'), force: args.includes('--force') }),
+  'native-setup': (args) => nativeSetup({ python: option(args, '--python'), force: args.includes('--force') }),
   serve: () => {
     serve();
     return new Promise<number>(() => undefined); // runs until stdin closes

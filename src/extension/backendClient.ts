@@ -53,6 +53,10 @@ export class BackendClient implements vscode.Disposable {
       ...process.env,
       GRADIENT_LAB_ENGINE: engine === 'auto' ? '' : engine,
       GRADIENT_LAB_NATIVE_DIRS: join(this.context.globalStorageUri.fsPath, 'native'),
+      // the native engine: built addons and Gradient Lab's own TensorFlow live in the extension's storage
+      GRADIENT_LAB_STORAGE: this.context.globalStorageUri.fsPath,
+      GRADIENT_LAB_TENSORFLOW: config.get<string>('tensorflowPath') || '',
+      GRADIENT_LAB_PYTHON: pythonInterpreter() ?? '',
     };
     // Without a configured Node, the extension host's own runtime runs the backend (Electron as plain Node).
     if (!nodePath) env.ELECTRON_RUN_AS_NODE = '1';
@@ -165,4 +169,12 @@ export class BackendClient implements vscode.Disposable {
     this.gradcheckResults.dispose();
     this.taskProgress.dispose();
   }
+}
+
+/** The Python interpreter chosen in VS Code's Python extension (when it is active), else its default setting. */
+function pythonInterpreter(): string | undefined {
+  type PythonApi = { environments?: { getActiveEnvironmentPath?: () => { path?: string } | undefined } };
+  const python = vscode.extensions.getExtension<PythonApi>('ms-python.python');
+  const chosen = python?.isActive ? python.exports?.environments?.getActiveEnvironmentPath?.()?.path : undefined;
+  return chosen || vscode.workspace.getConfiguration('python').get<string>('defaultInterpreterPath') || undefined;
 }

@@ -120,7 +120,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
   });
   command('gradientLab.showEngineInfo', async () => {
     const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Gradient Lab: probing engines' }, () => client.engineInfo());
-    status.setEngine(info.engine);
+    status.setEngine(info.engine, info.tensorflow?.version);
     status.idle();
     log.appendLine(`TensorFlow.js ${info.tfjsVersion}\n${formatEngineReport(info)}`);
     const passedOver = info.candidates.filter((c) => c.status === 'unavailable').map((c) => c.name).join(', ');
@@ -260,7 +260,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       // a new engine or Node takes effect with a fresh backend: now, or when the current run or sweep ends
-      if (e.affectsConfiguration('gradientLab.engine') || e.affectsConfiguration('gradientLab.nodePath')) void restart.request();
+      if (['engine', 'nodePath', 'tensorflowPath'].some((k) => e.affectsConfiguration(`gradientLab.${k}`))) void restart.request();
     }),
   );
   return { store, client, runsTree, comparedView: () => ComparePanel.shown, activationMs: performance.now() - t0 };

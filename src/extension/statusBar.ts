@@ -12,8 +12,9 @@ export class StatusBar implements vscode.Disposable {
     this.idle();
   }
 
-  setEngine(engine: string | undefined): void {
-    this.engine = engine;
+  /** The engine as the status bar names it: 'cpu · TF 2.21' for a native engine, else its name. */
+  setEngine(engine: string | undefined, tensorflowVersion?: string): void {
+    this.engine = engine && tensorflowVersion ? `${engine} · TF ${tensorflowVersion.split('.').slice(0, 2).join('.')}` : engine;
   }
 
   idle(): void {

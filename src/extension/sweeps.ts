@@ -54,7 +54,7 @@ function watchSweep(deps: SweepDeps, folder: string, members: number, name: stri
           if (e.type === 'started') {
             member++;
             tracker = new ProgressTracker();
-            deps.status.setEngine(e.engine);
+            deps.status.setEngine(e.engine, e.tensorflow);
           }
           const at = tracker.update(e);
           if (at) {

@@ -102,7 +102,7 @@ function watchProgress(deps: TrainingDeps, runId: string): Thenable<void> {
         for (const e of events as RunEvent[]) {
           const at = tracker.update(e);
           if (e.type === 'started') {
-            deps.status.setEngine(e.engine);
+            deps.status.setEngine(e.engine, e.tensorflow);
             deps.status.running(run, 'starting');
           } else if (e.type === 'batch') {
             const done = 100 * at!.fraction;

@@ -13,6 +13,21 @@ export interface EngineCandidate {
   status: 'chosen' | 'available' | 'unavailable' | 'skipped';
   /** Why it is unavailable or was skipped, in words a person can act on; notes for the others. */
   reason?: string;
+  /** The TensorFlow library behind a native engine that loaded. */
+  tensorflow?: EngineTensorFlow;
+}
+
+export interface EngineTensorFlow {
+  /** As the library itself reports it (TF_Version). */
+  version: string;
+  /** The folder of libtensorflow. */
+  path: string;
+  /** Where it was found: GRADIENT_LAB_TENSORFLOW, a Python environment, Gradient Lab's own TensorFlow… */
+  from: string;
+  build: 'cpu' | 'gpu';
+  cuda?: string;
+  /** The GPU TensorFlow created a device on. */
+  device?: string;
 }
 
 export interface EngineInfo {
@@ -25,6 +40,8 @@ export interface EngineInfo {
   /** Replacement kernels registered for this engine (e.g. wasm's missing Conv2DBackpropFilter). */
   patchedKernels: string[];
   forcedBy?: string;
+  /** The TensorFlow the chosen native engine runs on. */
+  tensorflow?: EngineTensorFlow;
 }
 
 // ── run events: src/protocol/runEvents.ts ────────────────────────────────────────────────────────────────

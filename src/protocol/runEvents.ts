@@ -7,6 +7,8 @@ export interface RunStartedEvent {
   runId: string;
   folder: string;
   engine: EngineName;
+  /** The TensorFlow version behind a native engine, as the library reports it. */
+  tensorflow?: string;
   experiment: Experiment;
   trainSize: number;
   validationSize: number;

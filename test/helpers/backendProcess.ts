@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { RunEvent, runEventNotifications } from '../../src/protocol/backend';
 import { distDir } from '../../src/backend/paths';
+import { wasmOnly } from './nativeEngine';
 
 export const backendJs = () => join(distDir(), 'backend.js');
 
@@ -22,7 +23,7 @@ export interface Backend {
 }
 
 export function startBackend(env: NodeJS.ProcessEnv = {}): Backend {
-  const proc = spawn(process.execPath, [backendJs(), 'serve'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [backendJs(), 'serve'], { env: { ...process.env, ...wasmOnly, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d));
   const clientLog: string[] = [];
@@ -62,8 +63,8 @@ export function startBackend(env: NodeJS.ProcessEnv = {}): Backend {
   };
 }
 
-/** Run the CLI to completion. */
+/** Run the CLI to completion (on wasm unless the env says otherwise: see nativeEngine.ts). */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
-  const r = spawnSync(process.execPath, [backendJs(), ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: options.timeoutMs ?? 600_000 });
+  const r = spawnSync(process.execPath, [backendJs(), ...args], { cwd: options.cwd, env: { ...process.env, ...wasmOnly, ...options.env }, encoding: 'utf8', timeout: options.timeoutMs ?? 600_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -9,7 +9,9 @@ import type { EngineName } from '../../protocol/experiment';
 import { distDir } from '../paths';
 import { engineEnvVar, EngineUnavailableError, parseEngineName, selectEngine, TryResult } from './engineSelect';
 import { patchKernels } from './kernelPatches';
-import { NativeEngine, probeNative } from './nativeProbe';
+import { tfjsNodeVersion } from './addonBuild';
+import { NativeEngine, nativePackages, probeNative, tensorflowSearch } from './nativeProbe';
+import { describeTensorFlow } from './nativeTarget';
 
 tf.enableProdMode(); // no console banners: stdout may be the JSON-RPC channel
 
@@ -34,12 +36,22 @@ async function tryEngine(name: EngineName): Promise<TryResult> {
   if (name === 'wasm') return tryWasm();
   if (name === 'js') return { ok: true };
   const probe = await probeNative(name as NativeEngine);
-  if (probe.ok && probe.path) nativePaths.set(name, probe.path);
-  return { ok: probe.ok, reason: probe.reason };
+  if (!probe.ok || !probe.path) return { ok: false, reason: probe.reason };
+  nativePaths.set(name, probe.path);
+  if (!probe.tensorflow) return { ok: true, reason: `${nativePackages[name as NativeEngine]} with the libtensorflow its installer downloaded` };
+  const t = probe.tensorflow;
+  const tensorflow = { version: t.version ?? 'unknown', path: t.libDir, from: t.from, build: t.cuda ? 'gpu' : 'cpu', cuda: t.cuda?.cuda, device: probe.device } as const;
+  const skipped = tensorflowSearch().skipped.map((s) => `${s.from}: ${s.reason}`);
+  return {
+    ok: true, tensorflow,
+    reason: `${describeTensorFlow(t)}${probe.device ? `, on ${probe.device}` : ''}; addon built from tfjs-node ${tfjsNodeVersion}'s sources` +
+      (skipped.length ? ` (passed over — ${skipped.join('; ')})` : ''),
+  };
 }
 
 async function activate(engine: EngineName): Promise<void> {
   if (engine === 'gpu' || engine === 'cpu') {
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // TensorFlow's start-up lines are noise on stderr (the probe has read them)
     createRequire(__filename)(nativePaths.get(engine)!); // registers the 'tensorflow' backend
   }
   if (!(await tf.setBackend(backendOf[engine]))) {
@@ -68,7 +80,8 @@ export async function loadEngine(request: { forced?: EngineName; forcedBy?: stri
   const { engine, candidates } = await selectEngine(tryEngine, request);
   await activate(engine);
   const patchedKernels = patchKernels(backendOf[engine]);
-  current = { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels, forcedBy: request.forced ? request.forcedBy : undefined };
+  const tensorflow = candidates.find((c) => c.status === 'chosen')?.tensorflow;
+  current = { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels, forcedBy: request.forced ? request.forcedBy : undefined, ...(tensorflow ? { tensorflow } : {}) };
   return current;
 }
 
@@ -76,5 +89,6 @@ export async function loadEngine(request: { forced?: EngineName; forcedBy?: stri
 export async function surveyEngines(): Promise<EngineInfo> {
   const { engine, candidates } = await selectEngine(tryEngine, { ...requestedEngine(), all: true });
   await activate(engine);
-  return { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels: patchKernels(backendOf[engine]) };
+  const tensorflow = candidates.find((c) => c.status === 'chosen')?.tensorflow;
+  return { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels: patchKernels(backendOf[engine]), ...(tensorflow ? { tensorflow } : {}) };
 }

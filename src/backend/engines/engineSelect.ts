@@ -1,6 +1,6 @@
 // The order of engines and the choice among them, kept free of I/O so the logic (including the GPU path, which
 // these machines cannot exercise for real) is unit-tested with any combination of outcomes.
-import type { EngineCandidate, EngineInfo } from '../../protocol/backend';
+import type { EngineCandidate, EngineInfo, EngineTensorFlow } from '../../protocol/backend';
 import type { EngineName } from '../../protocol/experiment';
 
 export const engineOrder: readonly EngineName[] = ['gpu', 'cpu', 'wasm', 'js'];
@@ -17,6 +17,7 @@ export const engineEnvVar = 'GRADIENT_LAB_ENGINE';
 export interface TryResult {
   ok: boolean;
   reason?: string;
+  tensorflow?: EngineTensorFlow;
 }
 
 export class EngineUnavailableError extends Error {
@@ -56,11 +57,10 @@ export async function selectEngine(
     const result = await tryEngine(name);
     if (!result.ok) {
       candidates.push({ name, source, status: 'unavailable', reason: result.reason ?? 'failed to load' });
-    } else if (chosen) {
-      candidates.push({ name, source, status: 'available', reason: result.reason });
     } else {
-      chosen = name;
-      candidates.push({ name, source, status: 'chosen', reason: result.reason });
+      const status = chosen ? 'available' : 'chosen';
+      chosen ??= name;
+      candidates.push({ name, source, status, reason: result.reason, ...(result.tensorflow ? { tensorflow: result.tensorflow } : {}) });
     }
   }
   if (!chosen) {

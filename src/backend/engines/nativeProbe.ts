@@ -3,8 +3,12 @@
 // this process's TF.js in a broken state.
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { packageRoot } from '../paths';
+import { findBuiltAddon } from './addonBuild';
+import { addonViewFor } from './addonView';
+import { chooseNativeTarget, describeTensorFlow } from './nativeTarget';
+import { defaultStorageRoots, locateTensorFlow, pythonEnvVar, storageEnvVar, TensorFlowFound, TensorFlowSearch, tensorflowEnvVar } from './tensorflowLocate';
 
 export type NativeEngine = 'gpu' | 'cpu';
 export const nativePackages: Record<NativeEngine, string> = { gpu: '@tensorflow/tfjs-node-gpu', cpu: '@tensorflow/tfjs-node' };
@@ -42,7 +46,8 @@ try {
   const tf = require(process.argv[1]);
   const v = tf.tidy(() => tf.tensor1d([1, 2, 3]).square().sum().dataSync()[0]);
   if (v !== 14) throw new Error('the probe op returned ' + v + ' instead of 14');
-  process.stdout.write(JSON.stringify({ ok: true, backend: tf.getBackend(), ms: Date.now() - t0 }));
+  const binding = tf.backend().binding;
+  process.stdout.write(JSON.stringify({ ok: true, backend: tf.getBackend(), tfVersion: binding && binding.TF_Version, ms: Date.now() - t0 }));
 } catch (e) {
   process.stdout.write(JSON.stringify({ ok: false, error: String((e && e.message) || e) }));
 }`;
@@ -67,45 +72,98 @@ export function explainNativeFailure(engine: NativeEngine, error: string): strin
   return `${pkg} failed to load: ${error.split('\n')[0]}`;
 }
 
+export interface NativeProbe extends ProbeResult {
+  /** What was loaded: the TensorFlow (its version as the library reports it) behind the engine. */
+  tensorflow?: TensorFlowFound;
+  device?: string;
+}
+
+let searched: { key: string; search: TensorFlowSearch } | undefined;
+
+/** The TensorFlow search, once per process and environment (both native engines ask). */
+export function tensorflowSearch(roots = nativeSearchRoots(), refresh = false): TensorFlowSearch {
+  const key = [process.env[tensorflowEnvVar], process.env[pythonEnvVar], process.env[storageEnvVar], ...roots].join('\0');
+  if (searched?.key !== key || refresh) searched = { key, search: locateTensorFlow({ nativeRoots: roots, storageRoots: defaultStorageRoots() }) };
+  return searched.search;
+}
+
 /** Probe one native engine in a child process; never throws. */
-export function probeNative(engine: NativeEngine, options: { timeoutMs?: number; roots?: string[] } = {}): Promise<ProbeResult> {
-  const pkg = nativePackages[engine];
-  const path = resolveNative(pkg, options.roots);
-  if (!path) {
-    return Promise.resolve({
-      ok: false,
-      // said to a user, not a developer: what is missing and the one step that adds it
-      reason: `${pkg} is not installed: the native TensorFlow engine is optional (it needs a TensorFlow library ` +
-        `download). To add it, run "Gradient Lab: Install Native TensorFlow Engine…"; until then training uses wasm`,
-    });
+export function probeNative(engine: NativeEngine, options: { timeoutMs?: number; roots?: string[] } = {}): Promise<NativeProbe> {
+  const roots = options.roots ?? nativeSearchRoots();
+  const npmPackage = resolveNative(nativePackages[engine], roots);
+  const builtAddon = findBuiltAddon();
+  const { target, reason } = chooseNativeTarget(engine, { builtAddon, npmPackage, tensorflow: builtAddon ? tensorflowSearch(roots) : { skipped: [] } });
+  if (!target) return Promise.resolve({ ok: false, reason });
+  let path = target.path;
+  if (target.kind === 'addon') {
+    try {
+      path = entryOf(addonViewFor(target.path, target.tensorflow!));
+    } catch (e) {
+      return Promise.resolve({ ok: false, reason: `the native addon could not be set up for ${describeTensorFlow(target.tensorflow!)}: ${(e as Error).message}` });
+    }
   }
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  return runProbe(engine, path, target.tensorflow, options.timeoutMs ?? 60_000);
+}
+
+/** The entry file of a tfjs-node package folder (what require() loads). */
+function entryOf(pkg: string): string {
+  return createRequire(join(dirname(dirname(dirname(pkg))), 'noop.js')).resolve('@tensorflow/tfjs-node');
+}
+
+function runProbe(engine: NativeEngine, path: string, tensorflow: TensorFlowFound | undefined, timeoutMs: number): Promise<NativeProbe> {
+  const pkg = nativePackages[engine];
+  const explain = (error: string) => (tensorflow ? explainTensorFlowFailure(tensorflow, error) : explainNativeFailure(engine, error));
   return new Promise((resolve) => {
     execFile(
       process.execPath, ['-e', probeScript, path],
       { timeout: timeoutMs, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '0' }, maxBuffer: 4 << 20 },
       (err, stdout, stderr) => {
-        const killed = err && (err as NodeJS.ErrnoException & { killed?: boolean }).killed;
-        if (killed) return resolve({ ok: false, path, reason: `${pkg}: the probe did not answer within ${timeoutMs / 1000} s` });
-        let answer: { ok: boolean; backend?: string; error?: string };
+        const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: string }) | null;
+        if (e?.killed && e.signal === 'SIGTERM') return resolve({ ok: false, path, reason: `${pkg}: the probe did not answer within ${timeoutMs / 1000} s` });
+        if (e?.signal) return resolve({ ok: false, path, reason: explain(`the probe process crashed (${e.signal}) loading it`) });
+        let answer: { ok: boolean; backend?: string; error?: string; tfVersion?: string };
         try {
           answer = JSON.parse(stdout);
         } catch {
-          return resolve({ ok: false, path, reason: explainNativeFailure(engine, `${stderr || stdout || err?.message}`.trim()) });
+          return resolve({ ok: false, path, reason: explain(`${stderr || stdout || err?.message}`.trim()) });
         }
-        if (!answer.ok) return resolve({ ok: false, path, reason: explainNativeFailure(engine, answer.error ?? '') });
+        if (!answer.ok) return resolve({ ok: false, path, reason: explain(answer.error ?? '') });
         if (answer.backend !== 'tensorflow') return resolve({ ok: false, path, reason: `${pkg} loaded but its backend is '${answer.backend}', not 'tensorflow'` });
-        if (engine === 'gpu' && !/device:GPU:\d/.test(stderr)) {
+        const loaded = tensorflow ? { ...tensorflow, version: answer.tfVersion ?? tensorflow.version } : undefined;
+        const device = gpuDeviceName(stderr);
+        if (engine === 'gpu' && !device) {
           return resolve({
             ok: false, path,
-            reason: `${pkg} loaded, but TensorFlow created no GPU device (no CUDA GPU or driver visible), so it ` +
-              `would run on the CPU; the CPU engine is used instead`,
+            reason: `${loaded ? describeTensorFlow(loaded) : pkg} loaded, but TensorFlow created no GPU device (no CUDA GPU ` +
+              `or driver visible${missingLibraryIn(stderr) ? `; it could not load ${missingLibraryIn(stderr)}` : ''}), so it would run on the CPU; the CPU engine is used instead`,
           });
         }
-        resolve({ ok: true, path });
+        resolve({ ok: true, path, tensorflow: loaded, device });
       },
     );
   });
+}
+
+/** "Created device /job:localhost/replica:0/task:0/device:GPU:0 with … -> device: 0, name: NVIDIA A100, pci bus id …" */
+export function gpuDeviceName(log: string): string | undefined {
+  if (!/device:GPU:\d/.test(log)) return undefined;
+  return /device:GPU:\d[^\n]*?name: ([^,\n]+)/.exec(log)?.[1]?.trim() ?? 'GPU:0';
+}
+
+/** TensorFlow's "Could not load dynamic library 'libcudnn.so.9'" / dlopen messages name the missing CUDA piece. */
+export function missingLibraryIn(log: string): string | undefined {
+  return /Could not (?:load|find) (?:dynamic library|cuda drivers)?\s*'?(lib[\w.+-]+\.so[\d.]*)/i.exec(log)?.[1]
+    ?? /(lib(?:cuda|cudart|cudnn|cublas|cublasLt|cufft|curand|cusolver|cusparse|nccl)[\w.]*\.so[\d.]*): cannot open shared object file/.exec(log)?.[1];
+}
+
+/** A failure of our addon with a located TensorFlow, said in terms of that TensorFlow. */
+export function explainTensorFlowFailure(tensorflow: TensorFlowFound, error: string): string {
+  const what = describeTensorFlow(tensorflow);
+  const symbol = /undefined symbol: (\w+)/.exec(error)?.[1];
+  if (symbol) return `${what} lacks ${symbol}, which the native addon calls: this TensorFlow's C API is too old or too different (TensorFlow 2.9 or later 2.x works)`;
+  const lib = /(lib[\w.+-]+\.so[\d.]*): cannot open shared object file/.exec(error)?.[1];
+  if (lib) return `${what} failed to load: the shared library ${lib} was not found${/cud|cublas|cufft|curand|cusolver|cusparse|nccl/.test(lib) ? ' (a CUDA library: pip install "tensorflow[and-cuda]" brings them)' : ''}`;
+  return `${what} failed to load: ${error.split('\n')[0]}`;
 }
 
 /** The CUDA 11.2 / cuDNN 8.1 libraries libtensorflow 2.9 (tfjs-node-gpu 4.x) loads. */

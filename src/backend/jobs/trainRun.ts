@@ -91,7 +91,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
   const startedAt = new Date();
   const base = { runId: run.runId };
   emit({
-    type: 'started', ...base, folder: run.folder, engine: engine.engine, experiment, trainSize: data.train.count, validationSize: data.validation.count, testSize: data.test.count,
+    type: 'started', ...base, folder: run.folder, engine: engine.engine, ...(engine.tensorflow ? { tensorflow: engine.tensorflow.version } : {}), experiment, trainSize: data.train.count, validationSize: data.validation.count, testSize: data.test.count,
     stepsPerEpoch: Math.ceil(data.train.count / batchSize), totalEpochs: epochs, ...(prep.unlabeled ? { unlabeledSize: prep.unlabeled.count } : {}), classNames: data.classNames,
     time: startedAt.toISOString(), summary: prep.summary, ...(data.warnings?.length ? { warnings: data.warnings } : {}),
   });
