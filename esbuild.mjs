@@ -1,8 +1,8 @@
 // One build script: backend CLI, tests, wasm binaries and the embedded digits → dist/.
-// Usage: node esbuild.mjs [--watch]
+// Usage: node esbuild.mjs [--watch] [--native]   (--native: the built native addon too, for a platform .vsix)
 import * as esbuild from 'esbuild';
 import { createRequire } from 'node:module';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -10,6 +10,9 @@ const root = dirname(new URL(import.meta.url).pathname);
 const dist = join(root, 'dist');
 const require = createRequire(import.meta.url);
 const watch = process.argv.includes('--watch');
+const withNative = process.argv.includes('--native');
+// --native-into=DIR: only the native engine, into DIR/native (a staged .vsix in the end-to-end tests)
+const nativeInto = process.argv.find((a) => a.startsWith('--native-into='))?.slice('--native-into='.length);
 
 // Native engines are found and loaded at run time from node_modules or the user's install folder.
 const external = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
@@ -104,9 +107,44 @@ const builds = [
   },
 ];
 
+/**
+ * The native engine for a platform .vsix: the addon built in .cache/native (`npm run native`) with tfjs-node's JS
+ * bundled into one file — the package's 300 MB of node_modules become ~2 MB. Only with --native (npm run package);
+ * other builds remove it, so a developer's tests see the same engines as a fresh clone.
+ */
+async function packNative(into = dist) {
+  const out = join(into, 'native');
+  rmSync(out, { recursive: true, force: true });
+  if (!withNative && into === dist) return;
+  const cache = join(root, '.cache', 'native');
+  const key = existsSync(cache) && readdirSync(cache).find((n) => /^tfjs-node-[\d.]+-napi\d+-\w+-\w+$/.test(n));
+  if (!key) {
+    console.warn('--native: no addon in .cache/native (run `npm run native` first); packaging without the native engine');
+    return;
+  }
+  const src = join(cache, key, 'node_modules', '@tensorflow', 'tfjs-node');
+  const dst = join(out, key, 'node_modules', '@tensorflow', 'tfjs-node');
+  const napi = readdirSync(join(src, 'lib'))[0];
+  mkdirSync(join(dst, 'lib', napi), { recursive: true });
+  copyFileSync(join(src, 'package.json'), join(dst, 'package.json'));
+  copyFileSync(join(src, 'lib', napi, 'tfjs_binding.node'), join(dst, 'lib', napi, 'tfjs_binding.node'));
+  await esbuild.build({
+    ...nodeBundle, sourcemap: false, minify: true, logLevel: 'error',
+    // node-pre-gyp's publishing helpers, never called when it only finds the addon
+    external: ['mock-aws-s3', 'aws-sdk', 'nock'], loader: { '.html': 'empty', '.md': 'empty' },
+    entryPoints: [join(src, 'dist', 'index.js')], outfile: join(dst, 'dist', 'index.js'),
+  });
+  console.log(`native engine: ${relative(root, dst)}`);
+}
+
+if (nativeInto) {
+  await packNative(nativeInto);
+  process.exit(0);
+}
 mkdirSync(dist, { recursive: true });
 copyWasmBinaries();
 embedDigits();
+await packNative();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {

@@ -10,7 +10,8 @@ import { modelSummary, writeImageFolderFrom } from './jobs/datasetTools';
 import { CheckerThread } from './gradcheck/checkerThread';
 import { recoverInterrupted } from './jobs/interrupted';
 import { DataError } from './data/idxReader';
-import { loadEngine, requestedEngine } from './engines/engineLoad';
+import { loadEngine, onEngineLoaded, requestedEngine } from './engines/engineLoad';
+import { formatEngineReport } from './engines/engineSelect';
 import { EngineUnavailableError } from './engines/engineSelect';
 import { ExperimentError, parseExperimentText } from './experiment/validate';
 import { SweepHandle, startSweep } from './jobs/sweep';
@@ -27,6 +28,8 @@ export function toResponseError(e: unknown): ResponseError<unknown> {
 
 export function serve(): void {
   console.log = console.info = console.warn = console.error; // nothing but protocol on stdout
+  // the host's log shows which engine trains and why the others do not
+  onEngineLoaded((info) => process.stderr.write(`engine: ${info.engine}\n${formatEngineReport(info)}\n`));
   const writer = new StreamMessageWriter(process.stdout);
   const connection = createMessageConnection(new SafeMessageReader(process.stdin, writer), writer);
   const runs = new Map<string, RunHandle>();

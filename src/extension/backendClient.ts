@@ -45,22 +45,7 @@ export class BackendClient implements vscode.Disposable {
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {}
 
   private start(): MessageConnection {
-    const config = vscode.workspace.getConfiguration('gradientLab');
-    const nodePath = config.get<string>('nodePath') || undefined;
-    const engine = config.get<string>('engine') ?? 'auto';
-    const backendJs = this.context.asAbsolutePath(join('dist', 'backend.js'));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      GRADIENT_LAB_ENGINE: engine === 'auto' ? '' : engine,
-      GRADIENT_LAB_NATIVE_DIRS: join(this.context.globalStorageUri.fsPath, 'native'),
-      // the native engine: built addons and Gradient Lab's own TensorFlow live in the extension's storage
-      GRADIENT_LAB_STORAGE: this.context.globalStorageUri.fsPath,
-      GRADIENT_LAB_TENSORFLOW: config.get<string>('tensorflowPath') || '',
-      GRADIENT_LAB_PYTHON: pythonInterpreter() ?? '',
-    };
-    // Without a configured Node, the extension host's own runtime runs the backend (Electron as plain Node).
-    if (!nodePath) env.ELECTRON_RUN_AS_NODE = '1';
-    const command = nodePath ?? process.execPath;
+    const { command, backendJs, env, engine } = backendLaunch(this.context);
     this.log.appendLine(`starting the backend: ${command} ${backendJs} serve (engine: ${engine})`);
     const proc = spawn(command, [backendJs, 'serve'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.stderrLines = [];
@@ -171,8 +156,27 @@ export class BackendClient implements vscode.Disposable {
   }
 }
 
+/** How the backend is started, for the server and for one-off CLI commands (native-setup): same runtime, same env. */
+export function backendLaunch(context: vscode.ExtensionContext): { command: string; backendJs: string; env: NodeJS.ProcessEnv; engine: string } {
+  const config = vscode.workspace.getConfiguration('gradientLab');
+  const nodePath = config.get<string>('nodePath') || undefined;
+  const engine = config.get<string>('engine') ?? 'auto';
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GRADIENT_LAB_ENGINE: engine === 'auto' ? '' : engine,
+    GRADIENT_LAB_NATIVE_DIRS: join(context.globalStorageUri.fsPath, 'native'),
+    // the native engine: built addons and Gradient Lab's own TensorFlow live in the extension's storage
+    GRADIENT_LAB_STORAGE: context.globalStorageUri.fsPath,
+    GRADIENT_LAB_TENSORFLOW: config.get<string>('tensorflowPath') || '',
+    GRADIENT_LAB_PYTHON: pythonInterpreter() ?? '',
+  };
+  // Without a configured Node, the extension host's own runtime runs the backend (Electron as plain Node).
+  if (!nodePath) env.ELECTRON_RUN_AS_NODE = '1';
+  return { command: nodePath ?? process.execPath, backendJs: context.asAbsolutePath(join('dist', 'backend.js')), env, engine };
+}
+
 /** The Python interpreter chosen in VS Code's Python extension (when it is active), else its default setting. */
-function pythonInterpreter(): string | undefined {
+export function pythonInterpreter(): string | undefined {
   type PythonApi = { environments?: { getActiveEnvironmentPath?: () => { path?: string } | undefined } };
   const python = vscode.extensions.getExtension<PythonApi>('ms-python.python');
   const chosen = python?.isActive ? python.exports?.environments?.getActiveEnvironmentPath?.()?.path : undefined;

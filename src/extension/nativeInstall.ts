@@ -1,12 +1,13 @@
-// "Install Native TensorFlow Engine…": a .vsix cannot carry libtensorflow, so npm installs @tensorflow/tfjs-node
-// (or -gpu) into the extension's global storage, where the backend also looks. Failures say what failed; wasm
-// stays in use.
+// "Install Native TensorFlow Engine…": the TensorFlow of a Python environment or one pip installs for Gradient Lab
+// (nativeSetup.ts), or npm's @tensorflow/tfjs-node(-gpu) with its own libtensorflow download into the extension's
+// storage. Failures say what failed; wasm stays in use.
 import * as vscode from 'vscode';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainInstallFailure, missingCudaLibraries } from '../backend/engines/nativeProbe';
 import { BackendClient } from './backendClient';
+import { installTensorFlowForGradientLab, useTensorFlowFromPython } from './nativeSetup';
 
 export interface InstallOutcome {
   ok: boolean;
@@ -14,14 +15,26 @@ export interface InstallOutcome {
 }
 
 const choices = [
-  { engine: 'cpu', label: 'CPU', description: '@tensorflow/tfjs-node', detail: 'libtensorflow on the CPU (with its own threads): usually several times faster than wasm', pkg: '@tensorflow/tfjs-node' },
-  { engine: 'gpu', label: 'GPU (CUDA)', description: '@tensorflow/tfjs-node-gpu', detail: 'needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1', pkg: '@tensorflow/tfjs-node-gpu' },
+  { engine: 'cpu', label: 'CPU from npm', description: '@tensorflow/tfjs-node', detail: 'downloads libtensorflow 2.9.1 (needs access to storage.googleapis.com)', pkg: '@tensorflow/tfjs-node' },
+  { engine: 'gpu', label: 'GPU from npm (CUDA 11.2)', description: '@tensorflow/tfjs-node-gpu', detail: 'libtensorflow 2.9.1: needs CUDA 11.2 and cuDNN 8.1 (not CUDA 12)', pkg: '@tensorflow/tfjs-node-gpu' },
+] as const;
+
+const tensorflowChoices = [
+  { id: 'python', label: '$(snake) Use TensorFlow from a Python environment…', detail: 'the TensorFlow 2.x you already have (pip install tensorflow); a CUDA build gives the GPU engine' },
+  { id: 'pip', label: '$(cloud-download) Install TensorFlow for Gradient Lab…', detail: 'pip installs tensorflow-cpu into a Python environment in Gradient Lab\'s storage (asks first)' },
 ] as const;
 
 /** `kind` skips the question (for keybindings and tests). */
 export async function installNativeEngine(context: vscode.ExtensionContext, client: BackendClient, log: vscode.OutputChannel, restart: () => Promise<boolean>, kind?: 'cpu' | 'gpu'): Promise<InstallOutcome | undefined> {
-  const pick = kind ? choices.find((c) => c.engine === kind) : await vscode.window.showQuickPick([...choices], { placeHolder: 'Native TensorFlow engine to install' });
+  const pick = kind ? choices.find((c) => c.engine === kind) : await vscode.window.showQuickPick([...tensorflowChoices, ...choices], { placeHolder: 'How to get the native TensorFlow engine' });
   if (!pick) return undefined;
+  if ('id' in pick) {
+    const done = pick.id === 'python' ? await useTensorFlowFromPython(context, log) : await installTensorFlowForGradientLab(context, log);
+    if (!done) return undefined;
+    await restart();
+    const info = await client.engineInfo();
+    return { ok: info.engine === 'cpu' || info.engine === 'gpu', message: `the backend now trains on ${info.engine}${info.tensorflow ? ` (TensorFlow ${info.tensorflow.version})` : ''}` };
+  }
   const version: string = context.extension.packageJSON.dependencies['@tensorflow/tfjs'];
   const dir = join(context.globalStorageUri.fsPath, 'native');
   mkdirSync(dir, { recursive: true });

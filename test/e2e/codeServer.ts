@@ -47,6 +47,9 @@ export interface Options {
   testsPath?: string;
   /** User settings written before start (e.g. the colour theme). */
   settings?: Record<string, unknown>;
+  /** Settings of scope machine / machine-overridable (paths on this machine): a remote window — code-server is one —
+   *  reads them from the machine's settings, not the user's. */
+  machineSettings?: Record<string, unknown>;
   onLog?: (line: string) => void;
   onExit?: (code: number) => void;
   /** Install this .vsix with --install-extension (as a user does) instead of loading the source tree. */
@@ -66,6 +69,10 @@ export async function openVsCode(options: Options): Promise<VsCode> {
     'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'telemetry.telemetryLevel': 'off',
     'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden', ...options.settings,
   }));
+  if (options.machineSettings) {
+    mkdirSync(join(dirs.userData, 'Machine'), { recursive: true });
+    writeFileSync(join(dirs.userData, 'Machine', 'settings.json'), JSON.stringify(options.machineSettings));
+  }
   const env = {
     ...process.env, XDG_CONFIG_HOME: join(dirs.xdg, 'config'), XDG_DATA_HOME: join(dirs.xdg, 'data'), XDG_CACHE_HOME: join(dirs.xdg, 'cache'), TMPDIR: dirs.tmp,
   };

@@ -1,8 +1,7 @@
 // `gradient-lab native-build` / `native-setup`: compile the native engine's addon against the TensorFlow found here
 // (or named), once; native-setup first installs Gradient Lab's own TensorFlow when the machine has none.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { addonKey, addonRelative, buildAddon } from '../engines/addonBuild';
+import { addonCacheRoots, buildAddon, findBuiltAddon } from '../engines/addonBuild';
 import { EngineUnavailableError } from '../engines/engineSelect';
 import { describeTensorFlow } from '../engines/nativeTarget';
 import { tensorflowSearch } from '../engines/nativeProbe';
@@ -18,9 +17,9 @@ function storageRoot(): string {
 }
 
 function build(tensorflow: TensorFlowFound, out: string, force: boolean): number {
-  const pkg = join(out, addonKey(), ...addonRelative);
-  if (existsSync(join(pkg, 'lib', 'napi-v8', 'tfjs_binding.node')) && !force) {
-    process.stdout.write(`native addon already built: ${pkg} (--force rebuilds it)\n`);
+  const pkg = findBuiltAddon([out, ...addonCacheRoots()]);
+  if (pkg && !force) {
+    process.stdout.write(`native addon already built: ${pkg} (--force rebuilds it); TensorFlow: ${describeTensorFlow(tensorflow)}\n`);
     return 0;
   }
   say(`building against ${describeTensorFlow(tensorflow)}`);

@@ -10,7 +10,7 @@ import { distDir } from '../paths';
 import { engineEnvVar, EngineUnavailableError, parseEngineName, selectEngine, TryResult } from './engineSelect';
 import { patchKernels } from './kernelPatches';
 import { tfjsNodeVersion } from './addonBuild';
-import { NativeEngine, nativePackages, probeNative, tensorflowSearch } from './nativeProbe';
+import { NativeEngine, nativePackages, nodeUtilShim, probeNative, tensorflowSearch } from './nativeProbe';
 import { describeTensorFlow } from './nativeTarget';
 
 tf.enableProdMode(); // no console banners: stdout may be the JSON-RPC channel
@@ -18,6 +18,12 @@ tf.enableProdMode(); // no console banners: stdout may be the JSON-RPC channel
 const backendOf: Record<EngineName, string> = { gpu: 'tensorflow', cpu: 'tensorflow', wasm: 'wasm', js: 'cpu' };
 
 let current: EngineInfo | undefined;
+let reporter: ((info: EngineInfo) => void) | undefined;
+
+/** Told once, when the engine of this process has been chosen (the server logs the report for the host's log). */
+export function onEngineLoaded(report: (info: EngineInfo) => void): void {
+  reporter = report;
+}
 const nativePaths = new Map<EngineName, string>();
 
 async function tryWasm(): Promise<TryResult> {
@@ -51,7 +57,8 @@ async function tryEngine(name: EngineName): Promise<TryResult> {
 
 async function activate(engine: EngineName): Promise<void> {
   if (engine === 'gpu' || engine === 'cpu') {
-    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // TensorFlow's start-up lines are noise on stderr (the probe has read them)
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // TensorFlow's later log lines are noise on stderr (the probe has read them)
+    new Function('require', nodeUtilShim)(createRequire(__filename)); // eslint-disable-line no-new-func
     createRequire(__filename)(nativePaths.get(engine)!); // registers the 'tensorflow' backend
   }
   if (!(await tf.setBackend(backendOf[engine]))) {
@@ -82,6 +89,7 @@ export async function loadEngine(request: { forced?: EngineName; forcedBy?: stri
   const patchedKernels = patchKernels(backendOf[engine]);
   const tensorflow = candidates.find((c) => c.status === 'chosen')?.tensorflow;
   current = { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels, forcedBy: request.forced ? request.forcedBy : undefined, ...(tensorflow ? { tensorflow } : {}) };
+  reporter?.(current);
   return current;
 }
 
