@@ -1,5 +1,5 @@
 """The PyTorch peer of bench/throughput.ts: the same networks on the same embedded digits, batch 64, Adam.
-Run with Debian's python3-torch: /usr/bin/python3 bench/torch_peer.py --model cnn --steps 30 --threads 2"""
+Run with Debian's python3-torch (/usr/bin/python3) or the venv's pip torch: PY bench/torch_peer.py --model cnn --steps 30 --threads 2"""
 import argparse, gzip, json, time
 import numpy as np
 import torch
@@ -45,4 +45,4 @@ for step in range(a.steps + 1):
     loss.item()
     times.append(time.perf_counter() - t0)
 ms = 1000 * sum(times[1:]) / a.steps
-print(json.dumps({"engine": f"pytorch-{a.threads}t", "model": a.model, "steps": a.steps, "msPerStep": ms, "samplesPerSec": 64000 / ms}))
+print(json.dumps({"engine": f"pytorch-{torch.__version__.split('+')[0]}-{a.threads}t", "model": a.model, "steps": a.steps, "msPerStep": ms, "samplesPerSec": 64000 / ms}))

@@ -1,49 +1,81 @@
 #!/usr/bin/env node
-// Training throughput of every engine that loads here against PyTorch on the CPU, measured in the same run:
-// the seed CNN (conv5x5x32, pool, conv5x5x64, pool, dense 128, dense 10) and an MLP (784-256-10), batch 64.
-// Usage: npm run bench   (needs Debian's python3-torch and libopenblas0-pthread for the peer)
+// Training throughput of Gradient Lab's engines against PyTorch and Keras, measured in the same run, interleaved
+// (each round runs every contender once, in a rotated order), medians of the rounds: the seed CNN (conv5x5x32, pool,
+// conv5x5x64, pool, dense 128, dropout, dense 10) and an MLP (784-256-10), batch 64, Adam, 2 threads.
+// Usage: npm run bench [-- --rounds N --models cnn,mlp --probe]
+// Peers: Keras and PyTorch 2.x from .cache/python/venv (.ci/run's TensorFlow; `pip install torch` there), Debian's
+// PyTorch 1.13 (apt-get install python3-torch libopenblas0-pthread). A missing peer is said and left out.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
-const run = (args) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
-const node = (args) => JSON.parse(run(args).trim().split('\n').at(-1));
+const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+const rounds = Number(arg('--rounds', '3'));
+const models = arg('--models', 'cnn,mlp').split(',');
+const steps = { cnn: 30, mlp: 200 };
+const lastJson = (out) => JSON.parse(out.trim().split('\n').at(-1));
+const venvPython = join(root, '.cache/python/venv/bin/python');
 
-const engines = JSON.parse(run([join(root, 'dist/backend.js'), 'engines', '--json'])).candidates.filter((c) => c.status === 'chosen' || c.status === 'available').map((c) => c.name);
-const steps = { cnn: { default: 30, js: 3 }, mlp: { default: 200, js: 50 } };
-const python = '/usr/bin/python3';
-const rows = [];
-for (const model of ['cnn', 'mlp']) {
-  const peers = {};
-  if (existsSync(python)) {
-    for (const threads of [2, 1]) {
-      try {
-        const r = JSON.parse(execFileSync(python, [join(root, 'bench/torch_peer.py'), '--model', model, '--steps', String(steps[model].default), '--threads', String(threads)], { cwd: root, encoding: 'utf8' }));
-        peers[threads] = r.samplesPerSec;
-        rows.push({ model, engine: r.engine, samplesPerSec: r.samplesPerSec });
-      } catch (e) {
-        console.error(`PyTorch peer failed (apt-get install python3-torch libopenblas0-pthread): ${e.message.split('\n')[0]}`);
-      }
+function pythonHas(python, module) {
+  try {
+    execFileSync(python, ['-c', `import ${module}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const contenders = [];
+const python = (label, py, script, extra = []) => ({ label, run: (model) => lastJson(execFileSync(py, [join(root, 'bench', script), '--model', model, '--steps', String(steps[model]), '--threads', '2', ...extra], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) });
+if (existsSync(venvPython) && pythonHas(venvPython, 'tensorflow')) contenders.push(python('Keras on TF (venv)', venvPython, 'keras_peer.py'));
+else console.error('no Keras peer: .cache/python/venv has no TensorFlow (npm run native makes it)');
+if (existsSync(venvPython) && pythonHas(venvPython, 'torch')) contenders.push(python('PyTorch (venv)', venvPython, 'torch_peer.py'));
+else console.error('no PyTorch 2 peer: .cache/python/venv/bin/pip install torch');
+if (existsSync('/usr/bin/python3') && pythonHas('/usr/bin/python3', 'torch')) contenders.push(python('PyTorch (Debian)', '/usr/bin/python3', 'torch_peer.py'));
+else console.error('no Debian PyTorch peer: apt-get install python3-torch libopenblas0-pthread');
+const engines = JSON.parse(execFileSync(process.execPath, [join(root, 'dist/backend.js'), 'engines', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+const usable = engines.candidates.filter((c) => (c.status === 'chosen' || c.status === 'available') && c.name !== 'js').map((c) => c.name);
+for (const engine of usable) {
+  const label = `Gradient Lab ${engine}${engine === 'cpu' || engine === 'gpu' ? ` (TF ${engines.candidates.find((c) => c.name === engine).tensorflow?.version ?? '?'})` : ''}`;
+  contenders.push({ label, run: (model) => lastJson(execFileSync(process.execPath, [join(root, 'dist/bench/throughput.js'), '--engine', engine, '--model', model, '--steps', String(steps[model])], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+for (const model of models) {
+  const samples = new Map(contenders.map((c) => [c.label, []]));
+  const names = new Map();
+  for (let r = 0; r < rounds; r++) {
+    const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
+    for (const c of order) {
+      const out = c.run(model);
+      samples.get(c.label).push(out.samplesPerSec);
+      names.set(c.label, out.engine);
+      process.stderr.write(`${model} round ${r + 1}: ${c.label} ${out.samplesPerSec.toFixed(0)} samples/s\n`);
     }
   }
-  for (const engine of engines) {
-    const r = node([join(root, 'dist/bench/throughput.js'), '--engine', engine, '--model', model, '--steps', String(steps[model][engine] ?? steps[model].default)]);
-    rows.push({ model, engine, samplesPerSec: r.samplesPerSec, vs2: peers[2] && r.samplesPerSec / peers[2], vs1: peers[1] && r.samplesPerSec / peers[1] });
-  }
-}
-// The gradient probe's cost: the same training with it off, every 10 steps (the default) and every step.
-const probeRows = [];
-for (const model of ['deep', 'cnn']) {
-  const off = node([join(root, 'dist/bench/throughput.js'), '--engine', 'wasm', '--model', model, '--steps', model === 'cnn' ? '30' : '200', '--probe', 'off']).samplesPerSec;
-  for (const every of ['10', '1']) {
-    const on = node([join(root, 'dist/bench/throughput.js'), '--engine', 'wasm', '--model', model, '--steps', model === 'cnn' ? '30' : '200', '--probe', every]).samplesPerSec;
-    probeRows.push({ model, every, off, on });
+  const med = new Map([...samples].map(([k, v]) => [k, median(v)]));
+  const torch2 = [...med].find(([k]) => k === 'PyTorch (venv)')?.[1];
+  const keras = [...med].find(([k]) => k.startsWith('Keras'))?.[1];
+  const ratio = (x, of) => (of ? `${(x / of).toFixed(2)}×` : '–');
+  console.log(`\n${model}: samples/s, median of ${rounds} interleaved rounds (batch 64, Adam, 2 threads)`);
+  console.log(`${'contender'.padEnd(34)}${'samples/s'.padStart(10)}${'range'.padStart(16)}${'÷ PyTorch 2'.padStart(13)}${'÷ Keras'.padStart(10)}`);
+  for (const [label, v] of [...med].sort((a, b) => b[1] - a[1])) {
+    const all = samples.get(label);
+    const name = `${label}${names.get(label) && label.startsWith('PyTorch') ? ` ${names.get(label)}` : ''}`;
+    console.log(`${name.padEnd(34)}${v.toFixed(0).padStart(10)}${`${Math.min(...all).toFixed(0)}–${Math.max(...all).toFixed(0)}`.padStart(16)}${ratio(v, torch2).padStart(13)}${ratio(v, keras).padStart(10)}`);
   }
 }
 
-const fmt = (x) => (x === undefined ? '' : `${x.toFixed(3)}×`);
-console.log(`\n${'model'.padEnd(6)}${'engine'.padEnd(12)}${'samples/s'.padStart(11)}  ${'÷ PyTorch 2 threads'.padStart(20)}  ${'÷ PyTorch 1 thread'.padStart(19)}`);
-for (const r of rows) console.log(`${r.model.padEnd(6)}${r.engine.padEnd(12)}${r.samplesPerSec.toFixed(1).padStart(11)}  ${fmt(r.vs2).padStart(20)}  ${fmt(r.vs1).padStart(19)}`);
-console.log(`\n${'model'.padEnd(6)}${'probe'.padEnd(14)}${'off samples/s'.padStart(14)}${'on samples/s'.padStart(14)}  on ÷ off`);
-for (const r of probeRows) console.log(`${r.model.padEnd(6)}${`every ${r.every}`.padEnd(14)}${r.off.toFixed(1).padStart(14)}${r.on.toFixed(1).padStart(14)}  ${(r.on / r.off).toFixed(3)}`);
+// --probe: the gradient probe's cost, the same training with it off, every 10 steps (the default) and every step
+if (process.argv.includes('--probe')) {
+  const engine = usable[0];
+  const sps = (model, probe) => lastJson(execFileSync(process.execPath, [join(root, 'dist/bench/throughput.js'), '--engine', engine, '--model', model, '--steps', model === 'cnn' ? '30' : '200', '--probe', probe], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).samplesPerSec;
+  console.log(`\ngradient probe on ${engine}: ${'model'.padEnd(6)}${'probe'.padEnd(10)}${'off'.padStart(10)}${'on'.padStart(10)}  on ÷ off`);
+  for (const model of ['deep', 'cnn']) {
+    for (const every of ['10', '1']) {
+      const [off, on] = [sps(model, 'off'), sps(model, every)];
+      console.log(`${''.padEnd(26)}${model.padEnd(6)}${`every ${every}`.padEnd(10)}${off.toFixed(0).padStart(10)}${on.toFixed(0).padStart(10)}  ${(on / off).toFixed(3)}`);
+    }
+  }
+}

@@ -9,6 +9,7 @@ import type { EngineName } from '../../protocol/experiment';
 import { distDir } from '../paths';
 import { engineEnvVar, EngineUnavailableError, parseEngineName, selectEngine, TryResult } from './engineSelect';
 import { patchKernels } from './kernelPatches';
+import { patchNativeKernels } from './nativeKernels';
 import { tfjsNodeVersion } from './addonBuild';
 import { NativeEngine, nativePackages, nodeUtilShim, probeNative, tensorflowSearch } from './nativeProbe';
 import { describeTensorFlow } from './nativeTarget';
@@ -66,6 +67,11 @@ async function activate(engine: EngineName): Promise<void> {
   }
 }
 
+/** Replacement kernels: wasm's and pure JS's missing or slow gradients; TensorFlow's own ReLU gradient natively. */
+function patchEngine(engine: EngineName): string[] {
+  return engine === 'cpu' || engine === 'gpu' ? patchNativeKernels() : patchKernels(backendOf[engine]);
+}
+
 /** The engine asked for: an explicit request wins over the GRADIENT_LAB_ENGINE variable. */
 export function requestedEngine(explicit?: { value?: string; from: string }): { forced?: EngineName; forcedBy?: string } {
   if (explicit?.value && explicit.value !== 'auto') return { forced: parseEngineName(explicit.value, explicit.from), forcedBy: explicit.from };
@@ -86,7 +92,7 @@ export async function loadEngine(request: { forced?: EngineName; forcedBy?: stri
   }
   const { engine, candidates } = await selectEngine(tryEngine, request);
   await activate(engine);
-  const patchedKernels = patchKernels(backendOf[engine]);
+  const patchedKernels = patchEngine(engine);
   const tensorflow = candidates.find((c) => c.status === 'chosen')?.tensorflow;
   current = { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels, forcedBy: request.forced ? request.forcedBy : undefined, ...(tensorflow ? { tensorflow } : {}) };
   reporter?.(current);
@@ -98,5 +104,5 @@ export async function surveyEngines(): Promise<EngineInfo> {
   const { engine, candidates } = await selectEngine(tryEngine, { ...requestedEngine(), all: true });
   await activate(engine);
   const tensorflow = candidates.find((c) => c.status === 'chosen')?.tensorflow;
-  return { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels: patchKernels(backendOf[engine]), ...(tensorflow ? { tensorflow } : {}) };
+  return { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels: patchEngine(engine), ...(tensorflow ? { tensorflow } : {}) };
 }

@@ -1,7 +1,9 @@
+// The optimizer of an experiment: TF.js's own for SGD and momentum, Adam over all variables at once (flatAdam.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../../protocol/experiment';
+import { FlatAdam, TrainingOptimizer } from './flatAdam';
 
-export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
+export function makeOptimizer(spec: OptimizerSpec): TrainingOptimizer {
   const m = spec.momentum ?? 0.9;
   switch (spec.name) {
     case 'sgd':
@@ -11,6 +13,6 @@ export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
     case 'nesterov':
       return tf.train.momentum(spec.learningRate, m, true);
     case 'adam':
-      return tf.train.adam(spec.learningRate);
+      return new FlatAdam(spec.learningRate);
   }
 }
