@@ -36,6 +36,7 @@ test('native: `gradient-lab engines` chooses cpu on the TensorFlow found, with i
   assert.equal(info.tensorflow?.version, venvVersion());
   assert.equal(info.tensorflow?.path, venvTensorFlow());
   assert.equal(info.tensorflow?.build, 'cpu');
+  t.diagnostic(`native engine: ${info.engine} on TensorFlow ${info.tensorflow?.version} (${info.tensorflow?.from}) at ${info.tensorflow?.path}`);
   assert.equal(info.candidates[0].status, 'unavailable');
   assert.match(info.candidates[0].reason!, /a CPU build, so there is no GPU engine/);
   assert.match(runCli(['engines'], { env: auto }).stdout, new RegExp(`✓ chosen\\s+cpu[^\\n]*\\n\\s+TensorFlow ${venvVersion().replace(/\./g, '\\.')}`));
