@@ -185,6 +185,8 @@ export interface RunFinishedEvent {
   stoppedEarly?: boolean;
   /** Files written into the run folder at the end (predictions.csv, report.html, a saved model). */
   outputs?: string[];
+  /** A cancelled run: the steps done when the cancel arrived (the run finishes the step it interrupts, no more). */
+  cancelledAfterStep?: number;
 }
 
 export interface RunFailedEvent {

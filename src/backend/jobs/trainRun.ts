@@ -40,6 +40,7 @@ export async function startRun(params: StartParams, listener: (e: RunEvent) => v
     throw e;
   }
   let cancelled = false;
+  const steps: TrainContext['steps'] = { done: 0 };
   const emit = (e: RunEvent) => {
     run.append(e);
     listener(e);
@@ -47,12 +48,16 @@ export async function startRun(params: StartParams, listener: (e: RunEvent) => v
   // Start on the next turn, so the caller can answer run/start before the run's first notification.
   const cacheDir = params.featureCache ?? featureCacheDir(params.runsFolder);
   const done = new Promise<void>((r) => setImmediate(r))
-    .then(() => train(prep!, run, emit, () => cancelled, { cacheDir, experimentPath: params.experimentPath, onProgress: params.onProgress }))
+    .then(() => train(prep!, run, emit, () => cancelled, { cacheDir, experimentPath: params.experimentPath, onProgress: params.onProgress, steps }))
     .finally(() => {
       prep!.dispose();
       prep = undefined;
     });
-  return { runId: run.runId, folder: run.folder, engine, cancel: () => (cancelled = true), done };
+  const cancel = () => {
+    if (!cancelled) steps.atCancel = steps.done;
+    cancelled = true;
+  };
+  return { runId: run.runId, folder: run.folder, engine, cancel, done };
 }
 
 /** The experiment's augmentation with its own seeded generator, or undefined when it changes nothing. */
@@ -65,6 +70,8 @@ interface TrainContext {
   cacheDir?: string;
   experimentPath?: string;
   onProgress?: DownloadReport;
+  /** Steps done so far, and how many were done when a cancel arrived: the run stops after the step it interrupts. */
+  steps: { done: number; atCancel?: number };
 }
 
 async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void, isCancelled: () => boolean, ctx: TrainContext): Promise<RunSummary> {
@@ -204,7 +211,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
           return Array.from(stats);
         });
         const stepMs = performance.now() - t0;
-        step++;
+        ctx.steps.done = ++step;
         trainSeconds += stepMs / 1000;
         trainedSamples += to - from;
         if (!Number.isFinite(loss)) {
@@ -266,6 +273,7 @@ async function train(prep: Prepared, run: RunFolder, emit: (e: RunEvent) => void
     const finished: RunFinishedEvent = {
       type: 'finished', ...base, status, test, samplesPerSec: summary.samplesPerSec, engine: engine.engine, epochsDone, steps: step, bestEpoch: best?.epoch, bestValLoss: best?.valLoss, seconds: summary.seconds,
       ...(restoredEpoch !== undefined ? { restoredEpoch } : {}), ...(stoppedEarly ? { stoppedEarly } : {}), ...(outputs.length ? { outputs } : {}),
+      ...(status === 'cancelled' && ctx.steps.atCancel !== undefined ? { cancelledAfterStep: ctx.steps.atCancel } : {}),
     };
     emit(finished);
     return close(summary);
