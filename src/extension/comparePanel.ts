@@ -47,10 +47,12 @@ export class ComparePanel implements vscode.Disposable {
     ComparePanel.current = new ComparePanel(panel, context, store, client, context.workspaceState.get<CompareSource>(sourceKey) ?? { folders: [] });
   }
 
-  /** What the panel shows now (for tests and the status of a command). */
+  /** The last snapshot posted to the webview — what the panel shows (for tests and the status of a command). */
   static get shown(): CompareView | undefined {
-    return ComparePanel.current?.view();
+    return ComparePanel.current?.posted;
   }
+
+  private posted: CompareView | undefined;
 
   private constructor(readonly panel: vscode.WebviewPanel, private readonly context: vscode.ExtensionContext, private readonly store: RunStore, client: BackendClient, private source: CompareSource) {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
@@ -113,7 +115,7 @@ export class ComparePanel implements vscode.Disposable {
     if (!this.ready) return;
     const view = this.view();
     this.panel.title = `Compare: ${view.title.split(' — ')[0]}`;
-    void this.panel.webview.postMessage({ type: 'snapshot', view } satisfies HostToCompare);
+    void this.panel.webview.postMessage({ type: 'snapshot', view } satisfies HostToCompare).then((delivered) => delivered && (this.posted = view));
   }
 
   private async savePng(name: string, dataUrl: string): Promise<void> {

@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { packageRoot } from '../../src/backend/paths';
+import { readEvents } from '../../src/backend/jobs/runFolder';
+import type { PhaseEvent } from '../../src/protocol/backend';
 import { openVsCode, panelFrame, runCommand, screenshotsDir } from './codeServer';
 import { e2eWorkspace } from './fixtures';
 import { PageCanvas, seenChart, until, waitSeen } from './seen';
@@ -235,6 +237,11 @@ test('a person trains the starter experiment from the palette and watches it in 
     await panel.locator('#model summary').click();
     const unfrozen = panel.locator('#model-table tbody tr', { hasText: 'unfrozen' });
     await unfrozen.last().scrollIntoViewIfNeeded();
+    // the rows marked unfrozen are exactly the layers the run unfroze: those with weights among the base's top 6
+    const phase = readdirSync(runsDir).flatMap((r) => readEvents(join(runsDir, r)).events).find((e): e is PhaseEvent => e.type === 'phase')!;
+    assert.ok(phase.unfrozenLayers.length >= 1 && phase.unfrozenLayers.length <= 6, `${phase.unfrozenLayers.length} layers unfrozen`);
+    await waitSeen(unfrozen.last(), 'the last unfrozen row of the model table');
+    assert.deepEqual(await unfrozen.locator('td:first-child').allTextContents(), phase.unfrozenLayers);
     await page.waitForTimeout(300);
     await shoot(page, 'finetune-model-table-light');
     await panel.locator('#open-report').click();

@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
+import { tf, useBackend } from '../helpers/tfSetup';
 import { mobilenetFineTune, pretrainedFixture } from '../helpers/pretrained';
 
 // the embedded digits are interleaved by class in blocks of 10 per class: 80 training images hold 8 of each
@@ -46,14 +47,24 @@ test('image-folder writes the digits as PNGs per class; they load back as the sa
   for (let p = 0; p < 784; p++) assert.equal(px[3 * p], original[p], `pixel ${p}`);
 });
 
-test('a JPEG loads and is resized to the size asked for', () => {
+test('a JPEG loads and is resized to the size asked for: its pixels are the bilinear resize of the decoded photo', async () => {
+  await useBackend('cpu');
   const root = digitsFolder();
   const rgba = new Uint8Array(40 * 20 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 256));
   writeFileSync(join(root, 'train', '3', 'photo.jpg'), jpeg.encode({ data: rgba, width: 40, height: 20 }, 90).data);
   const data = loadImageFolder(root, { source: 'image-folder', path: root }, { size: [32, 32] });
-  assert.equal(data.height, 32);
-  assert.ok(data.train.files!.includes(join('train', '3', 'photo.jpg')));
+  assert.deepEqual([data.height, data.width, data.channels], [32, 32, 3]);
+  const index = data.train.files!.indexOf(join('train', '3', 'photo.jpg'));
+  assert.ok(index >= 0);
   assert.equal(data.warnings, undefined);
+  // the pixels: the JPEG as jpeg-js decodes it, resized by TF.js's bilinear resize with half-pixel centres
+  const decoded = jpeg.decode(readFileSync(join(root, 'train', '3', 'photo.jpg')), { useTArray: true });
+  const rgb = Array.from({ length: 40 * 20 * 3 }, (_, i) => decoded.data[Math.floor(i / 3) * 4 + (i % 3)]);
+  const reference = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(rgb, [20, 40, 3]), [32, 32], false, true).round().dataSync());
+  const loaded = data.train.images.subarray(index * 32 * 32 * 3, (index + 1) * 32 * 32 * 3);
+  let worst = 0;
+  for (let i = 0; i < reference.length; i++) worst = Math.max(worst, Math.abs(loaded[i] - reference[i]));
+  assert.ok(worst <= 1, `largest difference from the bilinear reference: ${worst} grey levels`);
 });
 
 test('bad image folders: unreadable files are skipped and named; an empty class, differing classes and a missing train/ are errors that name the folder', () => {

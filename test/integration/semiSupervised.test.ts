@@ -39,8 +39,9 @@ test('with 3,000 labels, pseudo-labelling beats the labeled-only baseline on the
   console.log(`test accuracy: labeled only ${(100 * baseline.run.testAccuracy!).toFixed(2)}%, with pseudo-labels ${(100 * pseudo.run.testAccuracy!).toFixed(2)}% ` +
     `(test loss ${baseline.run.testLoss!.toFixed(4)} vs ${pseudo.run.testLoss!.toFixed(4)})`);
   assert.equal(baseline.run.engine, pseudo.run.engine);
-  assert.ok(pseudo.run.testAccuracy! > baseline.run.testAccuracy!, 'pseudo-labelling beats the baseline');
-  assert.ok(pseudo.run.testLoss! < baseline.run.testLoss!);
+  // by a margin (measured on wasm with the example's seed: 95.49 % → 96.69 %, 12 of the 997 test digits), not a tie
+  assert.ok(pseudo.run.testAccuracy! - baseline.run.testAccuracy! >= 0.005, 'pseudo-labelling beats the baseline by ≥ 0.5 points');
+  assert.ok(pseudo.run.testLoss! < baseline.run.testLoss! - 0.02);
 
   const test = (await loadDataset({ source: 'embedded-digits' })).test;
   for (const m of [baseline, pseudo]) {

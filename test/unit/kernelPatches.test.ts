@@ -1,7 +1,7 @@
 // The replacement gradient kernels against the pure-JS backend's own (unpatched) kernels, on random data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { patchKernels, unpatchKernels } from '../../src/backend/engines/kernelPatches';
+import { originalKernel, patchKernels, unpatchKernels } from '../../src/backend/engines/kernelPatches';
 import { relativeError, tf, useBackend } from '../helpers/tfSetup';
 
 type Shape4 = [number, number, number, number];
@@ -63,7 +63,13 @@ test('replacement gradient kernels match the pure-JS kernels (max relative error
   for (const backend of ['wasm', 'cpu'] as const) {
     await useBackend(backend);
     const patched = patchKernels(backend);
-    assert.ok(patched.includes('Conv2DBackpropFilter'));
+    const expected = {
+      wasm: ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'BatchMatMul'],
+      cpu: ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'],
+    }[backend];
+    assert.deepEqual([...patched].sort(), [...expected].sort());
+    // what runs below is the replacement, not the backend's own kernel
+    for (const name of patched) assert.notEqual(tf.getKernel(name, backend)!.kernelFunc, originalKernel(name, backend), `${backend}/${name} is replaced`);
     try {
       inputs.forEach(({ c, x, f, w }, i) => {
         tf.tidy(() => {
