@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ExperimentError, parseExperimentText } from '../../src/backend/experiment/validate';
 import { planLayers, parameterCount } from '../../src/backend/models/layerPlan';
 import { packageRoot } from '../../src/backend/paths';
+import { tfjsNodeVersion } from '../../src/backend/engines/addonBuild';
 import { starters } from '../../src/extension/starterExperiments';
 import { expandSweep } from '../../src/backend/jobs/sweep';
 
@@ -81,4 +82,13 @@ test('the seed CNN has the parameter count of conv5x5x32-pool-conv5x5x64-pool-de
   assert.deepEqual(plan.map((l) => l.spec.type), ['conv2d', 'maxPool', 'conv2d', 'maxPool', 'flatten', 'dense', 'dropout', 'output']);
   assert.deepEqual(plan[4].outShape, [7 * 7 * 64]);
   assert.equal(parameterCount(plan, { height: 28, width: 28, channels: 1 }), 832 + 51264 + 401536 + 1290);
+});
+
+test('the native packages are pinned to the version of @tensorflow/tfjs (they share its kernel registry)', () => {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8'));
+  const tfjs = pkg.dependencies['@tensorflow/tfjs'];
+  assert.match(tfjs, /^\d+\.\d+\.\d+$/, 'an exact version, not a range');
+  assert.deepEqual(pkg.optionalDependencies, { '@tensorflow/tfjs-node': tfjs, '@tensorflow/tfjs-node-gpu': tfjs });
+  assert.equal(pkg.dependencies['@tensorflow/tfjs-backend-wasm'], tfjs);
+  assert.equal(tfjsNodeVersion, tfjs, 'the addon is built from the same tfjs-node version');
 });
