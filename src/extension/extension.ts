@@ -29,6 +29,8 @@ export interface GradientLabApi {
   store: RunStore;
   /** What the compare panel shows, if it is open. */
   comparedView(): CompareView | undefined;
+  /** The run the training panel shows, if it is open and visible. */
+  shownRun(): string | undefined;
   client: BackendClient;
   runsTree: RunsTree;
   /** Milliseconds activate() took. */
@@ -263,7 +265,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
       if (['engine', 'nodePath', 'tensorflowPath'].some((k) => e.affectsConfiguration(`gradientLab.${k}`))) void restart.request();
     }),
   );
-  return { store, client, runsTree, comparedView: () => ComparePanel.shown, activationMs: performance.now() - t0 };
+  return { store, client, runsTree, comparedView: () => ComparePanel.shown, shownRun: () => TrainingPanel.visibleRunId, activationMs: performance.now() - t0 };
 }
 
 /** The first workspace folder's runs folder (gradientLab.runsFolder), if a folder is open. */

@@ -3,10 +3,12 @@
 // defaults, deep-mlp's limits, the semi-supervised schedule, an engine forced from the experiment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeaturesEvent, PhaseEvent, RoundEvent, RunEvent, RunFinishedEvent, RunStartedEvent } from '../../src/protocol/backend';
 import { packageRoot } from '../../src/backend/paths';
+import { loadDataset } from '../../src/backend/data/datasets';
+import { loadImageFolder, writeImageFolder } from '../../src/backend/data/imageFolder';
 import { runCli } from '../helpers/backendProcess';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 
@@ -137,4 +139,37 @@ test('augmentation is drawn anew each epoch: the same images, unchanged weights,
   assert.ok(widest(plain) < 1e-5, `without augmentation every epoch sees the same images: ${plain}`);
   const augmented = losses({ ...frozen, training: { ...frozen.training, augment: { shift: 3, brightness: 0.3 } } }, 'augmented.experiment.json');
   assert.ok(spread(augmented) > 1e-4, `with it each epoch draws new transforms, so every two epochs differ: ${augmented}`);
+});
+
+test('the classification report: each class\'s precision, recall, F1 and support follow from the confusion matrix', () => {
+  const dir = tempDir();
+  const r = runCli(['train', writeExperiment(dir, { ...mlp, data: { ...digits, testLimit: 300 } }), '--json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const { confusion, perClass, accuracy } = (events(r.stdout).at(-1) as RunFinishedEvent).test!;
+  assert.equal(perClass.length, 10);
+  const total = confusion.flat().reduce((a, b) => a + b, 0);
+  assert.equal(total, 300);
+  assert.ok(Math.abs(confusion.reduce((s, row, i) => s + row[i], 0) / total - accuracy) < 1e-9, 'accuracy = the diagonal over all');
+  perClass.forEach((c, k) => {
+    const tp = confusion[k][k];
+    const predicted = confusion.reduce((s, row) => s + row[k], 0);
+    const actual = confusion[k].reduce((a, b) => a + b, 0);
+    const [p, rc] = [predicted ? tp / predicted : 0, actual ? tp / actual : 0];
+    assert.equal(c.support, actual, `class ${c.name} support`);
+    assert.ok(Math.abs(c.precision - p) < 1e-9 && Math.abs(c.recall - rc) < 1e-9, `class ${c.name}: ${JSON.stringify(c)} vs precision ${p}, recall ${rc}`);
+    assert.ok(Math.abs(c.f1 - (p + rc ? (2 * p * rc) / (p + rc) : 0)) < 1e-9, `class ${c.name} F1`);
+  });
+});
+
+test('an image folder without validation/: the last 10 % of each training class validates', async () => {
+  const dir = tempDir();
+  const data = await loadDataset({ source: 'embedded-digits', trainLimit: 300, validationLimit: 1, testLimit: 50 });
+  writeImageFolder(data, dir, { train: 300, validation: 0, test: 50 });
+  rmSync(join(dir, 'validation'), { recursive: true, force: true });
+  const loaded = loadImageFolder(dir, { source: 'image-folder', path: dir });
+  const perClass = (labels: Uint8Array) => Array.from({ length: 10 }, (_, k) => labels.filter((l) => l === k).length);
+  const written = perClass(data.train.labels.subarray(0, 300));
+  const validation = perClass(loaded.validation.labels);
+  written.forEach((n, k) => assert.equal(validation[k], Math.round(n * 0.1), `class ${k}: ${validation[k]} of ${n} held out`));
+  assert.equal(loaded.train.count + loaded.validation.count, 300);
 });

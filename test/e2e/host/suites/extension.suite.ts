@@ -161,6 +161,26 @@ export function extensionSuite(): void {
       assert.match((item.tooltip as vscode.MarkdownString).value, /test accuracy: \d+\.\d\d %[\s\S]*time: \d+ s on wasm/);
     });
 
+    test('the runs view\'s actions on its rows: Open Run shows the run in the panel, Compare on a sweep opens it compared; Insert Gradient Check Block writes the block', async () => {
+      const backendJs = join(vscode.extensions.getExtension(extensionId)!.extensionPath, 'dist', 'backend.js');
+      const cli = (...args: string[]) => execFileSync(process.execPath, [backendJs, ...args], { cwd: workspace().fsPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      cli('train', file('quick.experiment.json').fsPath);
+      cli('sweep', file('sweep.experiment.json').fsPath);
+      const run = await until('a CLI run in the tree', () => api.runsTree.getChildren().find((n) => n.kind === 'run' && n.run.status === 'completed'));
+      await vscode.commands.executeCommand('gradientLab.openRun', run.kind === 'run' && run.run.folder);
+      await until('the panel to show that run', () => run.kind === 'run' && api.shownRun() === run.run.runId);
+      const sweep = await until('a sweep in the tree', () => api.runsTree.getChildren().find((n) => n.kind === 'sweep'));
+      await vscode.commands.executeCommand('gradientLab.compareRuns', sweep);
+      const view = await until('the compare panel to be sent the sweep', () => sweep.kind === 'sweep' && api.comparedView()?.sweepFolder === sweep.folder && api.comparedView());
+      assert.equal(view.runs.length, 2);
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# my derivation\n\n' });
+      const editor = await vscode.window.showTextDocument(doc);
+      editor.selection = new vscode.Selection(2, 0, 2, 0);
+      await vscode.commands.executeCommand('gradientLab.insertGradcheckBlock');
+      assert.match(doc.getText(), /^# my derivation\n\n```gradcheck\n[\s\S]*\n```/);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    });
+
     test('Run Sweep… trains every member through the backend; the compare panel is sent both, with the setting that differs', async () => {
       const folder = await vscode.commands.executeCommand<string>('gradientLab.runSweep', file('sweep.experiment.json'));
       assert.ok(folder, 'the sweep started');
