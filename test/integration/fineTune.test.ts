@@ -1,6 +1,7 @@
 // Fine-tuning real pretrained ImageNet networks (MobileNetV2, InceptionV3 from the nsfwjs test fixture) on real
 // Fashion-MNIST images written as an image folder, through the real CLI.
 import { test } from 'node:test';
+import { PNG } from 'pngjs';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,17 +69,24 @@ test('the feature cache misses whenever its key changes: an image rewritten unde
     assert.equal(r.code, 0, r.stderr);
     return find<FeaturesEvent>(events(r.stdout), 'features')!;
   };
+  // other pixels under the same file name, byte size and modification time (an editor that keeps times): the victim is
+  // stored uncompressed from the start, so the donor's pixels stored the same way take exactly as many bytes
+  const classDir = join(folder, 'train', readdirSync(join(folder, 'train'))[0]);
+  const [victim, donor] = readdirSync(classDir);
+  const stored = (file: string) => PNG.sync.write(PNG.sync.read(readFileSync(join(classDir, file))), { deflateLevel: 0, filterType: 0 });
+  writeFileSync(join(classDir, victim), stored(victim));
+  const time = new Date('2026-01-02T03:04:05Z'); // whole seconds: a time utimes can put back exactly
+  utimesSync(join(classDir, victim), time, time);
   const first = features(experiment);
   assert.equal(first.cache, 'miss');
   assert.equal(features(experiment).cache, 'hit', 'unchanged inputs: the cache is used');
-  // other pixels under the same file name and modification time (a copy, an editor that keeps times)
-  const classDir = join(folder, 'train', readdirSync(join(folder, 'train'))[0]);
-  const [victim, donor] = readdirSync(classDir);
   const before = statSync(join(classDir, victim));
-  const other = readFileSync(join(classDir, donor));
+  const other = stored(donor);
   assert.notDeepEqual(other, readFileSync(join(classDir, victim)));
+  assert.equal(other.length, before.size, 'the same number of bytes');
   writeFileSync(join(classDir, victim), other);
-  utimesSync(join(classDir, victim), before.atime, before.mtime);
+  utimesSync(join(classDir, victim), time, time);
+  assert.equal(statSync(join(classDir, victim)).mtimeMs, before.mtimeMs, 'the same modification time');
   const rewritten = features(experiment);
   assert.equal(rewritten.cache, 'miss', 'an image rewritten under its own name');
   assert.notEqual(rewritten.folder, first.folder);
