@@ -179,8 +179,12 @@ test('a person trains the starter experiment from the palette and watches it in 
     await page.locator('.quick-input-widget input').press('Enter');
     await panel.locator('#compare-name', { hasText: ' vs ' }).waitFor({ timeout: 30_000 });
     const compared = (await panel.locator('#compare-name').textContent())!;
-    assert.match(compared, /20-layer ReLU chain \((blue|orange)\)/);
-    assert.match(compared, /20-layer sigmoid chain \((blue|orange)\)/);
+    const colour = (name: string) => new RegExp(`${name} \\((blue|orange)\\)`).exec(compared)?.[1];
+    assert.ok(colour('20-layer ReLU chain') && colour('20-layer sigmoid chain'), compared);
+    assert.notEqual(colour('20-layer ReLU chain'), colour('20-layer sigmoid chain'), 'each profile its own colour');
+    // both profiles drawn in the chart a person sees: a point per layer each
+    await until(async () => Number(await panel.locator('#gradient-chart').getAttribute('data-points')), (n) => n >= 42, 'both profiles in the gradient chart', 30_000);
+    assert.ok(await waitSeen(panel.locator('#gradient-chart'), 'the compared gradient chart') > 0);
     await page.waitForTimeout(300);
     await panel.locator('#gradients').scrollIntoViewIfNeeded();
     await panel.locator('#gradients').screenshot({ path: join(screenshotsDir, 'gradients-compare-light.png') });
