@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { EngineInfo, RunCancelRequest, RunFinishedEvent, RunStartedEvent, RunStartRequest } from '../../src/protocol/backend';
 import { loadCheckpoint, readPointer } from '../../src/backend/jobs/checkpoint';
@@ -10,6 +11,8 @@ import { readEvents } from '../../src/backend/jobs/runFolder';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { identityRows, makeBatch } from '../../src/backend/data/batches';
 import { packageRoot } from '../../src/backend/paths';
+import { nodeUtilShim, probeNative } from '../../src/backend/engines/nativeProbe';
+import { patchKernels, unpatchKernels } from '../../src/backend/engines/kernelPatches';
 import { runCli, startBackend } from '../helpers/backendProcess';
 import { nativeEnv, venvTensorFlow } from '../helpers/nativeEngine';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
@@ -175,3 +178,58 @@ test('native: cancel keeps every reported step; kill -9 leaves readable metrics 
   const killed = (JSON.parse(listed.stdout) as { folder?: string; runId: string; status: string }[]).find((r) => folder.endsWith(r.runId));
   assert.equal(killed?.status, 'failed');
 });
+
+test('native ≡ wasm, kernel by kernel in one process: conv (same, strided), depthwise conv, max pool, batch norm, fused dense — outputs and gradients', async (t) => {
+  const env = nativeEnv(t);
+  if (!env) return;
+  // the engine's own probe finds the addon and makes its view; loading it here adds the 'tensorflow' backend
+  process.env.GRADIENT_LAB_STORAGE = env.GRADIENT_LAB_STORAGE;
+  const probe = await probeNative('cpu');
+  assert.ok(probe.ok, probe.reason);
+  new Function('require', nodeUtilShim)(createRequire(__filename));
+  createRequire(__filename)(probe.path!);
+  const x = tf.randomNormal([4, 12, 12, 3], 0, 1, 'float32', 1).arraySync() as number[][][][];
+  const f = tf.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 2).arraySync() as number[][][][];
+  const dw = tf.randomNormal([3, 3, 3, 2], 0, 1, 'float32', 3).arraySync() as number[][][][];
+  const m = tf.randomNormal([8, 20], 0, 1, 'float32', 4).arraySync() as number[][];
+  const w = tf.randomNormal([20, 6], 0, 1, 'float32', 5).arraySync() as number[][];
+  const cases: Record<string, () => tf.Tensor[]> = {
+    'conv2d same': () => grads((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), tf.tensor4d(x), tf.tensor4d(f)),
+    'conv2d stride 2 valid': () => grads((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'valid'), tf.tensor4d(x), tf.tensor4d(f)),
+    'depthwise same': () => grads((a, b) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), tf.tensor4d(x), tf.tensor4d(dw)),
+    'depthwise stride 2 valid': () => grads((a, b) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'valid'), tf.tensor4d(x), tf.tensor4d(dw)),
+    'max pool 2': () => grads((a) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), tf.tensor4d(x)),
+    'batch norm': () => grads((a, s, o) => tf.batchNorm(a, a.mean([0, 1, 2]), a.sub(a.mean([0, 1, 2])).square().mean([0, 1, 2]), o, s, 1e-3), tf.tensor4d(x), tf.tensor1d([0.5, 1.5, 2]), tf.tensor1d([0.1, -0.2, 0.3])),
+    'dense relu (fused)': () => grads((a, b) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: tf.ones([6]), activation: 'relu' }), tf.tensor2d(m), tf.tensor2d(w)),
+  };
+  const run = async (backend: string) => {
+    if (backend === 'wasm') {
+      await useBackend('wasm');
+      patchKernels('wasm'); // as the wasm engine runs: with the gradient kernels it lacks
+    } else assert.ok(await tf.setBackend(backend));
+    return Object.fromEntries(Object.entries(cases).map(([name, c]) => {
+      try {
+        return [name, tf.tidy(() => c().map((r) => r.arraySync()))];
+      } catch (e) {
+        throw new Error(`${name} on ${backend}: ${(e as Error).message}`);
+      }
+    }));
+  };
+  const native = await run('tensorflow');
+  const wasm = await run('wasm');
+  for (const name of Object.keys(cases)) {
+    native[name].forEach((a, i) => {
+      const e = relativeError(tf.tensor(a as number[]), tf.tensor(wasm[name][i] as number[]));
+      assert.ok(e <= 1e-4, `${name}, ${i === 0 ? 'output' : `gradient ${i}`}: relative error ${e}`);
+    });
+  }
+  unpatchKernels('wasm');
+  await useBackend('cpu');
+});
+
+/** The output of f and its gradients with respect to each input, for a fixed random upstream gradient. */
+function grads(f: (...xs: tf.Tensor[]) => tf.Tensor, ...inputs: tf.Tensor[]): tf.Tensor[] {
+  const y = f(...inputs);
+  const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 9);
+  return [y, ...tf.grads((...xs: tf.Tensor[]) => f(...xs).mul(dy).sum())(inputs)];
+}
