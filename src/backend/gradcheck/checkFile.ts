@@ -1,5 +1,6 @@
 // Check every claim of a Markdown file against the network its nearest gradcheck block above declares.
 import { rng } from '../data/random';
+import { Chain, rowChains } from './alignedRows';
 import { BlockError, BlockSpec, parseBlock } from './blockSpec';
 import type { GradcheckResult } from '../../protocol/backend';
 import { checkClaim, ClaimResult, isClaim } from './claims';
@@ -59,12 +60,18 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
       }
       continue;
     }
-    if (!isClaim(item.latex)) continue;
+    for (const chain of rowChains(item.latex)) checkChain(chainItem(item, chain));
+  }
+  noMathBelow();
+  return results;
+
+  function checkChain(item: MathItem): void {
+    if (!isClaim(item.latex)) return;
     blockHasMath = true;
     if (!spec) {
-      if (!blockBroken) continue; // no block yet: nothing is declared (the editor offers "Declare network…")
+      if (!blockBroken) return; // no block yet: nothing is declared (the editor offers "Declare network…")
       emit({ ...pos(item), latex: item.latex, verdict: 'parse-error', message: '⚠ not checked: the gradcheck block above has an error', sides: [], perDraw: [], warnings: [] });
-      continue;
+      return;
     }
     let r: ClaimResult;
     try {
@@ -75,8 +82,21 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
     }
     emit({ ...pos(item), latex: item.latex, verdict: r.verdict, message: r.message, sides: r.sides, perDraw: r.perDraw, warnings: r.warnings });
   }
-  noMathBelow();
-  return results;
+}
+
+type MathItem = { latex: string; line: number; column: number; endLine: number; endColumn: number };
+
+/** A row chain of a math item, placed at its own lines and columns (0-based, as the scanner gives them). */
+function chainItem(item: MathItem, chain: Chain): MathItem {
+  if (chain.offset === 0 && chain.text.length === item.latex.length) return item;
+  const at = (offset: number) => {
+    const before = item.latex.slice(0, offset);
+    const lines = before.split('\n');
+    return lines.length === 1 ? { line: item.line, column: item.column + offset } : { line: item.line + lines.length - 1, column: lines.at(-1)!.length };
+  };
+  const start = at(chain.offset + (chain.text.length - chain.text.trimStart().length));
+  const end = at(chain.offset + chain.text.trimEnd().length);
+  return { latex: chain.text, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
 }
 
 function pos(item: { line: number; column: number; endLine: number; endColumn: number }) {

@@ -3,7 +3,8 @@
 import { LatexError, Node, Parser, tokenize } from './latex';
 import { Env, evaluate, inferRange } from './evaluate';
 import { children } from './latexAst';
-import { EvalError, TooMuchWork, workPerClaim } from './evalErrors';
+import { EvalError, NoSuchQuantity, TooMuchWork, workPerClaim } from './evalErrors';
+import { freeScalars, scalarEnvs, scalarNote } from './scalarClaims';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'parse-error';
 
@@ -66,6 +67,17 @@ export function freeIndices(node: Node, bound = new Set<string>()): Set<string> 
     children(n).forEach((c) => walk(c, b));
   };
   walk(node, bound);
+  return out;
+}
+
+/** Bare letters compared in the conditions of a side's cases. */
+function conditionLetters(side: Node): Set<string> {
+  const out = new Set<string>();
+  const walk = (n: Node) => {
+    if (n.k === 'cases') for (const { cond } of n.branches) if (cond?.k === 'cmp') [cond.l, cond.r].forEach((x) => x.k === 'sym' && !x.sub.length && out.add(x.name));
+    children(n).forEach(walk);
+  };
+  walk(side);
   return out;
 }
 
@@ -136,7 +148,11 @@ function bindings(sides: Node[], vars: string[], env: Env): Map<string, number>[
   return out;
 }
 
-export function checkClaim(latex: string, options: CheckOptions): ClaimResult {
+/** A trailing equation number set off by spacing, "… \\quad (3)": not a factor of the last side. */
+const equationNumber = /(\\q?quad|\\hfill|\\;|~)\s*\(\s*\d+(\.\d+)*[a-z]?\s*\)\s*$/;
+
+export function checkClaim(input: string, options: CheckOptions): ClaimResult {
+  const latex = input.replace(equationNumber, (m) => ' '.repeat(m.length));
   const parts = splitSides(latex);
   const sides: Node[] = [];
   for (const part of parts) {
@@ -151,7 +167,11 @@ export function checkClaim(latex: string, options: CheckOptions): ClaimResult {
   return evaluateSides(sides, options);
 }
 
-function evaluateSides(sides: Node[], options: CheckOptions): ClaimResult {
+function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
+  // a claim about no network quantity in a network block: an identity in its free variables (scalarClaims.ts)
+  const scalars = given.envs[0] && !given.envs[0].graph ? freeScalars(sides, given.envs[0].consts) : undefined;
+  const options = scalars ? { ...given, envs: scalarEnvs(scalars, given.envs[0], given.envs.length) } : given;
+  const note = scalars ? scalarNote(scalars, options.envs[0], options.envs.length) : '';
   const warnings = new Set<string>();
   const work = { left: workPerClaim };
   options.envs.forEach((e) => {
@@ -164,7 +184,9 @@ function evaluateSides(sides: Node[], options: CheckOptions): ClaimResult {
   const layerLetters = new Set<string>();
   sides.forEach((s) => walkSyms(s, (n) => n.layer && n.layer.k === 'sym' && layerLetters.add(n.layer.name)));
   all.sort((a, b) => Number(layerLetters.has(b)) - Number(layerLetters.has(a)));
-  const unbound = all.filter((v) => !free.every((f) => f.has(v)));
+  // a side uses an index in a subscript, or compares it in a condition (… & k \neq 1)
+  const compared = sides.map(conditionLetters);
+  const unbound = all.filter((v) => !free.every((f, i) => f.has(v) || compared[i].has(v)));
   try {
     const env0 = options.envs[0];
     const binds = bindings(sides, all, env0);
@@ -189,7 +211,7 @@ function evaluateSides(sides: Node[], options: CheckOptions): ClaimResult {
           maxRel = Math.max(maxRel, rel);
           if (rel > options.tolerance) {
             return {
-              verdict: 'fail', message: `✗ side ${i + 1} ≠ side 1${mismatch(sides.length, i, a, b)} (rel err ${fmt(rel)}${where(bind, di, true)})`,
+              verdict: 'fail', message: `✗ side ${i + 1} ≠ side 1${mismatch(sides.length, i, a, b)} (rel err ${fmt(rel)}${where(bind, di, true)})${note}`,
               sides: perDraw[0], perDraw, warnings: [...warnings],
             };
           }
@@ -198,12 +220,15 @@ function evaluateSides(sides: Node[], options: CheckOptions): ClaimResult {
     }
     if (!nonZero) return { verdict: 'inconclusive', message: '∅ inconclusive: every side is exactly 0 in every draw (dead units?) — nothing was compared', sides: perDraw[0], perDraw, warnings: [...warnings] };
     const lenient = warnings.size ? ` ⚠ ${[...warnings].join('; ')}` : '';
-    return { verdict: 'pass', message: `✓ gradient check: ${sides.length} sides agree (rel err ${fmt(maxRel)})${lenient}`, sides: perDraw[0], perDraw, warnings: [...warnings] };
+    return { verdict: 'pass', message: `✓ gradient check: ${sides.length} sides agree (rel err ${fmt(maxRel)})${note}${lenient}`, sides: perDraw[0], perDraw, warnings: [...warnings] };
   } catch (e) {
     if (e instanceof TooMuchWork) return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
     if (e instanceof RangeError) return { verdict: 'parse-error', message: '⚠ cannot check: the formula is nested too deeply to evaluate', sides: [], perDraw: [], warnings: [...warnings] };
+    if (e instanceof NoSuchQuantity) return { verdict: 'fail', message: `✗ ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
     if (!(e instanceof EvalError)) throw e;
-    return { verdict: 'fail', message: `✗ ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
+    // the math could not be read as something to evaluate (a quantity without its layer, an undeclared name, an
+    // index whose range is unknown): nothing was compared, so this is "cannot check" with the reason — never a ✗
+    return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
   }
 }
 

@@ -3,7 +3,7 @@
 // finite differences, and stay accurate at 1e-150.
 import { Node, raw } from './latex';
 import { children } from './latexAst';
-import { EvalError, maxRange, TooMuchWork, workPerClaim } from './evalErrors';
+import { EvalError, maxRange, NoSuchQuantity, TooMuchWork, workPerClaim } from './evalErrors';
 import { activations, Draw, Quantity, Tangents } from './network';
 
 export interface Dual {
@@ -94,9 +94,11 @@ function ev(n: Node, env: Env, ctx: Ctx): Dual {
 function condition(c: Node, env: Env, ctx: Ctx): boolean {
   if (c.k === 'otherwise') return true;
   if (c.k !== 'cmp') throw new EvalError('expected a condition');
-  const l = ev(c.l, env, ctx).v;
-  const r = ev(c.r, env, ctx).v;
-  return c.op === '<' ? l < r : c.op === '>' ? l > r : c.op === '<=' ? l <= r : c.op === '>=' ? l >= r : l === r;
+  // an index letter in a condition (k \neq 1) is the index's value, not a quantity
+  const side = (n: Node) => (n.k === 'sym' && !n.sub.length && ctx.bind.has(n.name) ? ctx.bind.get(n.name)! : ev(n, env, ctx).v);
+  const l = side(c.l);
+  const r = side(c.r);
+  return c.op === '<' ? l < r : c.op === '>' ? l > r : c.op === '<=' ? l <= r : c.op === '>=' ? l >= r : c.op === '!=' ? l !== r : l === r;
 }
 
 export function indexValue(n: Node, bind: Map<string, number>, what: string): number {
@@ -121,7 +123,7 @@ export function quantityOf(s: Extract<Node, { k: 'sym' }>, env: Env, bind: Map<s
     const input = env.graph.spec.inputs.get(s.name);
     if (input) {
       const index = input.indexed ? indexValue(s.sub[0], bind, text) : 1;
-      if (index < 1 || index > env.graph.spec.n) throw new EvalError(`${text} does not exist: indices run 1..${env.graph.spec.n}`);
+      if (index < 1 || index > env.graph.spec.n) throw new NoSuchQuantity(`${text} does not exist: indices run 1..${env.graph.spec.n}`);
       return { graph: { name: s.name, index: index - 1 }, text };
     }
     throw new EvalError(`cannot differentiate with respect to ${text}: it is not one of the declared inputs`);
@@ -130,15 +132,15 @@ export function quantityOf(s: Extract<Node, { k: 'sym' }>, env: Env, bind: Map<s
   const L = d.L;
   const units = (l: number) => d.net.units[l - 1];
   const unit = (l: number, j: number) => {
-    if (j < 1 || j > units(l)) throw new EvalError(`${text} does not exist: layer ${l} has ${units(l)} unit${units(l) === 1 ? '' : 's'}`);
+    if (j < 1 || j > units(l)) throw new NoSuchQuantity(`${text} does not exist: layer ${l} has ${units(l)} unit${units(l) === 1 ? '' : 's'}`);
     return j - 1;
   };
   const layerOf = (min: number, max: number) => {
     if (!s.layer) throw new EvalError(`${text} needs a layer: ${s.name}_{…}^{(l)}`);
     const l = indexValue(s.layer, bind, text);
     if (l < min || l > max) {
-      if (s.name === 'w' && l === L) throw new EvalError(`${text} does not exist: layer ${L} is the output layer (weights w^{(l)} exist for l = 1..${L - 1})`);
-      throw new EvalError(`${text} does not exist: ${s.name === '\\delta' ? 'δ' : s.name}^{(l)} exists for l = ${min}..${max}`);
+      if (s.name === 'w' && l === L) throw new NoSuchQuantity(`${text} does not exist: layer ${L} is the output layer (weights w^{(l)} exist for l = 1..${L - 1})`);
+      throw new NoSuchQuantity(`${text} does not exist: ${s.name === '\\delta' ? 'δ' : s.name}^{(l)} exists for l = ${min}..${max}`);
     }
     return l;
   };
@@ -162,8 +164,8 @@ export function quantityOf(s: Extract<Node, { k: 'sym' }>, env: Env, bind: Map<s
       if (s.sub.length !== 2) throw new EvalError(`${text}: a weight needs two indices, w_{jk}^{(l)}`);
       const j = indexValue(s.sub[0], bind, text);
       const k = indexValue(s.sub[1], bind, text);
-      if (j < 1 || j > units(l + 1)) throw new EvalError(`${text} does not exist: layer ${l + 1} has ${units(l + 1)} unit${units(l + 1) === 1 ? '' : 's'} (the first index is the unit of layer l+1)`);
-      if (k < 1 || k > units(l)) throw new EvalError(`${text} does not exist: layer ${l} has ${units(l)} unit${units(l) === 1 ? '' : 's'} (the second index is the unit of layer l)`);
+      if (j < 1 || j > units(l + 1)) throw new NoSuchQuantity(`${text} does not exist: layer ${l + 1} has ${units(l + 1)} unit${units(l + 1) === 1 ? '' : 's'} (the first index is the unit of layer l+1)`);
+      if (k < 1 || k > units(l)) throw new NoSuchQuantity(`${text} does not exist: layer ${l} has ${units(l)} unit${units(l) === 1 ? '' : 's'} (the second index is the unit of layer l)`);
       return { net: { kind: 'w', layer: l, j: j - 1, k: k - 1 }, text };
     }
   }
@@ -182,7 +184,7 @@ function outputIndex(s: Extract<Node, { k: 'sym' }>, bind: Map<string, number>, 
     return 0;
   }
   const k = indexValue(sub[0], bind, text);
-  if (k < 1 || k > outputs) throw new EvalError(`${text} does not exist: there are ${outputs} outputs`);
+  if (k < 1 || k > outputs) throw new NoSuchQuantity(`${text} does not exist: there are ${outputs} outputs`);
   return k - 1;
 }
 
@@ -199,9 +201,9 @@ function symbol(s: Extract<Node, { k: 'sym' }>, env: Env, ctx: Ctx): Dual {
   if (s.name === 'E') return { v: d.E, d: ctx.tangents?.dE ?? 0 };
   if (s.name === '\\delta') {
     const l = indexValue(s.layer!, ctx.bind, raw(s));
-    if (l < 2 || l > d.L) throw new EvalError(`${raw(s)} does not exist: δ^{(l)} exists for l = 2..${d.L}`);
+    if (l < 2 || l > d.L) throw new NoSuchQuantity(`${raw(s)} does not exist: δ^{(l)} exists for l = 2..${d.L}`);
     const j = indexValue(one(s, raw(s)), ctx.bind, raw(s));
-    if (j < 1 || j > d.net.units[l - 1]) throw new EvalError(`${raw(s)} does not exist: layer ${l} has ${d.net.units[l - 1]} unit${d.net.units[l - 1] === 1 ? '' : 's'}`);
+    if (j < 1 || j > d.net.units[l - 1]) throw new NoSuchQuantity(`${raw(s)} does not exist: layer ${l} has ${d.net.units[l - 1]} unit${d.net.units[l - 1] === 1 ? '' : 's'}`);
     if (ctx.seed) throw new EvalError(`a derivative of ${raw(s)} would be a second derivative: not supported`);
     return C(d.delta[l][j - 1]);
   }
@@ -233,7 +235,7 @@ function graphSymbol(s: Extract<Node, { k: 'sym' }>, env: Env, ctx: Ctx): Dual {
     const bind = new Map(ctx.bind);
     if (def.index) {
       const i = indexValue(one(s, raw(s)), ctx.bind, raw(s));
-      if (i < 1 || i > g.spec.n) throw new EvalError(`${raw(s)} does not exist: indices run 1..${g.spec.n}`);
+      if (i < 1 || i > g.spec.n) throw new NoSuchQuantity(`${raw(s)} does not exist: indices run 1..${g.spec.n}`);
       bind.set(def.index, i);
     }
     return ev(def.body, env, { ...ctx, bind });
@@ -242,6 +244,7 @@ function graphSymbol(s: Extract<Node, { k: 'sym' }>, env: Env, ctx: Ctx): Dual {
 }
 
 function call(n: Extract<Node, { k: 'call' }>, env: Env, ctx: Ctx): Dual {
+  if (!n.args.length) throw new EvalError(`${n.fn} is written without its argument: write ${n.fn}(x)`);
   const args = n.args.map((a) => ev(a, env, ctx));
   const x = args[0];
   let r: Dual;

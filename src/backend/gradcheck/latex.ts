@@ -61,7 +61,7 @@ export class Parser {
     const t = this.peek();
     if (!t) return false;
     if (t.t === 'num' || t.t === 'letter' || t.t === 'name' || t.t === '(' || t.t === '[' || t.t === '{') return true;
-    if (t.t === 'cmd') return !['\\cdot', '\\times', '\\le', '\\leq', '\\ge', '\\geq', '\\lt', '\\gt', '\\end', '\\pm'].includes(t.v);
+    if (t.t === 'cmd') return !['\\cdot', '\\times', '\\le', '\\leq', '\\ge', '\\geq', '\\lt', '\\gt', '\\ne', '\\neq', '\\end', '\\pm'].includes(t.v);
     return false;
   }
 
@@ -192,6 +192,8 @@ export class Parser {
       power = this.group();
     }
     if (fn === 'sqrt' && this.is('{')) return { k: 'call', fn, primes, args: [this.group()], at };
+    // \frac{d\sigma}{dx}: the function named alone; the derivative supplies its argument
+    if (this.done() || this.is('}')) return { k: 'call', fn, primes, power, args: [], at };
     if (!this.is('(') && !this.is('[')) return { k: 'call', fn, primes, power, args: [this.power()], at };
     const close = this.next().t === '(' ? ')' : ']';
     const args = [this.expr()];
@@ -214,7 +216,9 @@ export class Parser {
       return { k: 'deriv', num: { k: 'num', v: NaN, at }, den: den.r, lenient: false, at }; // \frac{d}{da}
     }
     if (num.k === 'bin' && num.op === '*' && isD(num.l) && den.k === 'bin' && den.op === '*' && isD(den.l)) {
-      return { k: 'deriv', num: num.r, den: den.r, lenient: false, at }; // \frac{dE}{dw}
+      // \frac{dE}{dw}; \frac{d\sigma}{dx} is the derivative of \sigma(x)
+      const of = num.r.k === 'call' && !num.r.args.length ? { ...num.r, args: [den.r] } : num.r;
+      return { k: 'deriv', num: of, den: den.r, lenient: false, at };
     }
     return { k: 'bin', op: '/', l: num, r: den, at };
   }
@@ -299,7 +303,7 @@ export class Parser {
     if (t && t.t === 'name' && /^if$/.test(t.v)) this.next();
     const l = this.expr();
     const op = this.next();
-    const ops: Record<string, '<' | '>' | '<=' | '>=' | '='> = { '<': '<', '>': '>', '=': '=', '\\le': '<=', '\\leq': '<=', '\\ge': '>=', '\\geq': '>=', '\\lt': '<', '\\gt': '>' };
+    const ops: Record<string, '<' | '>' | '<=' | '>=' | '=' | '!='> = { '<': '<', '>': '>', '=': '=', '\\le': '<=', '\\leq': '<=', '\\ge': '>=', '\\geq': '>=', '\\lt': '<', '\\gt': '>', '\\ne': '!=', '\\neq': '!=' };
     const o = ops[op.v];
     if (!o) throw new LatexError(`expected a comparison in the condition, found '${op.v}'`, op.at);
     return { k: 'cmp', op: o, l, r: this.expr(), at: l.at };
@@ -385,7 +389,8 @@ export class Parser {
       const t = this.peek(n);
       if (!t) return false;
       if (t.t === ')') return n > 1;
-      if (!(t.t === 'letter' || t.t === ',' || t.t === 'name' || (t.t === 'cmd' && t.v === '\\mathbf'))) return false;
+      // E_n(w), E_n(\mathbf{w}), y(\mathbf{x}_n, \mathbf{w}), E(\theta): names, subscripts, commas
+      if (!(t.t === 'letter' || t.t === ',' || t.t === 'name' || t.t === '_' || t.t === '{' || t.t === '}' || t.t === 'num' || (t.t === 'cmd' && (t.v === '\\mathbf' || greek.has(t.v))))) return false;
     }
   }
 }

@@ -9,7 +9,7 @@ export type Node =
   | { k: 'deriv'; num: Node; den: Node; lenient: boolean; at: number }
   | { k: 'partial'; e: Node; at: number }
   | { k: 'cases'; branches: { value: Node; cond?: Node }[]; at: number }
-  | { k: 'cmp'; op: '<' | '>' | '<=' | '>=' | '='; l: Node; r: Node; at: number }
+  | { k: 'cmp'; op: '<' | '>' | '<=' | '>=' | '=' | '!='; l: Node; r: Node; at: number }
   | { k: 'otherwise'; at: number };
 
 export const functions: Record<string, string> = {

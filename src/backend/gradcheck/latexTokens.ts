@@ -35,7 +35,16 @@ export function tokenize(src: string): Token[] {
       } else i += 2;
       const v = src.slice(start, i);
       if (ignoredCommands.has(v)) continue;
-      if (v === '\\left' || v === '\\right' || v === '\\bigl' || v === '\\bigr' || v === '\\Bigl' || v === '\\Bigr') continue; // the delimiter follows
+      if (v === '\\left' || v === '\\right' || v === '\\bigl' || v === '\\bigr' || v === '\\Bigl' || v === '\\Bigr') {
+        if (src[i] === '.') i++; // \left. and \right. are invisible delimiters
+        continue; // the delimiter follows
+      }
+      if (v === '\\tag') {
+        // an equation number, \tag{3}: not math
+        const close = src.indexOf('}', i);
+        if (src[i] === '{' && close > 0) i = close + 1;
+        continue;
+      }
       if (v === '\\{' || v === '\\}') { out.push({ t: v === '\\{' ? '(' : ')', v, at: start, end: i }); continue; }
       if (v === '\\text' || v === '\\mathrm' || v === '\\operatorname' || v === '\\mathbf' || v === '\\boldsymbol' || v === '\\mathit') {
         // \text{otherwise}, \operatorname{ReLU}: one name token

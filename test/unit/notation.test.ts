@@ -1,0 +1,48 @@
+// The notation families of examples/derivation-notation.md, each verdict asserted: correct claims ✓, deliberate
+// mistakes ✗ with the numbers, what cannot be read with certainty "cannot check" — never ✗.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkMarkdown } from '../../src/backend/gradcheck/checkFile';
+import { packageRoot } from '../../src/backend/paths';
+
+const text = readFileSync(join(packageRoot(), 'examples', 'derivation-notation.md'), 'utf8');
+const lines = text.split('\n');
+const results = checkMarkdown(text);
+const at = (line: number) => results.filter((r) => r.line === line);
+
+test('every claim of the notation example has the verdict its text announces', () => {
+  assert.equal(results.length, 25, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
+  const verdicts = results.map((r) => `${r.line} ${r.verdict}`);
+  const expected = [
+    '17 pass', '19 pass', '21 fail', // operator form
+    '25 pass', '27 pass', '29 fail', // function-call notation
+    '33 pass', '35 pass', '37 pass', '39 pass', '41 fail', '43 fail', // scalar identities
+    '47 pass', '49 pass', '51 fail', // cases with ≠
+    '56 pass', '57 pass', '63 pass', '64 fail', // aligned rows, each at its own line
+    '69 pass', '71 pass', '73 pass', '75 pass', '77 fail', // delimiters, spacing, equation numbers
+    '81 inconclusive', // cannot be read with certainty
+  ];
+  assert.deepEqual(verdicts, expected);
+  for (const r of results.filter((x) => x.verdict === 'fail')) {
+    const prose = lines.slice(Math.max(0, r.line - 4), r.line).join(' '); // its line, or the text just above its block
+    assert.match(prose, /mistake/i, `line ${r.line} fails and its text says it is a mistake`);
+    assert.match(r.message, /^✗ side \d ≠ side 1.*your right-hand side = .*the left-hand side = /, 'a ✗ gives the numbers');
+  }
+});
+
+test('a free-variable claim is an identity checked against the block\'s activation; a wrong definition of h is ✗', () => {
+  assert.match(at(33)[0].message, /an identity in a at 5 random values .* h = the block's logistic/);
+  assert.match(at(43)[0].message, /^✗ .* h = the block's logistic/, 'h(a) = tanh(a) is not the declared logistic h');
+});
+
+test('aligned rows: a row with its own left-hand side is its own claim; "&=" continues the one above', () => {
+  assert.equal(at(56)[0].latex.includes('\\delta_2'), false);
+  assert.match(at(57)[0].message, /3 sides agree/, 'the row starting with &= joined the δ_2 chain');
+  assert.match(at(64)[0].latex, /\\delta_2\^\{\(3\)\}/);
+});
+
+test('cannot check, never ✗: the reason is given', () => {
+  assert.match(at(81)[0].message, /^∅ cannot check: .*δ/);
+});
