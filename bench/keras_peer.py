@@ -1,30 +1,21 @@
 """The Keras peer of bench/throughput.ts: the same networks on the same embedded digits, batch 64, Adam, on the
 TensorFlow the native engine runs on (graph mode: Keras compiles train_on_batch into a tf.function).
 Run with the venv's Python: .cache/python/venv/bin/python bench/keras_peer.py --model cnn --steps 30 --threads 2"""
-import argparse, gzip, json, os, time
+import json, os, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
+from peer_common import digits, peer_args
 
-p = argparse.ArgumentParser()
-p.add_argument("--model", default="cnn")
-p.add_argument("--steps", type=int, default=30)
-p.add_argument("--threads", type=int, default=2)
-p.add_argument("--data", default="dist/data")
-a = p.parse_args()
+a = peer_args()
 import tensorflow as tf
 import keras
 tf.config.threading.set_intra_op_parallelism_threads(a.threads)
 tf.config.threading.set_inter_op_parallelism_threads(a.threads)
 keras.utils.set_random_seed(1)
 
-def idx(path):
-    raw = gzip.open(path).read()
-    rank = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-x = (idx(f"{a.data}/digits-images-idx3-ubyte.gz").astype(np.float32) / 255)[..., None]
-y = idx(f"{a.data}/digits-labels-idx1-ubyte.gz").astype(np.int64)
+images, labels = digits(a.data)
+x = (images.astype(np.float32) / 255)[..., None]
+y = labels.astype(np.int64)
 order = np.random.default_rng(1).permutation(len(y))
 L = keras.layers
 if a.model == "cnn":

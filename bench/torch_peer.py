@@ -1,27 +1,16 @@
 """The PyTorch peer of bench/throughput.ts: the same networks on the same embedded digits, batch 64, Adam.
 Run with Debian's python3-torch (/usr/bin/python3) or the venv's pip torch: PY bench/torch_peer.py --model cnn --steps 30 --threads 2"""
-import argparse, gzip, json, time
-import numpy as np
+import json, time
 import torch
 import torch.nn as nn
+from peer_common import digits, peer_args
 
-p = argparse.ArgumentParser()
-p.add_argument("--model", default="cnn")
-p.add_argument("--steps", type=int, default=30)
-p.add_argument("--threads", type=int, default=2)
-p.add_argument("--data", default="dist/data")
-a = p.parse_args()
+a = peer_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(1)
-
-def idx(path):
-    raw = gzip.open(path).read()
-    rank = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-x = torch.tensor(idx(f"{a.data}/digits-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255
-y = torch.tensor(idx(f"{a.data}/digits-labels-idx1-ubyte.gz"), dtype=torch.long)
+images, labels = digits(a.data)
+x = torch.tensor(images, dtype=torch.float32).unsqueeze(1) / 255
+y = torch.tensor(labels, dtype=torch.long)
 order = torch.randperm(len(y))
 
 if a.model == "cnn":

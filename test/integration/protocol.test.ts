@@ -6,13 +6,10 @@ import { join } from 'node:path';
 import {
   BatchEvent, EngineInfoRequest, ErrorCodes, RunCancelRequest, RunEvent, RunFinishedEvent, RunStartedEvent, RunStartRequest, RunSummary,
 } from '../../src/protocol/backend';
-import { loadCheckpoint, readPointer } from '../../src/backend/jobs/checkpoint';
 import { readEvents } from '../../src/backend/jobs/runFolder';
-import { loadDataset } from '../../src/backend/data/datasets';
-import { makeBatch, identityRows } from '../../src/backend/data/batches';
 import { startBackend } from '../helpers/backendProcess';
+import { assertKilledRunUsable } from '../helpers/killedRun';
 import { fashionDir, requireFashion, tempDir } from '../helpers/fixtures';
-import { tf, useBackend } from '../helpers/tfSetup';
 
 const isBatch = (e: RunEvent): e is BatchEvent => e.type === 'batch';
 const isFinished = (e: RunEvent): e is RunFinishedEvent => e.type === 'finished';
@@ -146,20 +143,8 @@ test('killing the backend mid-run leaves a readable metrics.jsonl and a loadable
   await b.waitFor((e) => isBatch(e) && e.step === 23);
   b.proc.kill('SIGKILL');
   await b.exited;
-  const { events, tornLines } = readEvents(folder);
-  assert.equal(tornLines, 0);
-  assert.ok(events.filter(isBatch).length >= 23);
   assert.equal(existsSync(join(folder, 'summary.json')), false);
-  const last = readPointer(join(folder, 'checkpoints'), 'last');
-  assert.ok(last && last.step >= 20, `last checkpoint at step ${last?.step}`);
-  await useBackend('cpu');
-  const model = await loadCheckpoint(join(folder, 'checkpoints'), 'last');
-  const data = await loadDataset({ source: 'embedded-digits' });
-  const accuracy = tf.tidy(() => {
-    const { xs, ys } = makeBatch(data.test, { height: 28, width: 28 }, identityRows(data.test.count), 0, data.test.count);
-    return (model.predict(xs) as tf.Tensor).argMax(1).equal(ys).mean().dataSync()[0];
-  });
-  assert.ok(accuracy > 0.5, `the checkpoint after ${last!.step} steps classifies ${accuracy} of the test digits`);
+  await assertKilledRunUsable(folder, 23);
 });
 
 test('the backend exits cleanly (code 0) when its stdin closes', async () => {
