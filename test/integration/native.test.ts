@@ -9,7 +9,7 @@ import { EngineInfo, RunCancelRequest, RunFinishedEvent, RunStartedEvent, RunSta
 import { loadCheckpoint } from '../../src/backend/jobs/checkpoint';
 import { readEvents } from '../../src/backend/jobs/runFolder';
 import { packageRoot } from '../../src/backend/paths';
-import { nodeUtilShim, probeNative } from '../../src/backend/engines/nativeProbe';
+import { probeNative, restoreNodeUtil } from '../../src/backend/engines/nativeProbe';
 import { patchKernels, unpatchKernels } from '../../src/backend/engines/kernelPatches';
 import { runCli, startBackend } from '../helpers/backendProcess';
 import { assertKilledRunUsable } from '../helpers/killedRun';
@@ -173,7 +173,7 @@ test('native ≡ wasm, kernel by kernel in one process: conv (same, strided), de
   process.env.GRADIENT_LAB_STORAGE = env.GRADIENT_LAB_STORAGE;
   const probe = await probeNative('cpu');
   assert.ok(probe.ok, probe.reason);
-  new Function('require', nodeUtilShim)(createRequire(__filename));
+  restoreNodeUtil(createRequire(__filename)('node:util'));
   createRequire(__filename)(probe.path!);
   const x = tf.randomNormal([4, 12, 12, 3], 0, 1, 'float32', 1).arraySync() as number[][][][];
   const f = tf.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 2).arraySync() as number[][][][];

@@ -11,7 +11,7 @@ import { engineEnvVar, EngineUnavailableError, parseEngineName, selectEngine, Tr
 import { patchKernels } from './kernelPatches';
 import { patchNativeKernels } from './nativeKernels';
 import { tfjsNodeVersion } from './addonBuild';
-import { NativeEngine, nativePackages, nodeUtilShim, probeNative, tensorflowSearch } from './nativeProbe';
+import { NativeEngine, nativePackages, probeNative, restoreNodeUtil, tensorflowSearch } from './nativeProbe';
 import { describeTensorFlow } from './nativeTarget';
 
 tf.enableProdMode(); // no console banners: stdout may be the JSON-RPC channel
@@ -59,7 +59,7 @@ async function tryEngine(name: EngineName): Promise<TryResult> {
 async function activate(engine: EngineName): Promise<void> {
   if (engine === 'gpu' || engine === 'cpu') {
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // TensorFlow's later log lines are noise on stderr (the probe has read them)
-    new Function('require', nodeUtilShim)(createRequire(__filename)); // eslint-disable-line no-new-func
+    restoreNodeUtil(createRequire(__filename)('node:util'));
     createRequire(__filename)(nativePaths.get(engine)!); // registers the 'tensorflow' backend
   }
   if (!(await tf.setBackend(backendOf[engine]))) {

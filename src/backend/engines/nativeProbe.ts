@@ -42,15 +42,15 @@ export function resolveNative(pkg: string, roots = nativeSearchRoots()): string 
 /**
  * tfjs-node 4.22 calls util.isNullOrUndefined and util.isArray, which Node 23 removed (code-server runs Node 24):
  * without them every op that takes a dtype throws. Put back before the package loads, in the probe and the backend.
+ * Self-contained: the probe runs its source text.
  */
-export const nodeUtilShim = `{
-  const util = require('node:util');
-  if (typeof util.isNullOrUndefined !== 'function') util.isNullOrUndefined = (v) => v === null || v === undefined;
+export function restoreNodeUtil(util: Record<string, unknown>): void {
+  if (typeof util.isNullOrUndefined !== 'function') util.isNullOrUndefined = (v: unknown) => v === null || v === undefined;
   if (typeof util.isArray !== 'function') util.isArray = Array.isArray;
-}`;
+}
 
 // Runs in the child: load the package, run one op, say which backend answered and what TensorFlow logged.
-const probeScript = `${nodeUtilShim}
+const probeScript = `(${restoreNodeUtil.toString()})(require('node:util'));
 const t0 = Date.now();
 try {
   const tf = require(process.argv[1]);
