@@ -13,7 +13,7 @@ const results = checkMarkdown(text);
 const at = (line: number) => results.filter((r) => r.line === line);
 
 test('every claim of the notation example has the verdict its text announces', () => {
-  assert.equal(results.length, 25, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
+  assert.equal(results.length, 29, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
   const verdicts = results.map((r) => `${r.line} ${r.verdict}`);
   const expected = [
     '17 pass', '19 pass', '21 fail', // operator form
@@ -22,7 +22,8 @@ test('every claim of the notation example has the verdict its text announces', (
     '47 pass', '49 pass', '51 fail', // cases with ≠
     '56 pass', '57 pass', '63 pass', '64 fail', // aligned rows, each at its own line
     '69 pass', '71 pass', '73 pass', '75 pass', '77 fail', // delimiters, spacing, equation numbers
-    '81 inconclusive', // cannot be read with certainty
+    '81 inconclusive', '83 inconclusive', // cannot be read with certainty: a δ without its layer, a name z_{out}
+    '87 pass', '89 pass', '91 fail', // a symbolic layer index l; L the number of layers
   ];
   assert.deepEqual(verdicts, expected);
   for (const r of results.filter((x) => x.verdict === 'fail')) {
@@ -43,6 +44,12 @@ test('aligned rows: a row with its own left-hand side is its own claim; "&=" con
   assert.match(at(64)[0].latex, /\\delta_2\^\{\(3\)\}/);
 });
 
-test('cannot check, never ✗: the reason is given', () => {
+test('cannot check, never ✗: the reason is given; z_{out} is read as one name', () => {
   assert.match(at(81)[0].message, /^∅ cannot check: .*δ/);
+  assert.match(at(83)[0].message, /^∅ cannot check: .*z_\{out\}/);
+});
+
+test('a symbolic layer index: the layers checked are named; a failure names the first layer where it fails', () => {
+  assert.match(at(87)[0].message, /sides agree for l = 2\.\.3/);
+  assert.match(at(91)[0].message, /l = 2, j = 1/);
 });

@@ -125,7 +125,7 @@ export interface CheckOptions {
 }
 
 /** Every assignment of the free indices, each drawn from the range its uses allow. */
-function bindings(sides: Node[], vars: string[], env: Env): Map<string, number>[] {
+function bindings(sides: Node[], vars: string[], env: Env, fixed = new Map<string, number>()): Map<string, number>[] {
   const out: Map<string, number>[] = [];
   const rec = (i: number, bind: Map<string, number>) => {
     if (out.length > 5000) throw new EvalError('more than 5,000 index combinations: fix some indices');
@@ -144,7 +144,7 @@ function bindings(sides: Node[], vars: string[], env: Env): Map<string, number>[
     for (let x = lo; x <= hi; x++) rec(i + 1, new Map(bind).set(v, x));
   };
   // layer indices first: unit ranges depend on them
-  rec(0, new Map());
+  rec(0, new Map(fixed));
   return out;
 }
 
@@ -178,7 +178,9 @@ function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
     e.warnings = warnings;
     e.work = work;
   });
-  const free = sides.map((s) => freeIndices(s));
+  // L is the number of layers the block declares (\delta^{(L)}, \prod_{m=l+1}^{L-1}), not an index to range over
+  const fixed = new Map<string, number>(options.envs[0]?.draw ? [['L', options.envs[0].draw.L]] : []);
+  const free = sides.map((s) => new Set([...freeIndices(s)].filter((v) => !fixed.has(v))));
   const all = [...new Set(free.flatMap((f) => [...f]))];
   // layer-index letters first, so unit ranges can use them
   const layerLetters = new Set<string>();
@@ -189,7 +191,7 @@ function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
   const unbound = all.filter((v) => !free.every((f, i) => f.has(v) || compared[i].has(v)));
   try {
     const env0 = options.envs[0];
-    const binds = bindings(sides, all, env0);
+    const binds = bindings(sides, all, env0, fixed);
     if (unbound.length) return unboundResult(sides, binds, unbound, options, warnings);
     let maxRel = 0;
     let nonZero = false;
@@ -220,7 +222,12 @@ function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
     }
     if (!nonZero) return { verdict: 'inconclusive', message: '∅ inconclusive: every side is exactly 0 in every draw (dead units?) — nothing was compared', sides: perDraw[0], perDraw, warnings: [...warnings] };
     const lenient = warnings.size ? ` ⚠ ${[...warnings].join('; ')}` : '';
-    return { verdict: 'pass', message: `✓ gradient check: ${sides.length} sides agree (rel err ${fmt(maxRel)})${note}${lenient}`, sides: perDraw[0], perDraw, warnings: [...warnings] };
+    // a symbolic layer index: say for which layers the claim was checked
+    const layers = [...layerLetters].filter((l) => all.includes(l)).map((l) => {
+      const values = binds.map((b) => b.get(l)!);
+      return ` for ${l} = ${Math.min(...values)}..${Math.max(...values)}`;
+    }).join(',');
+    return { verdict: 'pass', message: `✓ gradient check: ${sides.length} sides agree${layers} (rel err ${fmt(maxRel)})${note}${lenient}`, sides: perDraw[0], perDraw, warnings: [...warnings] };
   } catch (e) {
     if (e instanceof TooMuchWork) return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
     if (e instanceof RangeError) return { verdict: 'parse-error', message: '⚠ cannot check: the formula is nested too deeply to evaluate', sides: [], perDraw: [], warnings: [...warnings] };
@@ -233,7 +240,7 @@ function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
 }
 
 function where(bind: Map<string, number>, draw: number, withDraw = false): string {
-  const idx = [...bind].map(([k, v]) => `${k} = ${v}`).join(', ');
+  const idx = [...bind].filter(([k]) => k !== 'L').map(([k, v]) => `${k} = ${v}`).join(', '); // L is the block's, not a choice
   return [idx && (withDraw ? `; ${idx}` : ` at ${idx}`), withDraw && draw > 0 ? `, draw ${draw + 1}` : ''].join('');
 }
 

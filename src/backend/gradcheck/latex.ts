@@ -2,7 +2,7 @@
 // Generic CAS parsers misread this notation (w_{12}^{(3)} as a power, \delta as Kronecker); here a superscript
 // in parentheses on a, z, w, \delta is a layer, \delta with two indices and no layer is Kronecker's.
 
-import { LatexError, Token, tokenize } from './latexTokens';
+import { isArgumentList, LatexError, subscriptWord, Token, tokenize } from './latexTokens';
 import { functionOfWeights, functions, greek, layered, mentions, Node, raw } from './latexAst';
 
 export { LatexError, tokenize } from './latexTokens';
@@ -353,7 +353,12 @@ export class Parser {
     const node: Extract<Node, { k: 'sym' }> = { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
     if (bare) return node;
     for (;;) {
-      if (this.is('_')) {
+      const word = this.is('_') ? subscriptWord(this.toks, this.i + 1) : undefined;
+      if (word) {
+        // x_{in}, s_{out}, z_{max}: a multi-letter name, not the indices i and n
+        this.i += word.length + 3;
+        node.name = `${node.name}_{${word}}`;
+      } else if (this.is('_')) {
         this.next();
         node.sub = this.indices();
       } else if (this.is('^') && layered.has(node.name) && this.isLayerSuperscript()) {
@@ -372,7 +377,7 @@ export class Parser {
     if (node.name === 'h' || node.name === 'f' || node.name === 'g') {
       if (this.is('(') || node.primes) return this.call(node.name, node.at, node.primes);
     }
-    if (functionOfWeights.has(node.name) && this.is('(') && this.isArgumentList()) {
+    if (functionOfWeights.has(node.name) && this.is('(') && isArgumentList(this.toks, this.i)) {
       // E_n(w), y(x, w): the quantity itself
       while (!this.is(')')) this.next();
       this.next();
@@ -384,13 +389,5 @@ export class Parser {
     return this.peek(1)?.t === '{' && this.peek(2)?.t === '(';
   }
 
-  private isArgumentList(): boolean {
-    for (let n = 1; ; n++) {
-      const t = this.peek(n);
-      if (!t) return false;
-      if (t.t === ')') return n > 1;
-      // E_n(w), E_n(\mathbf{w}), y(\mathbf{x}_n, \mathbf{w}), E(\theta): names, subscripts, commas
-      if (!(t.t === 'letter' || t.t === ',' || t.t === 'name' || t.t === '_' || t.t === '{' || t.t === '}' || t.t === 'num' || (t.t === 'cmd' && (t.v === '\\mathbf' || greek.has(t.v))))) return false;
-    }
-  }
+
 }

@@ -1,5 +1,7 @@
 // The LaTeX tokenizer of the derivation checker: numbers, letters, commands and punctuation, with offsets;
-// spacing commands are dropped and \left / \right leave only their delimiter.
+// spacing commands are dropped and \left / \right leave only their delimiter. Also two look-aheads of the parser.
+import { greek } from './latexAst';
+
 export class LatexError extends Error {
   constructor(message: string, readonly offset: number) {
     super(message);
@@ -65,4 +67,29 @@ export function tokenize(src: string): Token[] {
     throw new LatexError(`unexpected character '${c}'`, i);
   }
   return out;
+}
+
+/** Two-letter subscripts that are words, not two indices. */
+const subscriptWords = new Set(['in', 'out', 'max', 'min', 'avg', 'tot', 'old', 'new', 'hid', 'pre', 'obs', 'ref', 'true', 'pred']);
+
+/** The word of a subscript {…} starting at toks[i]: a known word, or 3+ letters not all index letters (w_{ijk} stays indices). */
+export function subscriptWord(toks: Token[], i: number): string | undefined {
+  if (toks[i]?.t !== '{') return undefined;
+  let word = '';
+  for (let n = i + 1; toks[n]?.t !== '}'; n++) {
+    if (toks[n]?.t !== 'letter' || toks[n].v.length !== 1) return undefined;
+    word += toks[n].v;
+  }
+  return subscriptWords.has(word) || (word.length >= 3 && /[^i-n]/.test(word)) ? word : undefined;
+}
+
+/** After E or y at toks[i]: an argument list (E_n(w), E_n(\mathbf{w}), y(\mathbf{x}_n, \mathbf{w}), E(\theta)) to read past. */
+export function isArgumentList(toks: Token[], i: number): boolean {
+  if (toks[i]?.t !== '(') return false;
+  for (let n = i + 1; ; n++) {
+    const t = toks[n];
+    if (!t) return false;
+    if (t.t === ')') return n > i + 1;
+    if (!['letter', ',', 'name', '_', '{', '}', 'num'].includes(t.t) && !(t.t === 'cmd' && (t.v === '\\mathbf' || greek.has(t.v)))) return false;
+  }
 }
