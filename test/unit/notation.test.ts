@@ -53,3 +53,20 @@ test('a symbolic layer index: the layers checked are named; a failure names the 
   assert.match(at(87)[0].message, /sides agree for l = 2\.\.3/);
   assert.match(at(91)[0].message, /l = 2, j = 1/);
 });
+
+test('dead ReLU draws: every side 0 → drawn again until one sees something; all dead → inconclusive, saying how many', () => {
+  const file = (weights: string, claims: string[]) => [
+    '```gradcheck', 'network: 2-1-1', 'hidden: relu', 'output: identity', 'loss: squared', `weights: ${weights}`, 'inputs: 0..1', 'draws: 1', '```', '',
+    ...claims.map((c) => `$$${c}$$\n`),
+  ].join('\n');
+  const right = '\\frac{\\partial E_n}{\\partial w_{11}^{(1)}} = \\delta_1^{(2)} x_1';
+  const wrong = '\\frac{\\partial E_n}{\\partial w_{11}^{(1)}} = \\delta_1^{(2)} x_2';
+  // weights mostly negative: the first draw's hidden unit is dead (measured: 5 of the first 6 draws)
+  const mostlyDead = checkMarkdown(file('-1..0.3', [right, wrong]));
+  assert.equal(mostlyDead[0].verdict, 'pass');
+  assert.match(mostlyDead[0].message, /— \d+ of \d+ draws had every side 0 \(dead units\), so more were drawn/);
+  assert.equal(mostlyDead[1].verdict, 'fail', 'a wrong claim found wrong on a later draw');
+  const allDead = checkMarkdown(file('-1..0.1', [right]));
+  assert.equal(allDead[0].verdict, 'inconclusive');
+  assert.match(allDead[0].message, /every side is exactly 0 in every one of 21 draws/);
+});

@@ -117,9 +117,14 @@ function ratioHint(r: number): string {
 
 const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? Number(x.toPrecision(4)).toString() : x.toExponential(2));
 
+/** Extra draws tried, five at a time, when every side of every draw is 0. */
+const maxExtraDraws = 20;
+
 export interface CheckOptions {
   envs: Env[];
   tolerance: number;
+  /** `count` more draws, the `from`-th onwards, for claims whose every side was 0 (dead ReLUs). */
+  moreDraws?: (from: number, count: number) => Env[];
   /** Look for a single ')' that repairs a parse error (off inside that search). */
   repairHint?: boolean;
 }
@@ -170,7 +175,7 @@ export function checkClaim(input: string, options: CheckOptions): ClaimResult {
 function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
   // a claim about no network quantity in a network block: an identity in its free variables (scalarClaims.ts)
   const scalars = given.envs[0] && !given.envs[0].graph ? freeScalars(sides, given.envs[0].consts) : undefined;
-  const options = scalars ? { ...given, envs: scalarEnvs(scalars, given.envs[0], given.envs.length) } : given;
+  const options = scalars ? { ...given, envs: scalarEnvs(scalars, given.envs[0], given.envs.length), moreDraws: undefined } : given;
   const note = scalars ? scalarNote(scalars, options.envs[0], options.envs.length) : '';
   const warnings = new Set<string>();
   const work = { left: workPerClaim };
@@ -195,39 +200,59 @@ function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
     if (unbound.length) return unboundResult(sides, binds, unbound, options, warnings);
     let maxRel = 0;
     let nonZero = false;
+    let dead = 0;
+    let tried = 0;
     const perDraw: number[][] = [];
-    for (const [di, env] of options.envs.entries()) {
-      for (const [bi, bind] of binds.entries()) {
-        const values = sides.map((s) => evaluate(s, env, bind));
-        if (bi === 0) perDraw.push(values);
-        for (let i = 1; i < values.length; i++) {
-          const [a, b] = [values[0], values[i]];
-          if (!Number.isFinite(a) || !Number.isFinite(b)) {
-            // float64 overflowed (e^{1000} e^{-1000} is ∞·0): nothing was compared, so no verdict on the math
-            const bad = Number.isFinite(a) ? i + 1 : 1;
-            return { verdict: 'inconclusive', message: `∅ cannot check: side ${bad} is ${Number.isFinite(a) ? b : a} in float64 arithmetic (an overflow?)${where(bind, di)}`, sides: perDraw[0] ?? values, perDraw, warnings: [...warnings] };
-          }
-          if (a === 0 && b === 0) continue;
-          nonZero = true;
-          const rel = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
-          maxRel = Math.max(maxRel, rel);
-          if (rel > options.tolerance) {
-            return {
-              verdict: 'fail', message: `✗ side ${i + 1} ≠ side 1${mismatch(sides.length, i, a, b)} (rel err ${fmt(rel)}${where(bind, di, true)})${note}`,
-              sides: perDraw[0], perDraw, warnings: [...warnings],
-            };
+    /** Compare the sides on these draws (numbered from `first`); a ✗ or an overflow ends the check. */
+    const compare = (envs: Env[], first: number): ClaimResult | undefined => {
+      for (const [n, env] of envs.entries()) {
+        const di = first + n;
+        tried++;
+        let seen = false;
+        for (const [bi, bind] of binds.entries()) {
+          const values = sides.map((s) => evaluate(s, env, bind));
+          if (bi === 0) perDraw.push(values);
+          for (let i = 1; i < values.length; i++) {
+            const [a, b] = [values[0], values[i]];
+            if (!Number.isFinite(a) || !Number.isFinite(b)) {
+              // float64 overflowed (e^{1000} e^{-1000} is ∞·0): nothing was compared, so no verdict on the math
+              const bad = Number.isFinite(a) ? i + 1 : 1;
+              return { verdict: 'inconclusive', message: `∅ cannot check: side ${bad} is ${Number.isFinite(a) ? b : a} in float64 arithmetic (an overflow?)${where(bind, di)}`, sides: perDraw[0] ?? values, perDraw, warnings: [...warnings] };
+            }
+            if (a === 0 && b === 0) continue;
+            nonZero = seen = true;
+            const rel = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+            maxRel = Math.max(maxRel, rel);
+            if (rel > options.tolerance) {
+              return {
+                verdict: 'fail', message: `✗ side ${i + 1} ≠ side 1${mismatch(sides.length, i, a, b)} (rel err ${fmt(rel)}${where(bind, di, true)})${note}`,
+                sides: perDraw[0], perDraw, warnings: [...warnings],
+              };
+            }
           }
         }
+        if (!seen) dead++;
       }
+      return undefined;
+    };
+    const ended = compare(options.envs, 0);
+    if (ended) return ended;
+    // every side 0 in every draw (dead ReLUs): draw again, a few at a time, until one sees something
+    for (let k = 0; !nonZero && options.moreDraws && k < maxExtraDraws; k += 5) {
+      const more = options.moreDraws(k, 5);
+      more.forEach((e) => Object.assign(e, { warnings, work }));
+      const again = compare(more, options.envs.length + k);
+      if (again) return again;
     }
-    if (!nonZero) return { verdict: 'inconclusive', message: '∅ inconclusive: every side is exactly 0 in every draw (dead units?) — nothing was compared', sides: perDraw[0], perDraw, warnings: [...warnings] };
+    const deadNote = dead && nonZero ? ` — ${dead} of ${tried} draws had every side 0 (dead units)${tried > options.envs.length ? ', so more were drawn' : ''}` : '';
+    if (!nonZero) return { verdict: 'inconclusive', message: `∅ inconclusive: every side is exactly 0 in every one of ${dead} draws (dead units?) — nothing was compared`, sides: perDraw[0], perDraw, warnings: [...warnings] };
     const lenient = warnings.size ? ` ⚠ ${[...warnings].join('; ')}` : '';
     // a symbolic layer index: say for which layers the claim was checked
     const layers = [...layerLetters].filter((l) => all.includes(l)).map((l) => {
       const values = binds.map((b) => b.get(l)!);
       return ` for ${l} = ${Math.min(...values)}..${Math.max(...values)}`;
     }).join(',');
-    return { verdict: 'pass', message: `✓ gradient check: ${sides.length} sides agree${layers} (rel err ${fmt(maxRel)})${note}${lenient}`, sides: perDraw[0], perDraw, warnings: [...warnings] };
+    return { verdict: 'pass', message: `✓ gradient check: ${sides.length} sides agree${layers} (rel err ${fmt(maxRel)})${note}${deadNote}${lenient}`, sides: perDraw[0], perDraw, warnings: [...warnings] };
   } catch (e) {
     if (e instanceof TooMuchWork) return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
     if (e instanceof RangeError) return { verdict: 'parse-error', message: '⚠ cannot check: the formula is nested too deeply to evaluate', sides: [], perDraw: [], warnings: [...warnings] };
