@@ -13,7 +13,7 @@ const results = checkMarkdown(text);
 const at = (line: number) => results.filter((r) => r.line === line);
 
 test('every claim of the notation example has the verdict its text announces', () => {
-  assert.equal(results.length, 29, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
+  assert.equal(results.length, 32, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
   const verdicts = results.map((r) => `${r.line} ${r.verdict}`);
   const expected = [
     '17 pass', '19 pass', '21 fail', // operator form
@@ -24,6 +24,7 @@ test('every claim of the notation example has the verdict its text announces', (
     '69 pass', '71 pass', '73 pass', '75 pass', '77 fail', // delimiters, spacing, equation numbers
     '81 inconclusive', '83 inconclusive', // cannot be read with certainty: a δ without its layer, a name z_{out}
     '87 pass', '89 pass', '91 fail', // a symbolic layer index l; L the number of layers
+    '95 pass', '97 pass', '99 fail', // ∂/∂x over the whole product that follows (w·w: the product rule)
   ];
   assert.deepEqual(verdicts, expected);
   for (const r of results.filter((x) => x.verdict === 'fail')) {

@@ -77,10 +77,11 @@ export class Parser {
         // \partial E / \partial w
         l = l.k === 'partial' && r.k === 'partial' ? { k: 'deriv', num: l.e, den: r.e, lenient: false, at: l.at } : { k: 'bin', op: '/', l, r, at: l.at };
       } else if (this.startsFactor()) {
+        // \frac{\partial}{\partial w} applies to the whole product that follows, up to the next + or - (as a reader
+        // takes \frac{\partial}{\partial w} w z + …)
+        if (l.k === 'deriv' && l.num.k === 'num' && Number.isNaN(l.num.v)) return { ...l, num: this.term() };
         const r = this.unary();
-        // \frac{\partial}{\partial w} applied to what follows
-        if (l.k === 'deriv' && l.num.k === 'num' && Number.isNaN(l.num.v)) l = { ...l, num: r };
-        else l = { k: 'bin', op: '*', l, r, at: l.at };
+        l = { k: 'bin', op: '*', l, r, at: l.at };
       } else return l;
     }
   }
