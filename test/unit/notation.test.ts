@@ -13,7 +13,7 @@ const results = checkMarkdown(text);
 const at = (line: number) => results.filter((r) => r.line === line);
 
 test('every claim of the notation example has the verdict its text announces', () => {
-  assert.equal(results.length, 32, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
+  assert.equal(results.length, 34, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
   const verdicts = results.map((r) => `${r.line} ${r.verdict}`);
   const expected = [
     '17 pass', '19 pass', '21 fail', // operator form
@@ -25,6 +25,7 @@ test('every claim of the notation example has the verdict its text announces', (
     '81 inconclusive', '83 inconclusive', // cannot be read with certainty: a δ without its layer, a name z_{out}
     '87 pass', '89 pass', '91 fail', // a symbolic layer index l; L the number of layers
     '95 pass', '97 pass', '99 fail', // ∂/∂x over the whole product that follows (w·w: the product rule)
+    '103 pass', '103 pass', // two claims joined by \Rightarrow
   ];
   assert.deepEqual(verdicts, expected);
   for (const r of results.filter((x) => x.verdict === 'fail')) {
@@ -43,6 +44,13 @@ test('aligned rows: a row with its own left-hand side is its own claim; "&=" con
   assert.equal(at(56)[0].latex.includes('\\delta_2'), false);
   assert.match(at(57)[0].message, /3 sides agree/, 'the row starting with &= joined the δ_2 chain');
   assert.match(at(64)[0].latex, /\\delta_2\^\{\(3\)\}/);
+});
+
+test('two claims joined by ⇒: each its own claim at its own column', () => {
+  const [first, second] = at(103);
+  assert.ok(first.column < second.column);
+  assert.doesNotMatch(first.latex, /Rightarrow/);
+  assert.match(second.latex, /^\s*(\\quad)?\s*\\frac\{\\partial E_n\}/);
 });
 
 test('cannot check, never ✗: the reason is given; z_{out} is read as one name', () => {

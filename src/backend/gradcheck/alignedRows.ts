@@ -1,6 +1,6 @@
 // Multi-row aligned / align / eqnarray math: each row that starts with its own left-hand side is its own chain
 // (\delta_1 &= A = B \\ \delta_2 &= C = D is two claims), a row starting with &= continues the one above, and each
-// chain reports at its own line.
+// chain reports at its own line. Two claims joined by \Rightarrow (or \implies) are two chains too.
 
 const alignment = /\\begin\{(aligned|align\*?|eqnarray\*?|split|gathered|alignat\*?)\}/;
 
@@ -8,6 +8,27 @@ export interface Chain {
   text: string;
   /** Offset of the chain in the formula. */
   offset: number;
+}
+
+/** The claims of one formula: its rows' chains, each split where \Rightarrow joins two claims. */
+export function formulaChains(latex: string): Chain[] {
+  return rowChains(latex).flatMap((c) => {
+    const parts: Chain[] = [];
+    let start = 0;
+    let depth = 0;
+    for (let i = 0; i < c.text.length; i++) {
+      const ch = c.text[i];
+      if (ch === '{') depth++;
+      else if (ch === '}') depth--;
+      const arrow = depth === 0 && /^\\(Rightarrow|implies|Longrightarrow)(?![a-zA-Z])/.exec(c.text.slice(i));
+      if (arrow) {
+        parts.push({ text: c.text.slice(start, i), offset: c.offset + start });
+        start = i + arrow[0].length;
+      }
+    }
+    parts.push({ text: c.text.slice(start), offset: c.offset + start });
+    return parts.length > 1 ? parts.filter((p) => p.text.trim()) : [c];
+  });
 }
 
 /** The chains of one formula: itself, unless its rows hold separate left-hand sides. */

@@ -1,6 +1,6 @@
 // Check every claim of a Markdown file against the network its nearest gradcheck block above declares.
 import { rng } from '../data/random';
-import { Chain, rowChains } from './alignedRows';
+import { Chain, formulaChains } from './alignedRows';
 import { BlockError, BlockSpec, parseBlock } from './blockSpec';
 import type { GradcheckResult } from '../../protocol/backend';
 import { checkClaim, ClaimResult, isClaim } from './claims';
@@ -61,7 +61,7 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
       }
       continue;
     }
-    for (const chain of rowChains(item.latex)) checkChain(chainItem(item, chain));
+    for (const chain of formulaChains(item.latex)) checkChain(chainItem(item, chain));
   }
   noMathBelow();
   return results;
