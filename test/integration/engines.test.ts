@@ -86,3 +86,15 @@ test('forcing an unavailable engine is a clear error; forcing an available one u
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /GRADIENT_LAB_ENGINE: unknown engine 'tpu'/);
 });
+
+test('a native package whose load crashes the process (SIGSEGV) is reported unavailable with the signal; the backend is unharmed', () => {
+  const root = tempDir();
+  const pkg = join(root, 'node_modules', '@tensorflow', 'tfjs-node');
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(join(pkg, 'package.json'), '{ "name": "@tensorflow/tfjs-node", "version": "4.22.0", "main": "index.js" }\n');
+  writeFileSync(join(pkg, 'index.js'), "process.kill(process.pid, 'SIGSEGV'); // a libtensorflow that takes the process down as it loads\n");
+  const info = engines({ GRADIENT_LAB_NATIVE_DIRS: root });
+  assert.equal(info.engine, 'wasm');
+  assert.equal(info.candidates[1].status, 'unavailable');
+  assert.match(info.candidates[1].reason!, /@tensorflow\/tfjs-node failed to load: the probe process crashed \(SIGSEGV\) loading it/);
+});

@@ -58,7 +58,6 @@ async function tryEngine(name: EngineName): Promise<TryResult> {
 
 async function activate(engine: EngineName): Promise<void> {
   if (engine === 'gpu' || engine === 'cpu') {
-    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // TensorFlow's later log lines are noise on stderr (the probe has read them)
     restoreNodeUtil(createRequire(__filename)('node:util'));
     createRequire(__filename)(nativePaths.get(engine)!); // registers the 'tensorflow' backend
   }
@@ -92,9 +91,7 @@ export async function loadEngine(request: { forced?: EngineName; forcedBy?: stri
   }
   const { engine, candidates } = await selectEngine(tryEngine, request);
   await activate(engine);
-  const patchedKernels = patchEngine(engine);
-  const tensorflow = candidates.find((c) => c.status === 'chosen')?.tensorflow;
-  current = { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels, forcedBy: request.forced ? request.forcedBy : undefined, ...(tensorflow ? { tensorflow } : {}) };
+  current = { ...engineInfo(engine, candidates), forcedBy: request.forced ? request.forcedBy : undefined };
   reporter?.(current);
   return current;
 }
@@ -103,6 +100,11 @@ export async function loadEngine(request: { forced?: EngineName; forcedBy?: stri
 export async function surveyEngines(): Promise<EngineInfo> {
   const { engine, candidates } = await selectEngine(tryEngine, { ...requestedEngine(), all: true });
   await activate(engine);
+  return engineInfo(engine, candidates);
+}
+
+/** The report of the engine now active, with its replacement kernels registered and its TensorFlow when native. */
+function engineInfo(engine: EngineName, candidates: EngineInfo['candidates']): EngineInfo {
   const tensorflow = candidates.find((c) => c.status === 'chosen')?.tensorflow;
   return { engine, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, candidates, patchedKernels: patchEngine(engine), ...(tensorflow ? { tensorflow } : {}) };
 }

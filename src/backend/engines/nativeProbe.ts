@@ -62,7 +62,9 @@ try {
   process.stdout.write(JSON.stringify({ ok: false, error: String((e && e.message) || e) }));
 }`;
 
-const cudaLib = /^lib(cudart|cudnn|cublas|cublasLt|cufft|curand|cusolver|cusparse|nvinfer)\b/;
+/** The CUDA libraries TensorFlow loads, by name; and a shared library a dlopen could not find, from its message. */
+const cudaLib = /^lib(cuda|cudart|cudnn|cublas|cublasLt|cufft|curand|cusolver|cusparse|nccl|nvinfer)\b/;
+const notFound = /(lib[\w.+-]+\.so[\d.]*): cannot open shared object file/;
 
 /** Turn what a failed load said into what a person should do about it. */
 export function explainNativeFailure(engine: NativeEngine, error: string): string {
@@ -72,7 +74,7 @@ export function explainNativeFailure(engine: NativeEngine, error: string): strin
       `download during its install failed or was skipped. Reinstall it with network access, or run ` +
       `"Gradient Lab: Install Native TensorFlow Engine…".`;
   }
-  const lib = /(lib[\w.+-]+\.so[\d.]*): cannot open shared object file/.exec(error)?.[1];
+  const lib = notFound.exec(error)?.[1];
   if (lib && cudaLib.test(lib)) {
     return `${pkg} needs CUDA 11.2 and cuDNN 8.1 (it is built on libtensorflow 2.9.1), but ${lib} was not found. ` +
       `With CUDA 12 the libraries carry other version numbers: install the CUDA 11.2 / cuDNN 8.1 runtime beside it ` +
@@ -162,8 +164,9 @@ export function gpuDeviceName(log: string): string | undefined {
 
 /** TensorFlow's "Could not load dynamic library 'libcudnn.so.9'" / dlopen messages name the missing CUDA piece. */
 export function missingLibraryIn(log: string): string | undefined {
-  return /Could not (?:load|find) (?:dynamic library|cuda drivers)?\s*'?(lib[\w.+-]+\.so[\d.]*)/i.exec(log)?.[1]
-    ?? /(lib(?:cuda|cudart|cudnn|cublas|cublasLt|cufft|curand|cusolver|cusparse|nccl)[\w.]*\.so[\d.]*): cannot open shared object file/.exec(log)?.[1];
+  const unloaded = /Could not (?:load|find) (?:dynamic library|cuda drivers)?\s*'?(lib[\w.+-]+\.so[\d.]*)/i.exec(log)?.[1];
+  const missing = notFound.exec(log)?.[1];
+  return unloaded ?? (missing && cudaLib.test(missing) ? missing : undefined);
 }
 
 /** A failure of our addon with a located TensorFlow, said in terms of that TensorFlow. */
@@ -171,8 +174,8 @@ export function explainTensorFlowFailure(tensorflow: TensorFlowFound, error: str
   const what = describeTensorFlow(tensorflow);
   const symbol = /undefined symbol: (\w+)/.exec(error)?.[1];
   if (symbol) return `${what} lacks ${symbol}, which the native addon calls: this TensorFlow's C API is too old or too different (TensorFlow 2.9 or later 2.x works)`;
-  const lib = /(lib[\w.+-]+\.so[\d.]*): cannot open shared object file/.exec(error)?.[1];
-  if (lib) return `${what} failed to load: the shared library ${lib} was not found${/cud|cublas|cufft|curand|cusolver|cusparse|nccl/.test(lib) ? ' (a CUDA library: pip install "tensorflow[and-cuda]" brings them)' : ''}`;
+  const lib = notFound.exec(error)?.[1];
+  if (lib) return `${what} failed to load: the shared library ${lib} was not found${cudaLib.test(lib) ? ' (a CUDA library: pip install "tensorflow[and-cuda]" brings them)' : ''}`;
   return `${what} failed to load: ${error.split('\n')[0]}`;
 }
 
