@@ -227,7 +227,7 @@ function check(args: string[]): number {
   const results = checkMarkdown(text);
   const ms = performance.now() - t0;
   if (args.includes('--json')) {
-    process.stdout.write(JSON.stringify(results.map((r) => ({ line: r.line, latex: r.latex, verdict: r.verdict, message: r.message, sides: r.sides, warnings: r.warnings })), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(results.map((r) => ({ line: r.line, column: r.column, latex: r.latex, verdict: r.verdict, message: r.message, sides: r.sides, warnings: r.warnings })), null, 2) + '\n');
   } else {
     for (const r of results) process.stdout.write(`${file}:${r.line}:${r.column} ${r.message}\n`);
     const count = (v: string) => results.filter((r) => r.verdict === v).length;

@@ -141,7 +141,7 @@ test('check: one line per claim, --json array, exit 0 only when every claim pass
   assert.match(text.stdout, /23 claims: 15 pass, 7 fail, 0 inconclusive, 1 cannot parse — \d+ ms/);
   const json = JSON.parse(runCli(['check', example, '--json']).stdout) as { line: number; latex: string; verdict: string; message: string; sides: number[] }[];
   assert.equal(json.length, 23);
-  assert.deepEqual(Object.keys(json[0]).sort(), ['latex', 'line', 'message', 'sides', 'verdict', 'warnings']);
+  assert.deepEqual(Object.keys(json[0]).sort(), ['column', 'latex', 'line', 'message', 'sides', 'verdict', 'warnings']);
   assert.ok(json.every((r) => ['pass', 'fail', 'inconclusive', 'parse-error'].includes(r.verdict)));
   const dir = tempDir();
   const good = join(dir, 'good.md');

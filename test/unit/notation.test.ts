@@ -13,7 +13,7 @@ const results = checkMarkdown(text);
 const at = (line: number) => results.filter((r) => r.line === line);
 
 test('every claim of the notation example has the verdict its text announces', () => {
-  assert.equal(results.length, 34, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
+  assert.equal(results.length, 52, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
   const verdicts = results.map((r) => `${r.line} ${r.verdict}`);
   const expected = [
     '17 pass', '19 pass', '21 fail', // operator form
@@ -26,6 +26,10 @@ test('every claim of the notation example has the verdict its text announces', (
     '87 pass', '89 pass', '91 fail', // a symbolic layer index l; L the number of layers
     '95 pass', '97 pass', '99 fail', // ∂/∂x over the whole product that follows (w·w: the product rule)
     '103 pass', '103 pass', // two claims joined by \Rightarrow
+    '107 pass', '109 pass', '111 pass', '113 pass', '115 fail', // second derivatives
+    '119 pass', '121 pass', '123 pass', '125 pass', '125 pass', '127 pass', '129 fail', // bars, \boxed, remarks, "where"
+    '138 pass', '140 pass', '142 fail', // biases written apart (bias: yes)
+    '151 pass', '153 pass', '155 fail', // biases absorbed as w_{j0}, z_0 = 1 (bias: absorbed)
   ];
   assert.deepEqual(verdicts, expected);
   for (const r of results.filter((x) => x.verdict === 'fail')) {
@@ -79,3 +83,33 @@ test('dead ReLU draws: every side 0 → drawn again until one sees something; al
   assert.equal(allDead[0].verdict, 'inconclusive');
   assert.match(allDead[0].message, /every side is exactly 0 in every one of 21 draws/);
 });
+
+test('biases: which layer b^{(l)} feeds is said with the verdict; absorbed biases start the inferred sums at k = 0', () => {
+  assert.match(at(138)[0].message, /b_j\^\{\(l\)\} read as the bias beside w\^\{\(l\)\}, feeding a_j\^\{\(l\+1\)\}/);
+  assert.match(at(140)[0].message, /for l = 1\.\.3/);
+  assert.match(at(138)[0].message, /k = 1\.\.4/, 'written apart, the sum runs over the units');
+  const absorbed = checkMarkdown('```gradcheck\nnetwork: 3-4-4-1\nbias: absorbed\n```\n\n$$a_1^{(3)} = \\sum_k w_{1k}^{(2)} z_k^{(2)}$$\n');
+  assert.equal(absorbed[0].verdict, 'pass', absorbed[0].message);
+  assert.match(absorbed[0].message, /k = 0\.\.4/);
+});
+
+test('a bias without "bias:" in the block, or a third derivative, is "cannot check" with what to write — never ✗', () => {
+  const text = '```gradcheck\nnetwork: 3-4-4-1\n```\n\n$$\\frac{\\partial E_n}{\\partial b_1^{(2)}} = \\delta_1^{(3)}$$\n\n$$\\frac{\\partial E_n}{\\partial w_{10}^{(2)}} = \\delta_1^{(3)}$$\n\n' +
+    '$$\\frac{\\partial}{\\partial w_{11}^{(3)}} \\frac{\\partial^2 E_n}{\\partial (w_{11}^{(3)})^2} = 0$$\n';
+  const [b, w0, third] = checkMarkdown(text);
+  for (const r of [b, w0]) {
+    assert.equal(r.verdict, 'inconclusive', r.message);
+    assert.match(r.message, /is a bias: the block declares none \(add "bias: yes"/);
+  }
+  assert.equal(third.verdict, 'inconclusive', third.message);
+  assert.match(third.message, /third derivatives are not supported/);
+});
+
+test('a "where" clause is a claim of its own at its own column; a remark in words and a box are not math', () => {
+  const [main, where] = at(125);
+  assert.ok(main.column < where.column);
+  assert.match(where.latex, /\\delta_1\^\{\(4\)\} = y - t_n/);
+  assert.match(at(123)[0].message, /^✓ gradient check: 2 sides agree/, 'the claim inside the box is checked');
+  assert.doesNotMatch(at(123)[0].message, /identity in/, 'the remark "(chain rule)" is not read as a variable');
+});
+

@@ -1,12 +1,14 @@
 // A corpus of backprop claims in the styles of textbooks and course notes (Bishop's E_n, E_n(w) handouts, \cdot and
 // \left( \right) of lecture notes, \mathrm{d}, equation numbers, free-variable identities), built from a few true
-// gradients of a 3-4-4-1 logistic network, each correct form and each deliberate mistake with its expected verdict.
+// gradients of a 3-4-4-1 logistic network (second derivatives too, and the same network with biases written apart or
+// absorbed as w_{j0}), each correct form and each deliberate mistake with its expected verdict.
 // No wrong claim may pass; a correct claim that fails or cannot be parsed is counted and reported (target 0).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkMarkdown } from '../../src/backend/gradcheck/checkFile';
 
-const block = ['```gradcheck', 'network: 3-4-4-1', 'hidden: logistic', 'output: identity', 'loss: squared', 'weights: -1..1', 'draws: 3', '```', ''].join('\n');
+const blockWith = (...extra: string[]) => ['```gradcheck', 'network: 3-4-4-1', 'hidden: logistic', 'output: identity', 'loss: squared', 'weights: -1..1', 'draws: 3', ...extra, '```', ''].join('\n');
+type Claim = { latex: string; correct: boolean };
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 /** The ways course material writes ∂E_n/∂q: Bishop, the handouts' E_n(w), a bare E, the d of some notes. */
 const dE = [
@@ -18,8 +20,8 @@ const dE = [
 /** Ways to end a claim: nothing, an equation number, a \tag. */
 const ends = ['', ' \\qquad (4)', ' \\tag{5}'];
 
-function corpus(): { latex: string; correct: boolean }[] {
-  const out: { latex: string; correct: boolean }[] = [];
+function corpus(): Claim[] {
+  const out: Claim[] = [];
   const right = (latex: string) => out.push({ latex, correct: true });
   const wrong = (latex: string) => out.push({ latex, correct: false });
   // the output unit: residual times the unit it comes from
@@ -82,12 +84,77 @@ function corpus(): { latex: string; correct: boolean }[] {
   wrong("h'(a) = h(a)\\,(1 + h(a))");
   wrong('h(a) = \\tanh(a)');
   wrong('\\frac{d}{dx} \\tanh(x) = 1 + \\tanh^2(x)');
+  // framing and remarks: a boxed answer, an evaluation bar, a remark in words, \operatorname
+  right(`\\boxed{${dE[0]('a_1^{(4)}')} = y - t_n}`);
+  right(`\\left. ${dE[1]('a')} \\right|_{a = a_1^{(4)}} = y - t_n`);
+  wrong(`\\left. ${dE[0]('a')} \\right|_{a = a_1^{(4)}} = t_n - y`);
+  right('\\left. \\frac{d\\sigma}{dx} \\right|_{x=0} = \\frac{1}{4}');
+  wrong('\\left. \\frac{d\\sigma}{dx} \\right|_{x=0} = \\frac{1}{2}');
+  right(`${dE[0]('w_{11}^{(3)}')} \\Big|_{\\mathbf{w}} = \\delta_1^{(4)} z_1^{(3)} \\quad \\text{(chain rule)}`);
+  right('h(a) = \\frac{1}{1 + \\operatorname{exp}(-a)}');
+  wrong('h(a) = \\frac{1}{1 + \\operatorname{exp}(a)}');
+  return [...out, ...secondDerivatives()];
+}
+
+/** ∂²E: the output layer's Hessian block is z zᵀ; a hidden unit's adds h'' times what flows back. */
+function secondDerivatives(): Claim[] {
+  const out: Claim[] = [];
+  const right = (latex: string) => out.push({ latex, correct: true });
+  const wrong = (latex: string) => out.push({ latex, correct: false });
+  const d2 = [
+    (p: string, q: string) => `\\frac{\\partial^2 E_n}{\\partial ${p} \\partial ${q}}`,
+    (p: string, q: string) => `\\frac{\\partial}{\\partial ${p}} \\left( \\frac{\\partial E_n}{\\partial ${q}} \\right)`,
+    (p: string, q: string) => (p === q ? `\\frac{\\partial^2 E}{\\partial (${p})^2}` : `\\frac{\\partial^2}{\\partial ${p}\\, \\partial ${q}} E_n(\\mathbf{w})`),
+  ];
+  for (const k of range(4)) {
+    for (const m of range(4)) right(`${d2[(k + m) % 3](`w_{1${k}}^{(3)}`, `w_{1${m}}^{(3)}`)} = z_${k}^{(3)} z_${m}^{(3)}`);
+    wrong(`${d2[0](`w_{1${k}}^{(3)}`, `w_{1${k}}^{(3)}`)} = z_${k}^{(3)}`); // a factor missing
+    right(`\\frac{\\partial \\delta_1^{(4)}}{\\partial w_{1${k}}^{(3)}} = z_${k}^{(3)}`);
+  }
+  right('\\frac{\\partial^2 E_n}{\\partial (a_1^{(4)})^2} = 1');
+  wrong('\\frac{\\partial^2 E_n}{\\partial (a_1^{(4)})^2} = y - t_n');
+  for (const j of range(4)) {
+    const back = `w_{1${j}}^{(3)}`;
+    right(`\\frac{\\partial^2 E_n}{\\partial (a_${j}^{(3)})^2} = h''(a_${j}^{(3)})\\, ${back} \\delta_1^{(4)} + \\left( h'(a_${j}^{(3)})\\, ${back} \\right)^2`);
+    wrong(`\\frac{\\partial^2 E_n}{\\partial (a_${j}^{(3)})^2} = \\left( h'(a_${j}^{(3)})\\, ${back} \\right)^2`); // the h'' term forgotten
+    right(`\\frac{\\partial^2 E_n}{\\partial (w_{${j}2}^{(2)})^2} = (z_2^{(2)})^2 \\frac{\\partial^2 E_n}{\\partial (a_${j}^{(3)})^2}`);
+  }
+  right("h''(a) = h(a)(1 - h(a))(1 - 2 h(a))");
+  right('\\frac{d^2 \\sigma}{dx^2} = \\sigma(x)\\,(1 - \\sigma(x))\\,(1 - 2\\sigma(x))');
+  right('\\frac{d^2}{dx^2} \\tanh(x) = -2 \\tanh(x) \\left(1 - \\tanh^2(x)\\right)');
+  wrong('\\frac{d^2 \\sigma}{dx^2} = \\sigma(x)\\,(1 - \\sigma(x))\\,(1 + 2\\sigma(x))');
   return out;
 }
 
+/** Biases b_j^{(l)} beside w^{(l)} (bias: yes), or absorbed as w_{j0}^{(l)} with z_0 = 1 (bias: absorbed). */
+function biases(): { yes: Claim[]; absorbed: Claim[] } {
+  const yes: Claim[] = [];
+  const absorbed: Claim[] = [];
+  for (const l of [1, 2]) {
+    for (const j of range(4)) {
+      const z = l === 1 ? 'x' : 'z';
+      const sum = `\\sum_k w_{${j}k}^{(${l})} ${z}_k${l === 1 ? '' : `^{(${l})}`}`;
+      yes.push({ latex: `${dE[(j + l) % 4](`b_${j}^{(${l})}`)} = \\delta_${j}^{(${l + 1})}`, correct: true });
+      yes.push({ latex: `${dE[0](`w_{${j}0}^{(${l})}`)} = \\delta_${j}^{(${l + 1})}`, correct: true });
+      yes.push({ latex: `a_${j}^{(${l + 1})} = ${sum} + b_${j}^{(${l})}`, correct: true });
+      yes.push({ latex: `a_${j}^{(${l + 1})} = ${sum}`, correct: false }); // the bias forgotten
+      yes.push({ latex: `${dE[0](`b_${j}^{(${l})}`)} = \\delta_${j}^{(${l + 1})} ${z}_${j}${l === 1 ? '' : `^{(${l})}`}`, correct: false }); // read as a weight
+      absorbed.push({ latex: `a_${j}^{(${l + 1})} = ${sum}`, correct: true });
+      absorbed.push({ latex: `a_${j}^{(${l + 1})} = \\sum_{k=0}^{${l === 1 ? 3 : 4}} w_{${j}k}^{(${l})} ${z}_k${l === 1 ? '' : `^{(${l})}`}`, correct: true });
+      absorbed.push({ latex: `a_${j}^{(${l + 1})} = \\sum_{k=1}^{${l === 1 ? 3 : 4}} w_{${j}k}^{(${l})} ${z}_k${l === 1 ? '' : `^{(${l})}`}`, correct: false }); // w_{j0} left out
+      absorbed.push({ latex: `${dE[1](`w_{${j}0}^{(${l})}`)} = \\delta_${j}^{(${l + 1})} ${z}_0${l === 1 ? '' : `^{(${l})}`}`, correct: true });
+    }
+  }
+  yes.push({ latex: `${dE[0]('b_1^{(3)}')} = y - t_n`, correct: true });
+  yes.push({ latex: "\\delta_j^{(l)} = h'(a_j^{(l)}) \\sum_k w_{kj}^{(l)} \\delta_k^{(l+1)}", correct: true });
+  return { yes, absorbed };
+}
+
 test('the notation corpus: no wrong claim passes; correct claims that fail or cannot be parsed are counted (target 0)', () => {
-  const claims = corpus();
-  const results = checkMarkdown(block + claims.map((c) => `$$${c.latex}$$\n`).join('\n'));
+  const { yes, absorbed } = biases();
+  const sections: [string, Claim[]][] = [[blockWith(), corpus()], [blockWith('bias: yes'), yes], [blockWith('bias: absorbed'), absorbed]];
+  const claims = sections.flatMap(([, c]) => c);
+  const results = checkMarkdown(sections.map(([block, c]) => block + c.map((x) => `$$${x.latex}$$\n`).join('\n')).join('\n'));
   assert.equal(results.length, claims.length, 'one verdict per claim');
   const falsePass = claims.filter((c, i) => !c.correct && results[i].verdict === 'pass');
   const missed = claims.flatMap((c, i) => (c.correct && results[i].verdict !== 'pass' ? [`${c.latex} → ${results[i].message}`] : []));

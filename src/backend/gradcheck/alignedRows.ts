@@ -10,7 +10,10 @@ export interface Chain {
   offset: number;
 }
 
-/** The claims of one formula: its rows' chains, each split where \Rightarrow joins two claims. */
+/** What joins two claims in one formula: \Rightarrow, or words — ", \quad \text{where} …", "\text{and}". */
+const joiner = /^(,\s*)?((\\q?quad|\\[,;])\s*)*(\\(Rightarrow|implies|Longrightarrow)(?![a-zA-Z])|\\(text|mbox)\s*\{\s*,?\s*(where|with|and|since|so|hence|thus|i\.e\.)\s*,?\s*\})/;
+
+/** The claims of one formula: its rows' chains, each split where \Rightarrow (or where, and) joins two claims. */
 export function formulaChains(latex: string): Chain[] {
   return rowChains(latex).flatMap((c) => {
     const parts: Chain[] = [];
@@ -20,7 +23,7 @@ export function formulaChains(latex: string): Chain[] {
       const ch = c.text[i];
       if (ch === '{') depth++;
       else if (ch === '}') depth--;
-      const arrow = depth === 0 && /^\\(Rightarrow|implies|Longrightarrow)(?![a-zA-Z])/.exec(c.text.slice(i));
+      const arrow = depth === 0 && joiner.exec(c.text.slice(i));
       if (arrow) {
         parts.push({ text: c.text.slice(start, i), offset: c.offset + start });
         start = i + arrow[0].length;

@@ -1,7 +1,7 @@
 // The ```gradcheck block: what network (or graph of functions) the math below it is about.
 import { Node, Parser } from './latex';
 import { activations, NetworkSpec } from './network';
-import type { GraphSpec } from './evaluate';
+import type { GraphSpec } from './quantities';
 
 /** The names textbooks also use for the activations the checker knows. */
 const activationAliases: Record<string, string> = { sigmoid: 'logistic', linear: 'identity', logsig: 'logistic', ReLU: 'relu' };
@@ -57,6 +57,7 @@ export function parseBlock(content: string): BlockSpec {
   let output = 'identity' as keyof typeof activations | 'softmax';
   let loss = 'squared' as 'squared' | 'cross-entropy';
   let weights: [number, number] = [-1, 1];
+  let bias: 'yes' | 'absorbed' | undefined;
   let inputRange: [number, number] = [-1, 1];
   let draws = 3;
   let tolerance = 1e-6;
@@ -130,9 +131,11 @@ export function parseBlock(content: string): BlockSpec {
         break;
       }
       case 'bias':
-        throw new BlockError('bias: not supported yet; the network has no biases (a_j = Σ_k w_jk z_k)', i);
+        if (!['yes', 'absorbed', 'no'].includes(value)) throw new BlockError(`bias: expected yes (b_j^{(l)} written apart), absorbed (w_{j0}^{(l)} inside the sums, z_0 = 1) or no, got '${value}'`, i);
+        bias = value === 'no' ? undefined : (value as 'yes' | 'absorbed');
+        break;
       default:
-        throw new BlockError(`unknown key '${key}' (expected: network, hidden, output, loss, weights, inputs, draws, tolerance, const, mode, n, define)`, i);
+        throw new BlockError(`unknown key '${key}' (expected: network, hidden, output, loss, weights, bias, inputs, draws, tolerance, const, mode, n, define)`, i);
     }
   });
   if (mode === 'graph') {
@@ -144,7 +147,7 @@ export function parseBlock(content: string): BlockSpec {
   }
   if (!units) throw new BlockError('missing "network:", e.g. network: 3-4-4-1', 0);
   if (loss === 'cross-entropy' && output !== 'softmax') output = 'softmax';
-  return { mode, consts, hidden, draws, tolerance, net: { units, hidden, output, loss, weights, inputs: inputRange, draws, tolerance } };
+  return { mode, consts, hidden, draws, tolerance, net: { units, hidden, output, loss, weights, bias, inputs: inputRange, draws, tolerance } };
 }
 
 function parseSym(text: string, line: number, key: string): Extract<Node, { k: 'sym' }> {

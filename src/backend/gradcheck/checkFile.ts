@@ -4,7 +4,7 @@ import { Chain, formulaChains } from './alignedRows';
 import { BlockError, BlockSpec, parseBlock } from './blockSpec';
 import type { GradcheckResult } from '../../protocol/backend';
 import { checkClaim, ClaimResult, isClaim } from './claims';
-import type { Env } from './evaluate';
+import type { Env } from './quantities';
 import { scanMarkdown } from './markdownMath';
 import { Draw } from './network';
 

@@ -1,10 +1,12 @@
 // A claim is a chain of sides, A = B = C (also across &= lines); it passes when every side equals the first at
 // every draw and every value of its free indices.
 import { LatexError, Node, Parser, tokenize } from './latex';
-import { Env, evaluate, inferRange } from './evaluate';
+import { evaluate } from './evaluate';
+import { Env, inferRange } from './quantities';
 import { children } from './latexAst';
 import { EvalError, NoSuchQuantity, TooMuchWork, workPerClaim } from './evalErrors';
 import { freeScalars, scalarEnvs, scalarNote } from './scalarClaims';
+import { mathOf } from './claimText';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'parse-error';
 
@@ -23,7 +25,7 @@ export interface ClaimResult {
 /** Split a formula into the sides of its chain: top-level '=' (and '&=', '\\' line breaks). */
 export function splitSides(input: string): { text: string; offset: number }[] {
   // aligned / align / split / gathered only lay the chain out: blank them (same length keeps offsets)
-  const latex = input.replace(/\\(begin|end)\{(aligned|align\*?|split|gathered|equation\*?)\}/g, (m) => ' '.repeat(m.length));
+  const latex = mathOf(input).replace(/\\(begin|end)\{(aligned|align\*?|split|gathered|equation\*?)\}/g, (m) => ' '.repeat(m.length));
   const sides: { text: string; offset: number }[] = [];
   let depth = 0;
   let begin = 0;
@@ -153,11 +155,8 @@ function bindings(sides: Node[], vars: string[], env: Env, fixed = new Map<strin
   return out;
 }
 
-/** A trailing equation number set off by spacing, "… \\quad (3)": not a factor of the last side. */
-const equationNumber = /(\\q?quad|\\hfill|\\;|~)\s*\(\s*\d+(\.\d+)*[a-z]?\s*\)\s*$/;
-
 export function checkClaim(input: string, options: CheckOptions): ClaimResult {
-  const latex = input.replace(equationNumber, (m) => ' '.repeat(m.length));
+  const latex = mathOf(input);
   const parts = splitSides(latex);
   const sides: Node[] = [];
   for (const part of parts) {

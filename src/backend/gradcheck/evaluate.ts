@@ -1,45 +1,23 @@
-// Evaluating parsed formulas on one network draw, in float64 dual numbers: every value carries its tangent
-// with respect to the quantity a surrounding ∂/∂(…) names, so derivatives are exact (forward mode), never
-// finite differences, and stay accurate at 1e-150.
+// Evaluating parsed formulas on one network draw, in float64 hyper-dual numbers: every value carries its tangents
+// with respect to the quantities the surrounding ∂/∂(…) name (two deep, for second derivatives), so derivatives
+// are exact (forward mode), never finite differences, and stay accurate at 1e-150.
 import { Node, raw } from './latex';
-import { children } from './latexAst';
 import { EvalError, maxRange, NoSuchQuantity, TooMuchWork, workPerClaim } from './evalErrors';
 import { activations, Draw, Quantity, Tangents } from './network';
+import { add, C, div, Dual, elementary, lift, mul, neg, pow, sub } from './dual';
+import { Mixed, mixedTangents } from './secondOrder';
+import { Env, indexValue, inferRange, one, quantityOf, Seed } from './quantities';
 
-export interface Dual {
-  v: number;
-  d: number;
-}
-
-export interface GraphSpec {
-  n: number;
-  inputs: Map<string, { indexed: boolean }>;
-  defines: Map<string, { index?: string; body: Node }>;
-  inputRange: [number, number];
-}
-
-export type Seed = { net: Quantity } | { graph: string; index: number };
-
-export interface Env {
-  draw?: Draw;
-  graph?: { spec: GraphSpec; values: Map<string, number[]> };
-  consts: Map<string, number>;
-  hidden: keyof typeof activations;
-  warnings: Set<string>;
-  /** Terms of sums and products this claim may still evaluate (shared by its draws). */
-  work?: { left: number };
-}
 
 interface Ctx {
   bind: Map<string, number>;
+  /** The outer derivative's quantity (the d component) and, inside a second ∂, the inner one's (e). */
   seed?: Seed;
   tangents?: Tangents;
+  seed2?: Seed;
+  tangents2?: Tangents;
+  mixed?: Mixed;
 }
-
-const C = (v: number): Dual => ({ v, d: 0 });
-
-/** Index letters that name the training example, not a unit: t_n, E_n, y_n. */
-const sampleIndex = 'n';
 
 export function evaluate(node: Node, env: Env, bind: Map<string, number>): number {
   return ev(node, env, { bind }).v;
@@ -50,25 +28,12 @@ function ev(n: Node, env: Env, ctx: Ctx): Dual {
     case 'num':
       if (Number.isNaN(n.v)) throw new EvalError('∂/∂(…) is applied to nothing');
       return C(n.v);
-    case 'neg': {
-      const e = ev(n.e, env, ctx);
-      return { v: -e.v, d: -e.d };
-    }
+    case 'neg':
+      return neg(ev(n.e, env, ctx));
     case 'bin': {
       const l = ev(n.l, env, ctx);
       const r = ev(n.r, env, ctx);
-      switch (n.op) {
-        case '+': return { v: l.v + r.v, d: l.d + r.d };
-        case '-': return { v: l.v - r.v, d: l.d - r.d };
-        case '*': return { v: l.v * r.v, d: l.d * r.v + l.v * r.d };
-        case '/': return { v: l.v / r.v, d: (l.d * r.v - l.v * r.d) / (r.v * r.v) };
-        case '^': {
-          const v = l.v ** r.v;
-          const d = (r.v === 0 ? 0 : r.v * l.v ** (r.v - 1) * l.d) + (r.d && l.v > 0 ? v * Math.log(l.v) * r.d : 0);
-          return { v, d };
-        }
-      }
-      break;
+      return n.op === '+' ? add(l, r) : n.op === '-' ? sub(l, r) : n.op === '*' ? mul(l, r) : n.op === '/' ? div(l, r) : pow(l, r);
     }
     case 'sym':
       return symbol(n, env, ctx);
@@ -84,11 +49,41 @@ function ev(n: Node, env: Env, ctx: Ctx): Dual {
       for (const b of n.branches) if (!b.cond || condition(b.cond, env, ctx)) return ev(b.value, env, ctx);
       throw new EvalError('no case of the cases applies');
     }
+    case 'at':
+      return evaluatedAt(n, env, ctx);
     case 'cmp':
     case 'otherwise':
       throw new EvalError('a comparison outside a cases environment');
   }
   throw new EvalError('unsupported expression');
+}
+
+/** e|_{x = v}: a renamed quantity (a = a_1^{(4)}) is substituted; a free variable is given its value. */
+function evaluatedAt(n: Extract<Node, { k: 'at' }>, env: Env, ctx: Ctx): Dual {
+  if (!n.name || !n.value) return ev(n.e, env, ctx);
+  const name = n.name;
+  if (name.k !== 'sym' || name.sub.length || name.layer) throw new EvalError(`the point of an evaluation bar names a variable: |_{x = …}, not |_{${raw(name)} = …}`);
+  if (n.value.k === 'sym') return ev(substitute(n.e, name.name, n.value), env, ctx);
+  const g = env.graph;
+  if (!g?.spec.inputs.has(name.name)) throw new EvalError(`|_{${name.name} = ${raw(n.value)}}: ${name.name} is not a free variable here; write the value in its place`);
+  const values = new Map(g.values).set(name.name, [ev(n.value, env, ctx).v]);
+  return ev(n.e, { ...env, graph: { ...g, values } }, ctx);
+}
+
+/** e with every bare symbol called name replaced by the node by. */
+function substitute(e: Node, name: string, by: Node): Node {
+  if (e.k === 'sym' && e.name === name && !e.sub.length && !e.layer) return by;
+  const swap = (x: Node) => substitute(x, name, by);
+  switch (e.k) {
+    case 'bin': case 'cmp': return { ...e, l: swap(e.l), r: swap(e.r) };
+    case 'neg': case 'partial': return { ...e, e: swap(e.e) };
+    case 'call': return { ...e, args: e.args.map(swap), power: e.power && swap(e.power) };
+    case 'big': return e.index === name ? e : { ...e, body: swap(e.body), from: e.from && swap(e.from), to: e.to && swap(e.to) };
+    case 'deriv': return { ...e, num: swap(e.num), den: swap(e.den) };
+    case 'cases': return { ...e, branches: e.branches.map((b) => ({ value: swap(b.value), cond: b.cond && swap(b.cond) })) };
+    case 'at': return { ...e, e: swap(e.e), value: e.value && swap(e.value) };
+    default: return e;
+  }
 }
 
 function condition(c: Node, env: Env, ctx: Ctx): boolean {
@@ -101,93 +96,6 @@ function condition(c: Node, env: Env, ctx: Ctx): boolean {
   return c.op === '<' ? l < r : c.op === '>' ? l > r : c.op === '<=' ? l <= r : c.op === '>=' ? l >= r : c.op === '!=' ? l !== r : l === r;
 }
 
-export function indexValue(n: Node, bind: Map<string, number>, what: string): number {
-  if (n.k === 'num') return n.v;
-  if (n.k === 'sym' && !n.sub.length) {
-    const v = bind.get(n.name);
-    if (v === undefined) throw new EvalError(`index ${n.name} in ${what} is not bound`);
-    return v;
-  }
-  if (n.k === 'bin' && (n.op === '+' || n.op === '-')) {
-    const l = indexValue(n.l, bind, what);
-    const r = indexValue(n.r, bind, what);
-    return n.op === '+' ? l + r : l - r;
-  }
-  throw new EvalError(`unsupported index in ${what}`);
-}
-
-/** The network quantity (or graph input) a symbol names, with 0-based unit indices; checks that it exists. */
-export function quantityOf(s: Extract<Node, { k: 'sym' }>, env: Env, bind: Map<string, number>): { net?: Quantity; graph?: { name: string; index: number }; text: string } {
-  const text = raw(s);
-  if (env.graph) {
-    const input = env.graph.spec.inputs.get(s.name);
-    if (input) {
-      const index = input.indexed ? indexValue(s.sub[0], bind, text) : 1;
-      if (index < 1 || index > env.graph.spec.n) throw new NoSuchQuantity(`${text} does not exist: indices run 1..${env.graph.spec.n}`);
-      return { graph: { name: s.name, index: index - 1 }, text };
-    }
-    throw new EvalError(`cannot differentiate with respect to ${text}: it is not one of the declared inputs`);
-  }
-  const d = env.draw!;
-  const L = d.L;
-  const units = (l: number) => d.net.units[l - 1];
-  const unit = (l: number, j: number) => {
-    if (j < 1 || j > units(l)) throw new NoSuchQuantity(`${text} does not exist: layer ${l} has ${units(l)} unit${units(l) === 1 ? '' : 's'}`);
-    return j - 1;
-  };
-  const layerOf = (min: number, max: number) => {
-    if (!s.layer) throw new EvalError(`${text} needs a layer: ${s.name}_{…}^{(l)}`);
-    const l = indexValue(s.layer, bind, text);
-    if (l < min || l > max) {
-      if (s.name === 'w' && l === L) throw new NoSuchQuantity(`${text} does not exist: layer ${L} is the output layer (weights w^{(l)} exist for l = 1..${L - 1})`);
-      throw new NoSuchQuantity(`${text} does not exist: ${s.name === '\\delta' ? 'δ' : s.name}^{(l)} exists for l = ${min}..${max}`);
-    }
-    return l;
-  };
-  switch (s.name) {
-    case 'a': {
-      const l = layerOf(2, L);
-      return { net: { kind: 'a', layer: l, j: unit(l, indexValue(one(s, text), bind, text)) }, text };
-    }
-    case 'z': {
-      const l = layerOf(1, L);
-      return { net: { kind: 'z', layer: l, j: unit(l, indexValue(one(s, text), bind, text)) }, text };
-    }
-    case 'x':
-      return { net: { kind: 'z', layer: 1, j: unit(1, indexValue(one(s, text), bind, text)) }, text };
-    case 'y':
-      return { net: { kind: 'z', layer: L, j: outputIndex(s, bind, units(L), text) }, text };
-    case 't':
-      return { net: { kind: 't', layer: L, j: outputIndex(s, bind, units(L), text) }, text };
-    case 'w': {
-      const l = layerOf(1, L - 1);
-      if (s.sub.length !== 2) throw new EvalError(`${text}: a weight needs two indices, w_{jk}^{(l)}`);
-      const j = indexValue(s.sub[0], bind, text);
-      const k = indexValue(s.sub[1], bind, text);
-      if (j < 1 || j > units(l + 1)) throw new NoSuchQuantity(`${text} does not exist: layer ${l + 1} has ${units(l + 1)} unit${units(l + 1) === 1 ? '' : 's'} (the first index is the unit of layer l+1)`);
-      if (k < 1 || k > units(l)) throw new NoSuchQuantity(`${text} does not exist: layer ${l} has ${units(l)} unit${units(l) === 1 ? '' : 's'} (the second index is the unit of layer l)`);
-      return { net: { kind: 'w', layer: l, j: j - 1, k: k - 1 }, text };
-    }
-  }
-  throw new EvalError(`cannot differentiate with respect to ${text}`);
-}
-
-function one(s: Extract<Node, { k: 'sym' }>, text: string): Node {
-  if (s.sub.length !== 1) throw new EvalError(`${text} needs one unit index`);
-  return s.sub[0];
-}
-
-function outputIndex(s: Extract<Node, { k: 'sym' }>, bind: Map<string, number>, outputs: number, text: string): number {
-  const sub = s.sub.filter((x) => !(x.k === 'sym' && x.name === sampleIndex));
-  if (!sub.length) {
-    if (outputs !== 1) throw new EvalError(`${text}: the network has ${outputs} outputs; write ${s.name}_k`);
-    return 0;
-  }
-  const k = indexValue(sub[0], bind, text);
-  if (k < 1 || k > outputs) throw new NoSuchQuantity(`${text} does not exist: there are ${outputs} outputs`);
-  return k - 1;
-}
-
 function symbol(s: Extract<Node, { k: 'sym' }>, env: Env, ctx: Ctx): Dual {
   const c = env.consts.get(s.name);
   if (c !== undefined && !s.sub.length) return C(c);
@@ -198,26 +106,30 @@ function symbol(s: Extract<Node, { k: 'sym' }>, env: Env, ctx: Ctx): Dual {
   if (env.graph) return graphSymbol(s, env, ctx);
   if (!env.draw) throw new EvalError(`${raw(s)} is not declared`);
   const d = env.draw;
-  if (s.name === 'E') return { v: d.E, d: ctx.tangents?.dE ?? 0 };
+  const [t1, t2, m] = [ctx.tangents, ctx.tangents2, ctx.mixed];
+  if (s.name === 'E') return { v: d.E, d: t1?.dE ?? 0, e: t2?.dE ?? 0, de: m?.d2E ?? 0 };
   if (s.name === '\\delta') {
     const l = indexValue(s.layer!, ctx.bind, raw(s));
     if (l < 2 || l > d.L) throw new NoSuchQuantity(`${raw(s)} does not exist: δ^{(l)} exists for l = 2..${d.L}`);
     const j = indexValue(one(s, raw(s)), ctx.bind, raw(s));
     if (j < 1 || j > d.net.units[l - 1]) throw new NoSuchQuantity(`${raw(s)} does not exist: layer ${l} has ${d.net.units[l - 1]} unit${d.net.units[l - 1] === 1 ? '' : 's'}`);
-    if (ctx.seed) throw new EvalError(`a derivative of ${raw(s)} would be a second derivative: not supported`);
+    // under a ∂/∂(…), δ_j^{(l)} is what it stands for: ∂E/∂a_j^{(l)}
+    if (ctx.seed) return derivative({ k: 'deriv', num: { ...s, name: 'E', sub: [], layer: undefined }, den: { ...s, name: 'a' }, lenient: false, at: s.at }, env, ctx);
     return C(d.delta[l][j - 1]);
   }
-  if (!['a', 'z', 'x', 'y', 't', 'w'].includes(s.name)) throw new EvalError(`${raw(s)} is not declared (add it as "const:" in the gradcheck block, or check the notation)`);
-  const q = quantityOf(s, env, ctx.bind).net!;
-  const tan = ctx.tangents;
-  switch (q.kind) {
-    case 'a': return { v: d.a[q.layer][q.j], d: tan?.da[q.layer]?.[q.j] ?? 0 };
-    case 'z': return { v: d.z[q.layer][q.j], d: tan?.dz[q.layer]?.[q.j] ?? 0 };
-    case 't': return { v: d.t[q.j], d: tan?.dt[q.j] ?? 0 };
-    case 'w': {
-      const seed = ctx.seed && 'net' in ctx.seed ? ctx.seed.net : undefined;
-      const same = seed?.kind === 'w' && seed.layer === q.layer && seed.j === q.j && seed.k === q.k;
-      return { v: d.W[q.layer][q.j][q.k!], d: same ? 1 : 0 };
+  if (!['a', 'z', 'x', 'y', 't', 'w', 'b'].includes(s.name)) throw new EvalError(`${raw(s)} is not declared (add it as "const:" in the gradcheck block, or check the notation)`);
+  const q = quantityOf(s, env, ctx.bind);
+  if (q.one) return C(1);
+  const { kind, layer, j, k } = q.net!;
+  const pick = (of: (t: { da: number[][]; dz: number[][] }) => number[][], v: number): Dual =>
+    ({ v, d: (t1 && of(t1)[layer]?.[j]) ?? 0, e: (t2 && of(t2)[layer]?.[j]) ?? 0, de: (m && of({ da: m.d2a, dz: m.d2z })[layer]?.[j]) ?? 0 });
+  switch (kind) {
+    case 'a': return pick((t) => t.da, d.a[layer][j]);
+    case 'z': return pick((t) => t.dz, d.z[layer][j]);
+    case 't': return { v: d.t[j], d: t1?.dt[j] ?? 0, e: t2?.dt[j] ?? 0, de: 0 };
+    default: {
+      const same = (seed?: Seed) => !!seed && 'net' in seed && seed.net.kind === kind && seed.net.layer === layer && seed.net.j === j && seed.net.k === k;
+      return { v: kind === 'b' ? d.B[layer][j] : d.W[layer][j][k!], d: same(ctx.seed) ? 1 : 0, e: same(ctx.seed2) ? 1 : 0, de: 0 };
     }
   }
 }
@@ -227,8 +139,8 @@ function graphSymbol(s: Extract<Node, { k: 'sym' }>, env: Env, ctx: Ctx): Dual {
   const input = g.spec.inputs.get(s.name);
   if (input) {
     const q = quantityOf(s, env, ctx.bind).graph!;
-    const seed = ctx.seed && 'graph' in ctx.seed ? ctx.seed : undefined;
-    return { v: g.values.get(s.name)![q.index], d: seed && seed.graph === s.name && seed.index === q.index ? 1 : 0 };
+    const same = (seed?: Seed) => !!seed && 'graph' in seed && seed.graph === s.name && seed.index === q.index;
+    return { v: g.values.get(s.name)![q.index], d: same(ctx.seed) ? 1 : 0, e: same(ctx.seed2) ? 1 : 0, de: 0 };
   }
   const def = g.spec.defines.get(s.name);
   if (def) {
@@ -253,8 +165,7 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, ctx: Ctx): Dual {
     const fns = [f.f, f.d, f.dd];
     if (n.primes > 2) throw new EvalError('third derivatives are not supported');
     const p = n.primes;
-    const next = p === 2 ? () => { throw new EvalError('a derivative of a second derivative is not supported'); } : fns[p + 1];
-    return { v: fns[p](x.v), d: x.d ? next(x.v) * x.d : 0 };
+    return lift(x, fns[p], fns[p + 1], fns[p + 2], `${n.fn}${"'".repeat(p)}`);
   };
   switch (n.fn) {
     case 'h': {
@@ -272,72 +183,22 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, ctx: Ctx): Dual {
     case 'tanh': r = act('tanh'); break;
     case 'relu': r = act('relu'); break;
     case 'softplus': r = act('softplus'); break;
-    case 'exp': r = { v: Math.exp(x.v), d: Math.exp(x.v) * x.d }; break;
-    case 'ln': r = { v: Math.log(x.v), d: x.d / x.v }; break;
-    case 'sqrt': r = { v: Math.sqrt(x.v), d: x.d / (2 * Math.sqrt(x.v)) }; break;
-    case 'sinh': r = { v: Math.sinh(x.v), d: Math.cosh(x.v) * x.d }; break;
-    case 'cosh': r = { v: Math.cosh(x.v), d: Math.sinh(x.v) * x.d }; break;
+    case 'exp':
+    case 'ln':
+    case 'sqrt':
+    case 'sinh':
+    case 'cosh': {
+      const [f, f1, f2] = elementary[n.fn];
+      r = lift(x, f, f1, f2, n.fn);
+      break;
+    }
     case 'sign': r = C(Math.sign(x.v)); break;
     case 'max': r = args.reduce((m, a) => (a.v > m.v ? a : m)); break;
     case 'min': r = args.reduce((m, a) => (a.v < m.v ? a : m)); break;
     default: throw new EvalError(`unknown function ${n.fn}`);
   }
   if (n.primes && !['h', 'sigma', 'tanh', 'relu', 'softplus'].includes(n.fn)) throw new EvalError(`${n.fn}' is not supported: write the derivative out`);
-  if (n.power) {
-    const p = ev(n.power, env, ctx).v;
-    return { v: r.v ** p, d: p * r.v ** (p - 1) * r.d };
-  }
-  return r;
-}
-
-/** The values an index may take where it is used, from the sizes of the layers it indexes. */
-export function inferRange(node: Node, index: string, env: Env, bind: Map<string, number>): { lo: number; hi: number; from?: string } | undefined {
-  let lo = -Infinity;
-  let hi = Infinity;
-  let from: string | undefined;
-  const limit = (l: number, h: number, where: string) => {
-    if (l > lo) lo = l;
-    if (h < hi) hi = h;
-    from ??= where;
-  };
-  const isIndex = (x: Node | undefined) => x?.k === 'sym' && x.name === index && !x.sub.length;
-  const walk = (n: Node, inner: Map<string, number>) => {
-    if (n.k === 'sym') {
-      const d = env.draw;
-      const text = raw(n);
-      if (env.graph && (env.graph.spec.inputs.has(n.name) || env.graph.spec.defines.has(n.name)) && isIndex(n.sub[0])) limit(1, env.graph.spec.n, text);
-      if (d && n.layer && isIndex(n.layer)) {
-        const [l, h] = n.name === 'w' ? [1, d.L - 1] : n.name === 'z' ? [1, d.L] : [2, d.L];
-        limit(l, h, text);
-      }
-      if (d && ['a', 'z', 'x', '\\delta', 'w', 'y', 't'].includes(n.name) && !(n.name === '\\delta' && !n.layer)) {
-        let layer: number | undefined;
-        try {
-          layer = n.name === 'x' ? 1 : n.name === 'y' || n.name === 't' ? d.L : n.layer ? indexValue(n.layer, inner, text) : undefined;
-        } catch {
-          layer = undefined;
-        }
-        if (layer !== undefined && layer >= 1 && layer <= d.L) {
-          if (n.name === 'w') {
-            if (isIndex(n.sub[0]) && layer + 1 <= d.L) limit(1, d.net.units[layer], text);
-            if (isIndex(n.sub[1])) limit(1, d.net.units[layer - 1], text);
-          } else if (isIndex(n.sub.find((x) => !(x.k === 'sym' && x.name === sampleIndex)))) limit(1, d.net.units[layer - 1], text);
-        }
-      }
-      n.sub.forEach((x) => walk(x, inner));
-      return;
-    }
-    if (n.k === 'big') {
-      if (n.index === index) return; // shadowed
-      n.from && walk(n.from, inner);
-      n.to && walk(n.to, inner);
-      walk(n.body, inner);
-      return;
-    }
-    for (const child of children(n)) walk(child, inner);
-  };
-  walk(node, bind);
-  return Number.isFinite(lo) && Number.isFinite(hi) ? { lo, hi, from } : undefined;
+  return n.power ? pow(r, C(ev(n.power, env, ctx).v)) : r;
 }
 
 function big(n: Extract<Node, { k: 'big' }>, env: Env, ctx: Ctx): Dual {
@@ -362,30 +223,48 @@ function big(n: Extract<Node, { k: 'big' }>, env: Env, ctx: Ctx): Dual {
   for (let i = lo; i <= hi; i++) {
     const bind = new Map(ctx.bind).set(n.index, i);
     const term = ev(n.body, env, { ...ctx, bind });
-    acc = n.op === 'sum' ? { v: acc.v + term.v, d: acc.d + term.d } : { v: acc.v * term.v, d: acc.d * term.v + acc.v * term.d };
+    acc = n.op === 'sum' ? add(acc, term) : mul(acc, term);
   }
   return acc;
 }
 
-const tangentCache = new WeakMap<Draw, Map<string, Tangents>>();
+const tangentCache = new WeakMap<Draw, Map<string, Tangents | Mixed>>();
+
+function cached<T extends Tangents | Mixed>(d: Draw, key: string, make: () => T): T {
+  let cache = tangentCache.get(d);
+  if (!cache) tangentCache.set(d, (cache = new Map()));
+  let value = cache.get(key) as T | undefined;
+  if (!value) cache.set(key, (value = make()));
+  return value;
+}
+
+const keyOf = (q: Quantity) => `${q.kind}${q.layer}.${q.j}.${q.k ?? ''}`;
 
 function derivative(n: Extract<Node, { k: 'deriv' }>, env: Env, ctx: Ctx): Dual {
-  if (ctx.seed) throw new EvalError('second derivatives are not supported');
+  if (ctx.seed2) throw new EvalError('third derivatives are not supported');
   if (n.den.k !== 'sym') throw new EvalError(`cannot differentiate with respect to an expression: ${raw(n.den)}`);
   if (n.lenient) env.warnings.add(`read the fraction over ${raw(n.den)} as a partial derivative (its denominator has no \\partial)`);
   if (n.num.k === 'num' && Number.isNaN(n.num.v)) throw new EvalError(`∂/∂${raw(n.den)} is applied to nothing`);
   const q = quantityOf(n.den, env, ctx.bind);
-  if (q.graph) return C(ev(n.num, env, { ...ctx, seed: { graph: q.graph.name, index: q.graph.index } }).d);
+  if (q.one) throw new EvalError(`${q.text} = 1 is a constant, not something to differentiate with respect to`);
+  // inside another ∂/∂p: this one is the inner seed, and its value carries ∂²/∂p∂q as its tangent
+  const inner = (r: Dual): Dual => ({ v: r.e, d: r.de, e: 0, de: 0 });
+  if (q.graph) {
+    const seed = { graph: q.graph.name, index: q.graph.index };
+    return ctx.seed ? inner(ev(n.num, env, { ...ctx, seed2: seed })) : C(ev(n.num, env, { ...ctx, seed }).d);
+  }
   const d = env.draw!;
   const quantity = q.net!;
-  const key = `${quantity.kind}${quantity.layer}.${quantity.j}.${quantity.k ?? ''}`;
-  let cache = tangentCache.get(d);
-  if (!cache) tangentCache.set(d, (cache = new Map()));
-  let tangents = cache.get(key);
-  if (!tangents) cache.set(key, (tangents = d.tangents(quantity)));
+  const tangents = cached(d, keyOf(quantity), () => d.tangents(quantity));
+  const outer = ctx.seed && 'net' in ctx.seed ? ctx.seed.net : undefined;
+  if (outer) {
+    const mixed = cached(d, `${keyOf(outer)}|${keyOf(quantity)}`, () => mixedTangents(d, outer, quantity, ctx.tangents!, tangents));
+    return inner(ev(n.num, env, { ...ctx, seed2: { net: quantity }, tangents2: tangents, mixed }));
+  }
   // ∂E/∂(network quantity): exact backprop; anything else: forward mode
   if (n.num.k === 'sym' && n.num.name === 'E') {
     if (quantity.kind === 'w') return C(d.dW[quantity.layer][quantity.j][quantity.k!]);
+    if (quantity.kind === 'b') return C(d.dB[quantity.layer][quantity.j]);
     if (quantity.kind === 'a') return C(d.delta[quantity.layer][quantity.j]);
     if (quantity.kind === 'z') return C(d.dz[quantity.layer][quantity.j]);
   }

@@ -2,6 +2,7 @@
 // Generic CAS parsers misread this notation (w_{12}^{(3)} as a power, \delta as Kronecker); here a superscript
 // in parentheses on a, z, w, \delta is a layer, \delta with two indices and no layer is Kronecker's.
 
+import { applyOperator, derivativeFraction, isOperator } from './latexDerivatives';
 import { isArgumentList, LatexError, subscriptWord, Token, tokenize } from './latexTokens';
 import { functionOfWeights, functions, greek, layered, mentions, Node, raw } from './latexAst';
 
@@ -50,11 +51,24 @@ export class Parser {
 
   expr(): Node {
     let l = this.term();
-    while (this.is('+') || this.is('-') || this.is('cmd', '\\pm')) {
-      const op = this.next().t === '-' ? '-' : '+';
-      l = { k: 'bin', op, l, r: this.term(), at: l.at };
+    for (;;) {
+      if (this.is('+') || this.is('-') || this.is('cmd', '\\pm')) {
+        const op = this.next().t === '-' ? '-' : '+';
+        l = { k: 'bin', op, l, r: this.term(), at: l.at };
+      } else if (this.is('|') && this.peek(1)?.t === '_') l = this.evaluationBar(l);
+      else return l;
     }
-    return l;
+  }
+
+  /** \left. … \right|_{a = a_1^{(4)}}: what stands before the bar, evaluated at that point (\left. is invisible). */
+  private evaluationBar(e: Node): Node {
+    this.next();
+    this.next();
+    const braced = this.is('{') && !!this.next();
+    const name = braced ? this.expr() : this.group(); // |_x and |_{\mathbf{w}} name no point
+    const value = braced && this.is('=') ? (this.next(), this.expr()) : undefined;
+    if (braced) this.expect('}');
+    return value ? { k: 'at', e, name, value, at: e.at } : { k: 'at', e, at: e.at };
   }
 
   private startsFactor(): boolean {
@@ -79,7 +93,7 @@ export class Parser {
       } else if (this.startsFactor()) {
         // \frac{\partial}{\partial w} applies to the whole product that follows, up to the next + or - (as a reader
         // takes \frac{\partial}{\partial w} w z + …)
-        if (l.k === 'deriv' && l.num.k === 'num' && Number.isNaN(l.num.v)) return { ...l, num: this.term() };
+        if (isOperator(l)) return applyOperator(l, this.term());
         const r = this.unary();
         l = { k: 'bin', op: '*', l, r, at: l.at };
       } else return l;
@@ -161,9 +175,10 @@ export class Parser {
       if (t.v === '\\frac' || t.v === '\\dfrac' || t.v === '\\tfrac') return this.frac();
       if (t.v === '\\partial') {
         this.next();
-        // a bare \partial, as in \frac{\partial}{\partial w}
-        if (this.is('}')) return { k: 'sym', name: '\\partial', sub: [], primes: 0, at: t.at, end: t.end };
-        return { k: 'partial', e: this.power(), at: t.at };
+        const order = this.is('^') ? this.order() : undefined; // \partial^2 E
+        // a bare \partial, as in \frac{\partial}{\partial w} and \frac{\partial^2}{\partial w^2}
+        if (this.is('}')) return order ? { k: 'partial', e: { k: 'num', v: NaN, at: t.at }, order, at: t.at } : { k: 'sym', name: '\\partial', sub: [], primes: 0, at: t.at, end: t.end };
+        return { k: 'partial', e: this.power(), order, at: t.at };
       }
       if (t.v === '\\sum' || t.v === '\\prod') return this.big(t.v === '\\sum' ? 'sum' : 'prod');
       if (t.v === '\\boxed') {
@@ -205,23 +220,16 @@ export class Parser {
 
   private frac(): Node {
     const at = this.next().at;
-    // \frac{\partial …}{\partial …} and \frac{\partial}{\partial w}
     const num = this.group();
     const den = this.group();
-    const isD = (n: Node) => n.k === 'partial' || (n.k === 'sym' && n.name === 'd' && !n.sub.length);
-    if (num.k === 'partial' || (num.k === 'sym' && num.name === '\\partial')) {
-      if (den.k === 'partial') return { k: 'deriv', num: num.k === 'partial' ? num.e : { k: 'num', v: NaN, at }, den: den.e, lenient: false, at };
-      return { k: 'deriv', num: num.k === 'partial' ? num.e : { k: 'num', v: NaN, at }, den, lenient: true, at };
-    }
-    if (num.k === 'sym' && num.name === 'd' && !num.sub.length && den.k === 'bin' && den.op === '*' && isD(den.l)) {
-      return { k: 'deriv', num: { k: 'num', v: NaN, at }, den: den.r, lenient: false, at }; // \frac{d}{da}
-    }
-    if (num.k === 'bin' && num.op === '*' && isD(num.l) && den.k === 'bin' && den.op === '*' && isD(den.l)) {
-      // \frac{dE}{dw}; \frac{d\sigma}{dx} is the derivative of \sigma(x)
-      const of = num.r.k === 'call' && !num.r.args.length ? { ...num.r, args: [den.r] } : num.r;
-      return { k: 'deriv', num: of, den: den.r, lenient: false, at };
-    }
-    return { k: 'bin', op: '/', l: num, r: den, at };
+    return derivativeFraction(num, den, at) ?? { k: 'bin', op: '/', l: num, r: den, at };
+  }
+
+  /** The order of \partial^2: 2 (first and second derivatives are what the checker evaluates). */
+  private order(): number {
+    const n = (this.next(), this.group());
+    if (n.k !== 'num' || n.v !== 2) throw new LatexError('only second derivatives (\\partial^2) are checked', n.at);
+    return 2;
   }
 
   private big(op: 'sum' | 'prod'): Node {
@@ -389,6 +397,4 @@ export class Parser {
   private isLayerSuperscript(): boolean {
     return this.peek(1)?.t === '{' && this.peek(2)?.t === '(';
   }
-
-
 }

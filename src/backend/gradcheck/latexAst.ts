@@ -7,14 +7,18 @@ export type Node =
   | { k: 'neg'; e: Node; at: number }
   | { k: 'big'; op: 'sum' | 'prod'; index: string; from?: Node; to?: Node; body: Node; at: number }
   | { k: 'deriv'; num: Node; den: Node; lenient: boolean; at: number }
-  | { k: 'partial'; e: Node; at: number }
+  | { k: 'partial'; e: Node; order?: number; at: number }
   | { k: 'cases'; branches: { value: Node; cond?: Node }[]; at: number }
   | { k: 'cmp'; op: '<' | '>' | '<=' | '>=' | '=' | '!='; l: Node; r: Node; at: number }
-  | { k: 'otherwise'; at: number };
+  | { k: 'otherwise'; at: number }
+  /** An evaluation bar: e|_{name = value}, or e|_{…} naming no point (then only e). */
+  | { k: 'at'; e: Node; name?: Node; value?: Node; at: number };
 
 export const functions: Record<string, string> = {
   '\\sigma': 'sigma', '\\tanh': 'tanh', '\\exp': 'exp', '\\ln': 'ln', '\\log': 'ln', '\\max': 'max', '\\min': 'min',
   '\\sinh': 'sinh', '\\cosh': 'cosh', '\\sqrt': 'sqrt', ReLU: 'relu', relu: 'relu', softplus: 'softplus', sgn: 'sign', sign: 'sign',
+  // written as \operatorname{…} or \mathrm{…}
+  exp: 'exp', ln: 'ln', log: 'ln', tanh: 'tanh', sinh: 'sinh', cosh: 'cosh', max: 'max', min: 'min', sigmoid: 'sigma',
 };
 export const greek = new Set(['\\alpha', '\\beta', '\\gamma', '\\delta', '\\epsilon', '\\varepsilon', '\\eta', '\\theta', '\\lambda', '\\mu', '\\xi', '\\rho', '\\tau', '\\phi', '\\varphi', '\\psi', '\\omega', '\\kappa', '\\nu', '\\zeta', '\\chi', '\\Delta']);
 /** Symbols whose parenthesised superscript is a layer index, not a power. */
@@ -31,6 +35,7 @@ export function mentions(n: Node, index: string): boolean {
     case 'neg': case 'partial': return mentions(n.e, index);
     case 'call': return n.args.some((a) => mentions(a, index)) || (!!n.power && mentions(n.power, index));
     case 'deriv': return mentions(n.num, index) || mentions(n.den, index);
+    case 'at': return mentions(n.e, index) || (!!n.value && mentions(n.value, index));
     case 'cases': return n.branches.some((b) => mentions(b.value, index) || (!!b.cond && mentions(b.cond, index)));
     default: return false;
   }
@@ -61,6 +66,7 @@ export function children(n: Node): Node[] {
     case 'deriv': return [n.num, n.den];
     case 'cases': return n.branches.flatMap((b) => [b.value, ...(b.cond ? [b.cond] : [])]);
     case 'sym': return [...n.sub, ...(n.layer ? [n.layer] : [])];
+    case 'at': return [n.e, ...(n.value ? [n.value] : [])];
     default: return [];
   }
 }

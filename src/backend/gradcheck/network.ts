@@ -1,6 +1,7 @@
 // The declared network in float64: random draws, the forward pass, exact backprop, and forward-mode tangents
 // with respect to any one quantity. Layer 1 holds the inputs x_i = z_i^{(1)}; w_{jk}^{(l)} joins unit k of
-// layer l to unit j of layer l+1; δ_j^{(l)} = ∂E_n/∂a_j^{(l)}.
+// layer l to unit j of layer l+1; the bias b_j^{(l)} (= w_{j0}^{(l)} with z_0^{(l)} = 1) sits beside those weights
+// and also feeds a_j^{(l+1)}; δ_j^{(l)} = ∂E_n/∂a_j^{(l)}.
 
 export type Activation = 'logistic' | 'tanh' | 'relu' | 'softplus' | 'identity' | 'softmax';
 
@@ -18,6 +19,8 @@ export interface NetworkSpec {
   output: Activation;
   loss: 'squared' | 'cross-entropy';
   weights: [number, number];
+  /** 'yes': b_j^{(l)} written apart from the sums; 'absorbed': Bishop's w_{j0}^{(l)} inside Σ_{k=0}. */
+  bias?: 'yes' | 'absorbed';
   inputs: [number, number];
   draws: number;
   tolerance: number;
@@ -26,12 +29,14 @@ export interface NetworkSpec {
 /** One random network with its forward and backward passes. Arrays are indexed by layer number (1-based). */
 export class Draw {
   readonly W: number[][][] = []; // W[l][j][k], l = 1..L-1
+  readonly B: number[][] = []; // B[l][j] feeds a[l+1][j]; all 0 without biases
   readonly a: number[][] = []; // a[l][j], l = 2..L
   readonly z: number[][] = []; // z[l][j], l = 1..L
   readonly t: number[];
   readonly delta: number[][] = []; // δ[l][j], l = 2..L
   readonly dz: number[][] = []; // ∂E/∂z[l][j]
   readonly dW: number[][][] = []; // ∂E/∂W[l][j][k]
+  readonly dB: number[][] = []; // ∂E/∂B[l][j]
   E = 0;
 
   constructor(readonly net: NetworkSpec, random: () => number) {
@@ -39,6 +44,8 @@ export class Draw {
     const u = (r: [number, number]) => r[0] + (r[1] - r[0]) * random();
     this.z[1] = Array.from({ length: net.units[0] }, () => u(net.inputs));
     for (let l = 1; l < L; l++) this.W[l] = Array.from({ length: net.units[l] }, () => Array.from({ length: net.units[l - 1] }, () => u(net.weights)));
+    // drawn after the weights, so a block without biases keeps the draws it always had
+    for (let l = 1; l < L; l++) this.B[l] = Array.from({ length: net.units[l] }, () => (net.bias ? u(net.weights) : 0));
     const outputs = net.units[L - 1];
     this.t = net.loss === 'cross-entropy' ? oneHot(Math.floor(random() * outputs), outputs) : Array.from({ length: outputs }, () => u(net.inputs));
     this.recompute();
@@ -60,7 +67,7 @@ export class Draw {
 
   private forward(): void {
     for (let l = 2; l <= this.L; l++) {
-      this.a[l] = this.W[l - 1].map((row) => row.reduce((s, w, k) => s + w * this.z[l - 1][k], 0));
+      this.a[l] = this.W[l - 1].map((row, j) => row.reduce((s, w, k) => s + w * this.z[l - 1][k], this.B[l - 1][j]));
       this.z[l] = applyActivation(this.actOf(l), this.a[l]);
     }
     const y = this.z[this.L];
@@ -74,6 +81,7 @@ export class Draw {
     this.delta[L] = chainActivation(this.actOf(L), this.a[L], this.z[L], this.dz[L]);
     for (let l = L - 1; l >= 1; l--) {
       this.dW[l] = this.delta[l + 1].map((d) => this.z[l].map((zk) => d * zk));
+      this.dB[l] = [...this.delta[l + 1]];
       this.dz[l] = this.z[l].map((_, k) => this.W[l].reduce((s, row, j) => s + row[k] * this.delta[l + 1][j], 0));
       if (l >= 2) this.delta[l] = chainActivation(this.actOf(l), this.a[l], this.z[l], this.dz[l]);
     }
@@ -91,7 +99,7 @@ export class Draw {
     dz[1] = zero(1);
     if (seed.kind === 'z' && seed.layer === 1) dz[1][seed.j] = 1;
     for (let l = 2; l <= L; l++) {
-      da[l] = this.W[l - 1].map((row, j) => row.reduce((s, w, k) => s + w * dz[l - 1][k], 0) + (seed.kind === 'w' && seed.layer === l - 1 && seed.j === j ? this.z[l - 1][seed.k!] : 0));
+      da[l] = this.W[l - 1].map((row, j) => row.reduce((s, w, k) => s + w * dz[l - 1][k], 0) + (seedsRow(seed, l - 1, j) ? (seed.kind === 'b' ? 1 : this.z[l - 1][seed.k!]) : 0));
       if (seed.kind === 'a' && seed.layer === l) {
         da[l] = zero(l);
         da[l][seed.j] = 1;
@@ -120,10 +128,15 @@ export interface Tangents {
 
 /** A network quantity a derivative can be taken with respect to. j, k are 0-based here. */
 export interface Quantity {
-  kind: 'w' | 'a' | 'z' | 't';
+  kind: 'w' | 'b' | 'a' | 'z' | 't';
   layer: number;
   j: number;
   k?: number;
+}
+
+/** Whether a seed is a parameter (weight or bias) of row j of layer l's weights. */
+export function seedsRow(seed: Quantity | undefined, l: number, j: number): boolean {
+  return (seed?.kind === 'w' || seed?.kind === 'b') && seed.layer === l && seed.j === j;
 }
 
 function oneHot(i: number, n: number): number[] {

@@ -2,7 +2,7 @@
 // h(a) = \frac{1}{1 + e^{-a}} — is an identity to check over random values of that variable, with the block's own
 // activation as h (so a wrong definition of it is a ✗ with the numbers). It needs no layer and no network draw.
 import { rng } from '../data/random';
-import type { Env, GraphSpec } from './evaluate';
+import type { Env, GraphSpec } from './quantities';
 import type { Node } from './latex';
 import { children } from './latexAst';
 
