@@ -13,7 +13,7 @@ const results = checkMarkdown(text);
 const at = (line: number) => results.filter((r) => r.line === line);
 
 test('every claim of the notation example has the verdict its text announces', () => {
-  assert.equal(results.length, 52, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
+  assert.equal(results.length, 58, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
   const verdicts = results.map((r) => `${r.line} ${r.verdict}`);
   const expected = [
     '17 pass', '19 pass', '21 fail', // operator form
@@ -28,8 +28,9 @@ test('every claim of the notation example has the verdict its text announces', (
     '103 pass', '103 pass', // two claims joined by \Rightarrow
     '107 pass', '109 pass', '111 pass', '113 pass', '115 fail', // second derivatives
     '119 pass', '121 pass', '123 pass', '125 pass', '125 pass', '127 pass', '129 fail', // bars, \boxed, remarks, "where"
-    '138 pass', '140 pass', '142 fail', // biases written apart (bias: yes)
-    '151 pass', '153 pass', '155 fail', // biases absorbed as w_{j0}, z_0 = 1 (bias: absorbed)
+    '133 pass', '135 pass', '137 inconclusive', '139 pass', '141 pass', '143 fail', // f, g, φ; \hat{y}; \mathcal{L}; a^{(4)}
+    '152 pass', '154 pass', '156 fail', // biases written apart (bias: yes)
+    '165 pass', '167 pass', '169 fail', // biases absorbed as w_{j0}, z_0 = 1 (bias: absorbed)
   ];
   assert.deepEqual(verdicts, expected);
   for (const r of results.filter((x) => x.verdict === 'fail')) {
@@ -85,9 +86,9 @@ test('dead ReLU draws: every side 0 → drawn again until one sees something; al
 });
 
 test('biases: which layer b^{(l)} feeds is said with the verdict; absorbed biases start the inferred sums at k = 0', () => {
-  assert.match(at(138)[0].message, /b_j\^\{\(l\)\} read as the bias beside w\^\{\(l\)\}, feeding a_j\^\{\(l\+1\)\}/);
-  assert.match(at(140)[0].message, /for l = 1\.\.3/);
-  assert.match(at(138)[0].message, /k = 1\.\.4/, 'written apart, the sum runs over the units');
+  assert.match(at(152)[0].message, /b_j\^\{\(l\)\} read as the bias beside w\^\{\(l\)\}, feeding a_j\^\{\(l\+1\)\}/);
+  assert.match(at(154)[0].message, /for l = 1\.\.3/);
+  assert.match(at(152)[0].message, /k = 1\.\.4/, 'written apart, the sum runs over the units');
   const absorbed = checkMarkdown('```gradcheck\nnetwork: 3-4-4-1\nbias: absorbed\n```\n\n$$a_1^{(3)} = \\sum_k w_{1k}^{(2)} z_k^{(2)}$$\n');
   assert.equal(absorbed[0].verdict, 'pass', absorbed[0].message);
   assert.match(absorbed[0].message, /k = 0\.\.4/);
@@ -111,5 +112,14 @@ test('a "where" clause is a claim of its own at its own column; a remark in word
   assert.match(where.latex, /\\delta_1\^\{\(4\)\} = y - t_n/);
   assert.match(at(123)[0].message, /^✓ gradient check: 2 sides agree/, 'the claim inside the box is checked');
   assert.doesNotMatch(at(123)[0].message, /identity in/, 'the remark "(chain rule)" is not read as a variable');
+});
+
+test('f, g, φ: undefined, read as the block\'s activation and said; "g(a) = …" defines it for the claims below', () => {
+  assert.match(at(133)[0].message, /g\(a\) read as the block's activation h \(logistic\)/);
+  assert.match(at(135)[0].message, /^✓ phi\(a\) is the block's activation h \(logistic\)/);
+  assert.match(at(137)[0].message, /^∅ f\(x\) defined here: not the block's activation \(logistic\), so nothing to check/);
+  assert.doesNotMatch(at(139)[0].message, /read as the block's activation/, "f' is the derivative of the f defined above");
+  const relu = checkMarkdown('```gradcheck\nnetwork: 2-2-1\n```\n\n$$g(x) = x^2$$\n\n$$g\'(x) = 2x$$\n\n$$g\'(x) = x$$\n');
+  assert.deepEqual(relu.map((r) => r.verdict), ['inconclusive', 'pass', 'fail'], relu.map((r) => r.message).join('\n'));
 });
 

@@ -93,6 +93,14 @@ function corpus(): Claim[] {
   right(`${dE[0]('w_{11}^{(3)}')} \\Big|_{\\mathbf{w}} = \\delta_1^{(4)} z_1^{(3)} \\quad \\text{(chain rule)}`);
   right('h(a) = \\frac{1}{1 + \\operatorname{exp}(-a)}');
   wrong('h(a) = \\frac{1}{1 + \\operatorname{exp}(a)}');
+  // the activation by other letters (g undefined: the block's h; φ defined as it), \hat{y}, \mathcal{L}, a^{(4)} of one unit
+  right("g'(a) = g(a)\\,(1 - g(a))");
+  for (const j of range(4)) right(`\\delta_${j}^{(3)} = g'(a_${j}^{(3)})\\, w_{1${j}}^{(3)} \\delta^{(4)}`);
+  right('\\frac{\\partial \\mathcal{L}}{\\partial a_1^{(4)}} = \\hat{y} - t_n');
+  wrong('\\delta^{(4)} = \\hat{y} + t_n');
+  right('\\phi(u) = \\frac{1}{1 + e^{-u}}');
+  right("\\phi'(u) = \\phi(u) \\left(1 - \\phi(u)\\right)");
+  wrong("\\phi'(u) = \\phi(u) \\left(1 + \\phi(u)\\right)");
   return [...out, ...secondDerivatives()];
 }
 

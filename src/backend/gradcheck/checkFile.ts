@@ -10,11 +10,12 @@ import { Draw } from './network';
 
 export type FileResult = GradcheckResult;
 
-function environments(spec: BlockSpec, seed: number, from = 0, count = spec.draws): Env[] {
+/** The draws of a block; `functions` holds what claims below the block define (g(a) = …), shared by all of them. */
+function environments(spec: BlockSpec, seed: number, functions: Env['functions'], from = 0, count = spec.draws): Env[] {
   return Array.from({ length: count }, (_, n) => {
     const d = from + n;
     const random = rng(seed + 7919 * d);
-    const env: Env = { consts: spec.consts, hidden: spec.hidden, warnings: new Set() };
+    const env: Env = { consts: spec.consts, hidden: spec.hidden, warnings: new Set(), functions };
     if (spec.net) env.draw = new Draw(spec.net, random);
     if (spec.graph) {
       const [lo, hi] = spec.graph.inputRange;
@@ -49,7 +50,7 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
       blockHasMath = false;
       try {
         spec = parseBlock(item.content);
-        envs = environments(spec, 1);
+        envs = environments(spec, 1, new Map());
         blockBroken = false;
       } catch (e) {
         if (!(e instanceof BlockError)) throw e;
@@ -78,7 +79,7 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
     try {
       const block = spec;
       // draws after the block's own, for claims whose every side was 0 in all of them (dead ReLUs)
-      r = checkClaim(item.latex, { envs, tolerance: spec.tolerance, moreDraws: (from, count) => environments(block, 1, block.draws + from, count) });
+      r = checkClaim(item.latex, { envs, tolerance: spec.tolerance, moreDraws: (from, count) => environments(block, 1, envs[0]?.functions, block.draws + from, count) });
     } catch (e) {
       // something we did not foresee: never a ✗ on math that was not evaluated
       r = { verdict: 'inconclusive', message: `∅ cannot check: ${(e as Error).message}`, sides: [], perDraw: [], warnings: [] };

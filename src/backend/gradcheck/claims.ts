@@ -1,12 +1,13 @@
 // A claim is a chain of sides, A = B = C (also across &= lines); it passes when every side equals the first at
 // every draw and every value of its free indices.
 import { LatexError, Node, Parser, tokenize } from './latex';
-import { evaluate } from './evaluate';
+import { evaluate, valueOf } from './evaluate';
 import { Env, inferRange } from './quantities';
 import { children } from './latexAst';
 import { EvalError, NoSuchQuantity, TooMuchWork, workPerClaim } from './evalErrors';
 import { freeScalars, scalarEnvs, scalarNote } from './scalarClaims';
 import { mathOf } from './claimText';
+import { Definition, definitionIn, definitionText, isActivation } from './functionNames';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'parse-error';
 
@@ -172,6 +173,8 @@ export function checkClaim(input: string, options: CheckOptions): ClaimResult {
 }
 
 function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
+  const definition = definitionIn(sides, given.envs[0]);
+  if (definition) return define(definition.fn, definition.def, given.envs[0]);
   // a claim about no network quantity in a network block: an identity in its free variables (scalarClaims.ts)
   const scalars = given.envs[0] && !given.envs[0].graph ? freeScalars(sides, given.envs[0].consts) : undefined;
   const options = scalars ? { ...given, envs: scalarEnvs(scalars, given.envs[0], given.envs.length), moreDraws: undefined } : given;
@@ -313,3 +316,19 @@ function parseError(latex: string, offset: number, message: string, options: Che
   }
   return { verdict: 'parse-error', message: `⚠ cannot parse: ${message} at column ${offset + 1}${hint}`, sides: [], perDraw: [], warnings: [], errorAt: offset };
 }
+
+/** g(a) = formula: g is defined for the claims below; it is checked only when it is the block's activation. */
+function define(fn: string, def: Definition, env: Env): ClaimResult {
+  const name = definitionText(fn, def);
+  const none = { sides: [], perDraw: [], warnings: [] };
+  try {
+    const same = isActivation(def, env, (d, x) => valueOf(d, x, env));
+    env.functions!.set(fn, def);
+    if (same) return { verdict: 'pass', message: `✓ ${name} is the block's activation h (${env.hidden}) at 6 values in -3..3; the claims below use this ${fn.replace('\\', '')}`, ...none };
+    return { verdict: 'inconclusive', message: `∅ ${name} defined here: not the block's activation (${env.hidden}), so nothing to check; the claims below use this definition`, ...none };
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    return { verdict: 'inconclusive', message: `∅ cannot check: the definition of ${name}: ${e.message}`, ...none };
+  }
+}
+

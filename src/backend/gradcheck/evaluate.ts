@@ -6,7 +6,8 @@ import { EvalError, maxRange, NoSuchQuantity, TooMuchWork, workPerClaim } from '
 import { activations, Draw, Quantity, Tangents } from './network';
 import { add, C, div, Dual, elementary, lift, mul, neg, pow, sub } from './dual';
 import { Mixed, mixedTangents } from './secondOrder';
-import { Env, indexValue, inferRange, one, quantityOf, Seed } from './quantities';
+import { Definition, definitionText, readAsActivation } from './functionNames';
+import { Env, indexValue, inferRange, one, quantityOf, Seed, unitIndex } from './quantities';
 
 
 interface Ctx {
@@ -111,7 +112,7 @@ function symbol(s: Extract<Node, { k: 'sym' }>, env: Env, ctx: Ctx): Dual {
   if (s.name === '\\delta') {
     const l = indexValue(s.layer!, ctx.bind, raw(s));
     if (l < 2 || l > d.L) throw new NoSuchQuantity(`${raw(s)} does not exist: δ^{(l)} exists for l = 2..${d.L}`);
-    const j = indexValue(one(s, raw(s)), ctx.bind, raw(s));
+    const j = unitIndex(s, d.net.units[l - 1], ctx.bind, raw(s));
     if (j < 1 || j > d.net.units[l - 1]) throw new NoSuchQuantity(`${raw(s)} does not exist: layer ${l} has ${d.net.units[l - 1]} unit${d.net.units[l - 1] === 1 ? '' : 's'}`);
     // under a ∂/∂(…), δ_j^{(l)} is what it stands for: ∂E/∂a_j^{(l)}
     if (ctx.seed) return derivative({ k: 'deriv', num: { ...s, name: 'E', sub: [], layer: undefined }, den: { ...s, name: 'a' }, lenient: false, at: s.at }, env, ctx);
@@ -179,6 +180,19 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, ctx: Ctx): Dual {
       r = act(a);
       break;
     }
+    case 'f':
+    case 'g':
+    case '\\phi':
+    case '\\varphi': {
+      const def = env.functions?.get(n.fn);
+      if (!def) {
+        env.warnings.add(readAsActivation(n.fn, env, n.args[0]));
+        r = act(env.hidden);
+      } else if (!n.primes) r = ev(substitute(def.body, def.param, n.args[0]), env, ctx);
+      else if (n.primes === 1 && !x.d && !x.e && !x.de) r = C(slopeOf(def, x.v, env));
+      else throw new EvalError(`${definitionText(n.fn, def)}' here needs a higher derivative of its definition: write it out`);
+      break;
+    }
     case 'sigma': r = act('logistic'); break;
     case 'tanh': r = act('tanh'); break;
     case 'relu': r = act('relu'); break;
@@ -197,8 +211,22 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, ctx: Ctx): Dual {
     case 'min': r = args.reduce((m, a) => (a.v < m.v ? a : m)); break;
     default: throw new EvalError(`unknown function ${n.fn}`);
   }
-  if (n.primes && !['h', 'sigma', 'tanh', 'relu', 'softplus'].includes(n.fn)) throw new EvalError(`${n.fn}' is not supported: write the derivative out`);
+  if (n.primes && !['h', 'sigma', 'tanh', 'relu', 'softplus', 'f', 'g', '\\phi', '\\varphi'].includes(n.fn)) throw new EvalError(`${n.fn}' is not supported: write the derivative out`);
   return n.power ? pow(r, C(ev(n.power, env, ctx).v)) : r;
+}
+
+/** A defined function at x (its variable given that value), and its slope there (forward mode in that variable). */
+export function valueOf(def: Definition, x: number, env: Env): number {
+  return ev(def.body, scalarAt(def.param, x, env), { bind: new Map() }).v;
+}
+
+function slopeOf(def: Definition, x: number, env: Env): number {
+  return ev(def.body, scalarAt(def.param, x, env), { bind: new Map(), seed: { graph: def.param, index: 0 } }).d;
+}
+
+function scalarAt(name: string, x: number, env: Env): Env {
+  const spec = { n: 1, inputs: new Map([[name, { indexed: false }]]), defines: new Map(), inputRange: [x, x] as [number, number] };
+  return { ...env, draw: undefined, graph: { spec, values: new Map([[name, [x]]]) } };
 }
 
 function big(n: Extract<Node, { k: 'big' }>, env: Env, ctx: Ctx): Dual {

@@ -3,6 +3,7 @@
 // in parentheses on a, z, w, \delta is a layer, \delta with two indices and no layer is Kronecker's.
 
 import { applyOperator, derivativeFraction, isOperator } from './latexDerivatives';
+import { functionLetters } from './functionNames';
 import { isArgumentList, LatexError, subscriptWord, Token, tokenize } from './latexTokens';
 import { functionOfWeights, functions, greek, layered, mentions, Node, raw } from './latexAst';
 
@@ -383,7 +384,7 @@ export class Parser {
       } else break;
     }
     node.end = this.toks[this.i - 1]?.end ?? node.end;
-    if (node.name === 'h' || node.name === 'f' || node.name === 'g') {
+    if (node.name === 'h' || functionLetters.has(node.name)) {
       if (this.is('(') || node.primes) return this.call(node.name, node.at, node.primes);
     }
     if (functionOfWeights.has(node.name) && this.is('(') && isArgumentList(this.toks, this.i)) {

@@ -47,6 +47,14 @@ export function tokenize(src: string): Token[] {
         if (src[i] === '{' && close > 0) i = close + 1;
         continue;
       }
+      const alias = /^\s*(\{\s*([a-zA-Z])\s*\}|([a-zA-Z]))/.exec(src.slice(i));
+      const letter = alias?.[2] ?? alias?.[3];
+      if (alias && ((v === '\\hat' && letter === 'y') || (v === '\\mathcal' && 'LEJ'.includes(letter!)))) {
+        // \hat{y}, the prediction, is the output y; \mathcal{L} (or \mathcal{E}, \mathcal{J}), the loss, is E
+        out.push({ t: 'letter', v: v === '\\hat' ? 'y' : 'E', at: start, end: i + alias[0].length });
+        i += alias[0].length;
+        continue;
+      }
       if (v === '\\{' || v === '\\}') { out.push({ t: v === '\\{' ? '(' : ')', v, at: start, end: i }); continue; }
       if (v === '\\text' || v === '\\mathrm' || v === '\\operatorname' || v === '\\mathbf' || v === '\\boldsymbol' || v === '\\mathit') {
         // \text{otherwise}, \operatorname{ReLU}: one name token

@@ -4,6 +4,7 @@ import { Node, raw } from './latex';
 import { children } from './latexAst';
 import { EvalError, NoSuchQuantity } from './evalErrors';
 import { activations, Draw, Quantity } from './network';
+import type { Definition } from './functionNames';
 
 export interface GraphSpec {
   n: number;
@@ -22,6 +23,8 @@ export interface Env {
   warnings: Set<string>;
   /** Terms of sums and products this claim may still evaluate (shared by its draws). */
   work?: { left: number };
+  /** Functions the claims above defined in this block (g(a) = …), shared by its draws. */
+  functions?: Map<string, Definition>;
 }
 
 /** Index letters that name the training example, not a unit: t_n, E_n, y_n. */
@@ -75,12 +78,12 @@ export function quantityOf(s: Extract<Node, { k: 'sym' }>, env: Env, bind: Map<s
   switch (s.name) {
     case 'a': {
       const l = layerOf(2, L);
-      return { net: { kind: 'a', layer: l, j: unit(l, indexValue(one(s, text), bind, text)) }, text };
+      return { net: { kind: 'a', layer: l, j: unit(l, unitIndex(s, units(l), bind, text)) }, text };
     }
     case 'z':
     case 'x': {
       const l = s.name === 'x' ? 1 : layerOf(1, L);
-      const j = indexValue(one(s, text), bind, text);
+      const j = unitIndex(s, units(l), bind, text);
       if (j === 0 && l < L) {
         // z_0 = 1, the unit a bias multiplies
         if (!bias) throw new EvalError(noBias);
@@ -116,6 +119,11 @@ export function quantityOf(s: Extract<Node, { k: 'sym' }>, env: Env, bind: Map<s
     }
   }
   throw new EvalError(`cannot differentiate with respect to ${text}`);
+}
+
+/** The unit index of a, z, δ: the one written, or 1 when the layer has a single unit (a^{(4)}, δ^{(4)}). */
+export function unitIndex(s: Extract<Node, { k: 'sym' }>, units: number, bind: Map<string, number>, text: string): number {
+  return !s.sub.length && units === 1 ? 1 : indexValue(one(s, text), bind, text);
 }
 
 export function one(s: Extract<Node, { k: 'sym' }>, text: string): Node {

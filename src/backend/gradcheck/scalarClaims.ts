@@ -32,7 +32,7 @@ export function scalarEnvs(names: string[], like: Env, draws: number): Env[] {
   return Array.from({ length: Math.max(draws, 5) }, (_, d) => {
     const random = rng(1 + 104729 * d);
     const values = new Map(names.map((n) => [n, [range[0] + (range[1] - range[0]) * random()]]));
-    return { consts: like.consts, hidden: like.hidden, warnings: like.warnings, graph: { spec, values } };
+    return { consts: like.consts, hidden: like.hidden, warnings: like.warnings, functions: like.functions, graph: { spec, values } };
   });
 }
 
