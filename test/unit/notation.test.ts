@@ -13,7 +13,7 @@ const results = checkMarkdown(text);
 const at = (line: number) => results.filter((r) => r.line === line);
 
 test('every claim of the notation example has the verdict its text announces', () => {
-  assert.equal(results.length, 58, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
+  assert.equal(results.length, 64, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
   const verdicts = results.map((r) => `${r.line} ${r.verdict}`);
   const expected = [
     '17 pass', '19 pass', '21 fail', // operator form
@@ -31,6 +31,7 @@ test('every claim of the notation example has the verdict its text announces', (
     '133 pass', '135 pass', '137 inconclusive', '139 pass', '141 pass', '143 fail', // f, g, φ; \hat{y}; \mathcal{L}; a^{(4)}
     '152 pass', '154 pass', '156 fail', // biases written apart (bias: yes)
     '165 pass', '167 pass', '169 fail', // biases absorbed as w_{j0}, z_0 = 1 (bias: absorbed)
+    '181 pass', '183 pass', '185 pass', '187 pass', '189 pass', '191 fail', // softmax with β: δ_{ij}, indicators, [i = j]
   ];
   assert.deepEqual(verdicts, expected);
   for (const r of results.filter((x) => x.verdict === 'fail')) {

@@ -98,6 +98,9 @@ function corpus(): Claim[] {
   for (const j of range(4)) right(`\\delta_${j}^{(3)} = g'(a_${j}^{(3)})\\, w_{1${j}}^{(3)} \\delta^{(4)}`);
   right('\\frac{\\partial \\mathcal{L}}{\\partial a_1^{(4)}} = \\hat{y} - t_n');
   wrong('\\delta^{(4)} = \\hat{y} + t_n');
+  right('\\frac{d}{du} \\max(0, u) = \\mathbb{1}[u > 0]');
+  right('\\frac{d}{du} \\max(0, u) = \\mathbb{1}_{u > 0}');
+  wrong('\\frac{d}{du} \\max(0, u) = \\mathbb{1}[u < 0]');
   right('\\phi(u) = \\frac{1}{1 + e^{-u}}');
   right("\\phi'(u) = \\phi(u) \\left(1 - \\phi(u)\\right)");
   wrong("\\phi'(u) = \\phi(u) \\left(1 + \\phi(u)\\right)");

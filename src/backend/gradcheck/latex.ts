@@ -4,6 +4,7 @@
 
 import { applyOperator, derivativeFraction, isOperator } from './latexDerivatives';
 import { functionLetters } from './functionNames';
+import { ConditionParser, indicatorOf } from './latexConditions';
 import { isArgumentList, LatexError, subscriptWord, Token, tokenize } from './latexTokens';
 import { functionOfWeights, functions, greek, layered, mentions, Node, raw } from './latexAst';
 
@@ -12,42 +13,12 @@ export type { Token } from './latexTokens';
 export { mentions, raw } from './latexAst';
 export type { Node } from './latexAst';
 
-export class Parser {
-  private i = 0;
-  constructor(private readonly toks: Token[], private readonly srcLength: number) {}
-
+export class Parser extends ConditionParser {
   static parse(src: string): Node {
     const p = new Parser(tokenize(src), src.length);
     const n = p.expr();
     if (!p.done()) throw new LatexError(`unexpected '${p.peek()!.v}'`, p.peek()!.at);
     return n;
-  }
-
-  done(): boolean {
-    return this.i >= this.toks.length;
-  }
-
-  peek(o = 0): Token | undefined {
-    return this.toks[this.i + o];
-  }
-
-  private next(): Token {
-    const t = this.toks[this.i++];
-    if (!t) throw new LatexError('unexpected end of the formula', this.srcLength);
-    return t;
-  }
-
-  private expect(t: string, what?: string): Token {
-    const tok = this.peek();
-    if (!tok || tok.t !== t) {
-      throw new LatexError(tok ? `expected '${what ?? t}' but found '${tok.v}'` : `unbalanced: expected '${what ?? t}' before the end`, tok?.at ?? this.srcLength);
-    }
-    return this.next();
-  }
-
-  private is(t: string, v?: string): boolean {
-    const tok = this.peek();
-    return !!tok && tok.t === t && (v === undefined || tok.v === v);
   }
 
   expr(): Node {
@@ -159,6 +130,11 @@ export class Parser {
         return e;
       }
       const e = this.expr();
+      if (t.t === '[' && this.isComparison()) {
+        const cond = this.comparison(e); // Iverson's [i = j]
+        this.expect(']');
+        return indicatorOf(cond, t.at);
+      }
       this.expect(close);
       // (X_{in})_k: a parenthesised name with an index
       if (this.is('_') && e.k === 'sym') {
@@ -187,6 +163,7 @@ export class Parser {
         return this.group();
       }
       if (t.v === '\\begin') return this.environment();
+      if (t.v === '\\indicator') return this.indicator();
       if (functions[t.v]) {
         this.next();
         return this.call(functions[t.v], t.at);
@@ -274,49 +251,6 @@ export class Parser {
   /** Does the \sum or \prod at the cursor bind this index letter? */
   private bindsSame(index: string): boolean {
     return this.peek(1)?.t === '_' && (this.peek(2)?.v === index || (this.peek(2)?.t === '{' && this.peek(3)?.v === index));
-  }
-
-  private environment(): Node {
-    const at = this.next().at;
-    this.expect('{');
-    const name = this.expect('letter').v + this.lettersUntil('}');
-    this.expect('}');
-    if (name !== 'cases') throw new LatexError(`unsupported environment ${name}`, at);
-    const branches: { value: Node; cond?: Node }[] = [];
-    for (;;) {
-      const value = this.expr();
-      let cond: Node | undefined;
-      if (this.is('&')) {
-        this.next();
-        cond = this.condition();
-      }
-      branches.push({ value, cond });
-      if (this.is('\\\\')) { this.next(); continue; }
-      break;
-    }
-    this.expect('cmd', '\\end');
-    this.expect('{');
-    this.lettersUntil('}');
-    this.expect('}');
-    return { k: 'cases', branches, at };
-  }
-
-  private lettersUntil(close: string): string {
-    let s = '';
-    while (this.peek() && this.peek()!.t !== close) s += this.next().v;
-    return s;
-  }
-
-  private condition(): Node {
-    const t = this.peek();
-    if (t && t.t === 'name' && /otherwise|else/.test(t.v)) { this.next(); return { k: 'otherwise', at: t.at }; }
-    if (t && t.t === 'name' && /^if$/.test(t.v)) this.next();
-    const l = this.expr();
-    const op = this.next();
-    const ops: Record<string, '<' | '>' | '<=' | '>=' | '=' | '!='> = { '<': '<', '>': '>', '=': '=', '\\le': '<=', '\\leq': '<=', '\\ge': '>=', '\\geq': '>=', '\\lt': '<', '\\gt': '>', '\\ne': '!=', '\\neq': '!=' };
-    const o = ops[op.v];
-    if (!o) throw new LatexError(`expected a comparison in the condition, found '${op.v}'`, op.at);
-    return { k: 'cmp', op: o, l, r: this.expr(), at: l.at };
   }
 
   /** Subscript contents: w_{jk} → j, k; w_{12} → 1, 2; w_{j,k}; a_{j+1}; a single token. */

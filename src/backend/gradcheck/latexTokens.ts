@@ -56,6 +56,13 @@ export function tokenize(src: string): Token[] {
         continue;
       }
       if (v === '\\{' || v === '\\}') { out.push({ t: v === '\\{' ? '(' : ')', v, at: start, end: i }); continue; }
+      const indicator = /^\s*\{\s*(1|I)\s*\}/.exec(src.slice(i));
+      if (indicator && (v === '\\mathbb' || v === '\\mathds' || ((v === '\\mathbf' || v === '\\boldsymbol') && indicator[1] === '1'))) {
+        // \mathbb{1}[i = j], \mathbb{I}_{a > 0}, \mathbf{1}\{k = y\}: an indicator, 1 where its condition holds
+        out.push({ t: 'cmd', v: '\\indicator', at: start, end: i + indicator[0].length });
+        i += indicator[0].length;
+        continue;
+      }
       if (v === '\\text' || v === '\\mathrm' || v === '\\operatorname' || v === '\\mathbf' || v === '\\boldsymbol' || v === '\\mathit') {
         // \text{otherwise}, \operatorname{ReLU}: one name token
         const open = src.indexOf('{', i);
