@@ -84,6 +84,13 @@ test('dead ReLU draws: every side 0 → drawn again until one sees something; al
   const allDead = checkMarkdown(file('-1..0.1', [right]));
   assert.equal(allDead[0].verdict, 'inconclusive');
   assert.match(allDead[0].message, /every side is exactly 0 in every one of 21 draws/);
+  // a deep ReLU chain (1 unit per layer, weights -1..1): at random, all 6 hidden units are active 1 time in 64; the
+  // extra draws flip the incoming weights of a dead unit (the range is symmetric), so one sees something
+  const chain = ['```gradcheck', 'network: chain 8', 'hidden: relu', 'draws: 1', '```', '', '$$\\delta^{(l)} = \\mathbb{1}[a^{(l)} > 0]\\, w^{(l)} \\delta^{(l+1)}$$', '', '$$\\delta^{(l)} = w^{(l)} \\delta^{(l+1)}$$'].join('\n');
+  const [rightChain, wrongChain] = checkMarkdown(chain);
+  assert.equal(rightChain.verdict, 'pass', rightChain.message);
+  assert.match(rightChain.message, /so more were drawn/);
+  assert.equal(wrongChain.verdict, 'fail', wrongChain.message);
 });
 
 test('biases: which layer b^{(l)} feeds is said with the verdict; absorbed biases start the inferred sums at k = 0', () => {

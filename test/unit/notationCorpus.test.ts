@@ -137,6 +137,20 @@ function secondDerivatives(): Claim[] {
   return out;
 }
 
+/** A deep chain of one unit per layer, the vanishing-gradient exercise: w^{(l)}, a^{(l)}, δ^{(l)} need no unit index. */
+function chain(relu: boolean): Claim[] {
+  const out: Claim[] = [];
+  const h = (l: string) => (relu ? `\\mathbb{1}[a^{(${l})} > 0]` : `h'(a^{(${l})})`);
+  out.push({ latex: `\\frac{\\partial E}{\\partial w^{(1)}} = (y - t) \\prod_{l=2}^{L} ${h('l')} \\prod_{l=2}^{L-1} w^{(l)} \\, x`, correct: !relu });
+  out.push({ latex: `\\frac{\\partial E}{\\partial w^{(1)}} = (y - t) \\prod_{l=2}^{L-1} ${h('l')} w^{(l)} \\cdot x`, correct: relu }); // the output is linear when hidden is relu
+  out.push({ latex: `\\frac{\\partial E}{\\partial w^{(1)}} = (y - t) \\prod_{l=3}^{L} ${h('l')} \\prod_{l=2}^{L-1} w^{(l)} \\, x`, correct: false }); // one factor short
+  out.push({ latex: `\\delta^{(l)} = ${h('l')}\\, w^{(l)} \\delta^{(l+1)}`, correct: true });
+  out.push({ latex: `\\delta^{(l)} = w^{(l)} \\delta^{(l+1)}`, correct: false });
+  out.push({ latex: `\\frac{\\partial E_n}{\\partial w^{(l)}} = \\delta^{(l+1)} z^{(l)}`, correct: true });
+  out.push({ latex: `\\frac{\\partial E_n}{\\partial w^{(l)}} = \\delta^{(l)} z^{(l)}`, correct: false });
+  return out;
+}
+
 /** Biases b_j^{(l)} beside w^{(l)} (bias: yes), or absorbed as w_{j0}^{(l)} with z_0 = 1 (bias: absorbed). */
 function biases(): { yes: Claim[]; absorbed: Claim[] } {
   const yes: Claim[] = [];
@@ -163,7 +177,11 @@ function biases(): { yes: Claim[]; absorbed: Claim[] } {
 
 test('the notation corpus: no wrong claim passes; correct claims that fail or cannot be parsed are counted (target 0)', () => {
   const { yes, absorbed } = biases();
-  const sections: [string, Claim[]][] = [[blockWith(), corpus()], [blockWith('bias: yes'), yes], [blockWith('bias: absorbed'), absorbed]];
+  const chainBlock = (hidden: string, output: string) => blockWith().replace('3-4-4-1', 'chain 8').replace('hidden: logistic', `hidden: ${hidden}`).replace('output: identity', `output: ${output}`);
+  const sections: [string, Claim[]][] = [
+    [blockWith(), corpus()], [blockWith('bias: yes'), yes], [blockWith('bias: absorbed'), absorbed],
+    [chainBlock('logistic', 'logistic'), chain(false)], [chainBlock('relu', 'identity'), chain(true)],
+  ];
   const claims = sections.flatMap(([, c]) => c);
   const results = checkMarkdown(sections.map(([block, c]) => block + c.map((x) => `$$${x.latex}$$\n`).join('\n')).join('\n'));
   assert.equal(results.length, claims.length, 'one verdict per claim');

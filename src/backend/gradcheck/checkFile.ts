@@ -11,12 +11,12 @@ import { Draw } from './network';
 export type FileResult = GradcheckResult;
 
 /** The draws of a block; `functions` holds what claims below the block define (g(a) = …), shared by all of them. */
-function environments(spec: BlockSpec, seed: number, functions: Env['functions'], from = 0, count = spec.draws): Env[] {
+function environments(spec: BlockSpec, seed: number, functions: Env['functions'], from = 0, count = spec.draws, alive = false): Env[] {
   return Array.from({ length: count }, (_, n) => {
     const d = from + n;
     const random = rng(seed + 7919 * d);
     const env: Env = { consts: spec.consts, hidden: spec.hidden, warnings: new Set(), functions };
-    if (spec.net) env.draw = new Draw(spec.net, random);
+    if (spec.net) env.draw = new Draw(spec.net, random, alive);
     if (spec.graph) {
       const [lo, hi] = spec.graph.inputRange;
       env.graph = { spec: spec.graph, values: new Map([...spec.graph.inputs.keys()].map((name) => [name, Array.from({ length: spec.graph!.n }, () => lo + (hi - lo) * random())])) };
@@ -78,8 +78,8 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
     let r: ClaimResult;
     try {
       const block = spec;
-      // draws after the block's own, for claims whose every side was 0 in all of them (dead ReLUs)
-      r = checkClaim(item.latex, { envs, tolerance: spec.tolerance, moreDraws: (from, count) => environments(block, 1, envs[0]?.functions, block.draws + from, count) });
+      // draws after the block's own, for claims whose every side was 0 in all of them (dead ReLUs): every unit active
+      r = checkClaim(item.latex, { envs, tolerance: spec.tolerance, moreDraws: (from, count) => environments(block, 1, envs[0]?.functions, block.draws + from, count, true) });
     } catch (e) {
       // something we did not foresee: never a ✗ on math that was not evaluated
       r = { verdict: 'inconclusive', message: `∅ cannot check: ${(e as Error).message}`, sides: [], perDraw: [], warnings: [] };

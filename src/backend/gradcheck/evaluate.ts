@@ -100,6 +100,8 @@ function condition(c: Node, env: Env, ctx: Ctx): boolean {
 function symbol(s: Extract<Node, { k: 'sym' }>, env: Env, ctx: Ctx): Dual {
   const c = env.consts.get(s.name);
   if (c !== undefined && !s.sub.length) return C(c);
+  // L, the number of layers, as a bound or a value: \prod_{l=2}^{L-1}
+  if (s.name === 'L' && !s.sub.length && !s.layer && env.draw) return C(env.draw.L);
   if (s.name === '\\delta' && !s.layer) {
     if (s.sub.length !== 2) throw new EvalError(`${raw(s)}: Kronecker's δ takes two indices (δ_{ij}); a backprop δ needs a layer, δ_j^{(l)}`);
     return C(indexValue(s.sub[0], ctx.bind, raw(s)) === indexValue(s.sub[1], ctx.bind, raw(s)) ? 1 : 0);

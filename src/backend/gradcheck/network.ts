@@ -39,7 +39,8 @@ export class Draw {
   readonly dB: number[][] = []; // ∂E/∂B[l][j]
   E = 0;
 
-  constructor(readonly net: NetworkSpec, random: () => number) {
+  /** `alive`: every hidden ReLU unit made active by flipping the sign of its incoming weights where it is not. */
+  constructor(readonly net: NetworkSpec, random: () => number, alive = false) {
     const L = net.units.length;
     const u = (r: [number, number]) => r[0] + (r[1] - r[0]) * random();
     this.z[1] = Array.from({ length: net.units[0] }, () => u(net.inputs));
@@ -48,6 +49,7 @@ export class Draw {
     for (let l = 1; l < L; l++) this.B[l] = Array.from({ length: net.units[l] }, () => (net.bias ? u(net.weights) : 0));
     const outputs = net.units[L - 1];
     this.t = net.loss === 'cross-entropy' ? oneHot(Math.floor(random() * outputs), outputs) : Array.from({ length: outputs }, () => u(net.inputs));
+    if (alive && net.hidden === 'relu' && net.weights[0] === -net.weights[1]) this.wakeDeadUnits();
     this.recompute();
   }
 
@@ -55,6 +57,18 @@ export class Draw {
   recompute(): void {
     this.forward();
     this.backward();
+  }
+
+  /** A row of weights from a symmetric range, its sign flipped, is as likely a draw as before. */
+  private wakeDeadUnits(): void {
+    for (let l = 2; l < this.L; l++) {
+      this.forward();
+      this.a[l].forEach((a, j) => {
+        if (a >= 0) return;
+        this.W[l - 1][j] = this.W[l - 1][j].map((w) => -w);
+        this.B[l - 1][j] = -this.B[l - 1][j];
+      });
+    }
   }
 
   get L(): number {

@@ -96,7 +96,7 @@ export function quantityOf(s: Extract<Node, { k: 'sym' }>, env: Env, bind: Map<s
       const l = layerOf(1, L - 1);
       // texts differ on which layer b^{(l)} belongs to: say which reading the verdict is about
       env.warnings.add('b_j^{(l)} read as the bias beside w^{(l)}, feeding a_j^{(l+1)}');
-      const j = indexValue(one(s, text), bind, text);
+      const j = unitIndex(s, units(l + 1), bind, text);
       if (j < 1 || j > units(l + 1)) throw new NoSuchQuantity(`${text} does not exist: b^{(l)} feeds layer l+1, and layer ${l + 1} has ${units(l + 1)} unit${units(l + 1) === 1 ? '' : 's'}`);
       return { net: { kind: 'b', layer: l, j: j - 1 }, text };
     }
@@ -106,9 +106,10 @@ export function quantityOf(s: Extract<Node, { k: 'sym' }>, env: Env, bind: Map<s
       return { net: { kind: 't', layer: L, j: outputIndex(s, bind, units(L), text) }, text };
     case 'w': {
       const l = layerOf(1, L - 1);
-      if (s.sub.length !== 2) throw new EvalError(`${text}: a weight needs two indices, w_{jk}^{(l)}`);
-      const j = indexValue(s.sub[0], bind, text);
-      const k = indexValue(s.sub[1], bind, text);
+      // w^{(l)} alone is the one weight between two layers of one unit (a chain)
+      const single = !s.sub.length && units(l) === 1 && units(l + 1) === 1;
+      if (s.sub.length !== 2 && !single) throw new EvalError(`${text}: a weight needs two indices, w_{jk}^{(l)}`);
+      const [j, k] = single ? [1, 1] : [indexValue(s.sub[0], bind, text), indexValue(s.sub[1], bind, text)];
       if (j < 1 || j > units(l + 1)) throw new NoSuchQuantity(`${text} does not exist: layer ${l + 1} has ${units(l + 1)} unit${units(l + 1) === 1 ? '' : 's'} (the first index is the unit of layer l+1)`);
       if (k === 0) {
         if (!bias) throw new EvalError(noBias);
