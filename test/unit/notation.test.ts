@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkMarkdown } from '../../src/backend/gradcheck/checkFile';
+import { checkMarkdown, suggestBlock } from '../../src/backend/gradcheck/checkFile';
 import { packageRoot } from '../../src/backend/paths';
 
 const text = readFileSync(join(packageRoot(), 'examples', 'derivation-notation.md'), 'utf8');
@@ -129,5 +129,12 @@ test('f, g, φ: undefined, read as the block\'s activation and said; "g(a) = …
   assert.doesNotMatch(at(139)[0].message, /read as the block's activation/, "f' is the derivative of the f defined above");
   const relu = checkMarkdown('```gradcheck\nnetwork: 2-2-1\n```\n\n$$g(x) = x^2$$\n\n$$g\'(x) = 2x$$\n\n$$g\'(x) = x$$\n');
   assert.deepEqual(relu.map((r) => r.verdict), ['inconclusive', 'pass', 'fail'], relu.map((r) => r.message).join('\n'));
+});
+
+test('"Declare network…" guesses the bias convention from the math: b_j written apart, or w_{j0} absorbed', () => {
+  const math = (m: string) => `# notes\n\n$$${m}$$\n`;
+  assert.match(suggestBlock(math('\\frac{\\partial E_n}{\\partial b_1^{(2)}} = \\delta_1^{(3)}')), /\nbias: yes\n/);
+  assert.match(suggestBlock(math('\\frac{\\partial E_n}{\\partial w_{10}^{(2)}} = \\delta_1^{(3)}')), /\nbias: absorbed\n/);
+  assert.doesNotMatch(suggestBlock(math('\\frac{\\partial E_n}{\\partial w_{12}^{(2)}} = \\delta_1^{(3)} z_2^{(2)}')), /bias/);
 });
 

@@ -132,5 +132,7 @@ export function suggestBlock(text: string): string {
   const layers = Math.max(2, ...units.keys());
   const network = Array.from({ length: layers }, (_, i) => units.get(i + 1) ?? 1).join('-');
   const hidden = /\\tanh/.test(text) ? 'tanh' : /relu|\\max\s*\(\s*0/i.test(text) ? 'relu' : 'logistic';
-  return ['```gradcheck', `network: ${network}      # guessed from the indices used: please check`, `hidden: ${hidden}`, 'output: identity', 'loss: squared', '```', ''].join('\n');
+  // w_{j0} is Bishop's absorbed bias; b_j written apart
+  const bias = /w_\{\d,?0\}/.test(text) ? ['bias: absorbed'] : /(^|[^a-zA-Z\\])b_/.test(text) ? ['bias: yes'] : [];
+  return ['```gradcheck', `network: ${network}      # guessed from the indices used: please check`, `hidden: ${hidden}`, 'output: identity', 'loss: squared', ...bias, '```', ''].join('\n');
 }
