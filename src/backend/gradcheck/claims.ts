@@ -2,12 +2,12 @@
 // every draw and every value of its free indices.
 import { LatexError, Node, Parser, tokenize } from './latex';
 import { evaluate, valueOf } from './evaluate';
-import { Env, inferRange } from './quantities';
+import { Definition, Env, inferRange } from './quantities';
 import { children } from './latexAst';
 import { EvalError, NoSuchQuantity, TooMuchWork, workPerClaim } from './evalErrors';
 import { freeScalars, scalarEnvs, scalarNote } from './scalarClaims';
 import { mathOf } from './claimText';
-import { Definition, definitionIn, definitionText, isActivation } from './functionNames';
+import { definitionIn, definitionText, isActivation } from './functionNames';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'parse-error';
 

@@ -6,8 +6,8 @@ import { EvalError, maxRange, NoSuchQuantity, TooMuchWork, workPerClaim } from '
 import { activations, Draw, Quantity, Tangents } from './network';
 import { add, C, div, Dual, elementary, lift, mul, neg, pow, sub } from './dual';
 import { Mixed, mixedTangents } from './secondOrder';
-import { Definition, definitionText, readAsActivation } from './functionNames';
-import { Env, indexValue, inferRange, one, quantityOf, Seed, unitIndex } from './quantities';
+import { definitionText, readAsActivation } from './functionNames';
+import { Definition, Env, indexValue, inferRange, one, quantityOf, Seed, unitIndex } from './quantities';
 
 
 interface Ctx {

@@ -2,17 +2,9 @@
 // claims below it in the block (checked against the block's activation when it is one); an undefined g is read as
 // the block's activation h, and the verdict says so.
 import type { Node } from './latexAst';
-import { raw } from './latexAst';
+import { functionLetters, raw } from './latexAst';
 import { activations } from './network';
-import type { Env } from './quantities';
-
-/** Letters that name a function when written with an argument or a prime. */
-export const functionLetters = new Set(['f', 'g', '\\phi', '\\varphi']);
-
-export interface Definition {
-  param: string;
-  body: Node;
-}
+import type { Definition, Env } from './quantities';
 
 /** "g(a) = formula": the definition a two-sided claim makes, if it is one (g not defined yet in this block). */
 export function definitionIn(sides: Node[], env: Env | undefined): { fn: string; def: Definition } | undefined {

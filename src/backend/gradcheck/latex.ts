@@ -3,10 +3,9 @@
 // in parentheses on a, z, w, \delta is a layer, \delta with two indices and no layer is Kronecker's.
 
 import { applyOperator, derivativeFraction, isOperator } from './latexDerivatives';
-import { functionLetters } from './functionNames';
 import { ConditionParser, indicatorOf } from './latexConditions';
 import { isArgumentList, LatexError, subscriptWord, Token, tokenize } from './latexTokens';
-import { functionOfWeights, functions, greek, layered, mentions, Node, raw } from './latexAst';
+import { functionLetters, functionOfWeights, functions, greek, layered, mentions, Node, raw } from './latexAst';
 
 export { LatexError, tokenize } from './latexTokens';
 export type { Token } from './latexTokens';

@@ -4,7 +4,6 @@ import { Node, raw } from './latex';
 import { children } from './latexAst';
 import { EvalError, NoSuchQuantity } from './evalErrors';
 import { activations, Draw, Quantity } from './network';
-import type { Definition } from './functionNames';
 
 export interface GraphSpec {
   n: number;
@@ -14,6 +13,12 @@ export interface GraphSpec {
 }
 
 export type Seed = { net: Quantity } | { graph: string; index: number };
+
+/** A function a claim defined, g(a) = body. */
+export interface Definition {
+  param: string;
+  body: Node;
+}
 
 export interface Env {
   draw?: Draw;
