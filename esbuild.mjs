@@ -85,10 +85,16 @@ function embedDigits() {
   console.log(`embedded digits: ${n} images → ${relative(root, out)}/`);
 }
 
+/** The extension bundle must not hold TF.js or the backend: the build fails, naming what came in. */
+function hostOnly(result) {
+  const wrong = Object.keys(result.metafile.inputs).filter((f) => /node_modules\/@tensorflow\/|^src\/backend\//.test(f));
+  if (wrong.length) throw new Error(`dist/extension.js bundles backend code (the host must import only src/extension, src/protocol, src/runs, src/native, src/experiment):\n  ${wrong.join('\n  ')}`);
+}
+
 const builds = [
   { ...nodeBundle, entryPoints: { backend: 'src/backend/main.ts', gradcheckWorker: 'src/backend/gradcheck/worker.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
-  // the extension host side: no TF.js in here (the backend process has it)
-  { ...nodeBundle, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode'] },
+  // the extension host side: no TF.js and nothing of src/backend in here (the backend process has them)
+  { ...nodeBundle, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode'], metafile: true, check: hostOnly },
   // panel front ends: plain browser scripts, loaded under a nonce CSP
   { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, logLevel: 'warning', entryPoints: { 'webview/training': 'webview-ui/training/main.ts', 'webview/compare': 'webview-ui/compare/main.ts' }, outdir: dist },
   // Mocha suites that run inside a real VS Code's extension host (test/e2e/host/): mocha and vscode come from there
@@ -148,5 +154,10 @@ await packNative();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  await Promise.all(
+    builds.map(async ({ check, ...b }) => {
+      const result = await esbuild.build(b);
+      check?.(result);
+    }),
+  );
 }

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EpochEvent, FeaturesEvent } from '../src/protocol/backend';
+import type { EpochEvent, FeaturesEvent } from '../src/protocol/runEvents';
 import { loadDataset } from '../src/backend/data/datasets';
 import { writeImageFolder } from '../src/backend/data/imageFolder';
 import { startRun } from '../src/backend/jobs/trainRun';

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { join } from 'node:path';
-import { distDir } from '../src/backend/paths';
+import { distDir } from '../src/paths';
 
 function time(name: string, f: () => tf.Tensor, reps = 5): void {
   tf.tidy(() => void f().dataSync());

@@ -8,7 +8,7 @@ import { patchKernels } from '../src/backend/engines/kernelPatches';
 import { buildModel } from '../src/backend/models/buildModel';
 import { planLayers } from '../src/backend/models/layerPlan';
 import { FlatAdam } from '../src/backend/models/flatAdam';
-import { distDir } from '../src/backend/paths';
+import { distDir } from '../src/paths';
 
 async function main() {
   tf.enableProdMode();

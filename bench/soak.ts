@@ -7,9 +7,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { BackendMemory, BackendMemoryRequest, RunCancelRequest, RunEvent, runEventNotifications, RunStartRequest } from '../src/protocol/backend';
-import { readEvents, readSummary } from '../src/backend/jobs/runFolder';
-import { distDir } from '../src/backend/paths';
+import { BackendMemory, BackendMemoryRequest } from '../src/protocol/engine';
+import { RunEvent } from '../src/protocol/runEvents';
+import { RunCancelRequest, runEventNotifications, RunStartRequest } from '../src/protocol/training';
+import { readEvents, readSummary } from '../src/runs/runFolder';
+import { distDir } from '../src/paths';
 
 const minutes = Number(process.argv[process.argv.indexOf('--minutes') + 1]) || 30;
 const backendJs = join(distDir(), 'backend.js');
@@ -49,21 +51,21 @@ const finished = (b: Backend, runId: string) => b.events.some((e) => e.type === 
 async function cycle(kind: number, b: Backend): Promise<Backend> {
   b.proc.stdin!.write(garbage[kind % garbage.length]);
   if (kind === 0) {
-    const { runId } = await b.rpc.sendRequest(RunStartRequest.type, { experiment: tiny, runsFolder: runs });
+    const { runId } = await b.rpc.sendRequest(RunStartRequest, { experiment: tiny, runsFolder: runs });
     await until(() => finished(b, runId));
   } else if (kind === 1 || kind === 4) {
-    const { runId } = await b.rpc.sendRequest(RunStartRequest.type, { experiment: slow, runsFolder: runs });
+    const { runId } = await b.rpc.sendRequest(RunStartRequest, { experiment: slow, runsFolder: runs });
     await until(() => batches(b, runId) >= 3);
     if (kind === 4) {
-      await b.rpc.sendRequest(RunStartRequest.type, { experiment: tiny, runsFolder: runs }).then(() => { throw new Error('soak: a second run started beside the first'); }, () => undefined);
+      await b.rpc.sendRequest(RunStartRequest, { experiment: tiny, runsFolder: runs }).then(() => { throw new Error('soak: a second run started beside the first'); }, () => undefined);
       await b.rpc.sendRequest('gradcheck/file', { uri: 's', version: kind, text: '```gradcheck\nnetwork: 3-4-4-1\n```\n\n$$\\delta_1^{(4)} = y - t_n$$\n\n$$\\sum_{k=1}^{1000000000} 0 = 0$$\n' });
     }
-    await b.rpc.sendRequest(RunCancelRequest.type, { runId });
+    await b.rpc.sendRequest(RunCancelRequest, { runId });
     await until(() => finished(b, runId));
   } else {
     // a throwaway backend: killed, or its editor reloads (stdin closed)
     const t = start();
-    const { runId } = await t.rpc.sendRequest(RunStartRequest.type, { experiment: slow, runsFolder: runs });
+    const { runId } = await t.rpc.sendRequest(RunStartRequest, { experiment: slow, runsFolder: runs });
     await until(() => batches(t, runId) >= 2);
     if (kind === 2) t.proc.kill('SIGKILL');
     else {
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
     const kind = i % 5;
     b = await cycle(kind, b);
     counts[kind]++;
-    if (kind === 0 || kind === 1) samples.push({ ...(await b.rpc.sendRequest(BackendMemoryRequest.type)), cycle: i });
+    if (kind === 0 || kind === 1) samples.push({ ...(await b.rpc.sendRequest(BackendMemoryRequest)), cycle: i });
   }
   b.rpc.dispose();
   b.proc.stdin!.end();

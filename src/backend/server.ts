@@ -2,18 +2,17 @@
 // stdout carries only protocol messages; everything else goes to stderr.
 import { createMessageConnection, ResponseError, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import * as tf from '@tensorflow/tfjs';
-import {
-  BackendMemoryRequest, EngineInfoRequest, ErrorCodes, GradcheckFileRequest, GradientsProbeRequest, GradcheckResultNotification, RunCancelRequest, runEventNotifications, RunStartRequest,
-  SweepCancelRequest, SweepProgressNotification, SweepStartRequest, ImageFolderRequest, ModelSummaryRequest, TaskProgressNotification,
-} from '../protocol/backend';
+import { BackendMemoryRequest, EngineInfoRequest } from '../protocol/engine';
+import { GradcheckFileRequest, GradcheckResultNotification } from '../protocol/gradcheck';
+import { ErrorCodes, GradientsProbeRequest, ImageFolderRequest, ModelSummaryRequest, RunCancelRequest, runEventNotifications, RunStartRequest, SweepCancelRequest, SweepProgressNotification, SweepStartRequest, TaskProgressNotification } from '../protocol/training';
 import { modelSummary, writeImageFolderFrom } from './jobs/datasetTools';
 import { CheckerThread } from './gradcheck/checkerThread';
 import { recoverInterrupted } from './jobs/interrupted';
 import { DataError } from './data/idxReader';
 import { loadEngine, onEngineLoaded, requestedEngine } from './engines/engineLoad';
-import { formatEngineReport } from './engines/engineSelect';
+import { formatEngineReport } from '../native/engineReport';
 import { EngineUnavailableError } from './engines/engineSelect';
-import { ExperimentError, parseExperimentText } from './experiment/validate';
+import { ExperimentError, parseExperimentText } from '../experiment/validate';
 import { SweepHandle, startSweep } from './jobs/sweep';
 import { RunHandle, startRun } from './jobs/trainRun';
 import { gradientProfile } from './jobs/gradientProfile';
@@ -52,7 +51,7 @@ export function serve(): void {
     : active ? `run ${active.runId} is still training; cancel it or wait for it to finish`
     : starting ? 'a run is being started; cancel it or wait for it to finish' : undefined);
 
-  connection.onRequest(EngineInfoRequest.type, async () => {
+  connection.onRequest(EngineInfoRequest, async () => {
     try {
       return await loadEngine(requestedEngine());
     } catch (e) {
@@ -60,7 +59,7 @@ export function serve(): void {
     }
   });
 
-  connection.onRequest(BackendMemoryRequest.type, () => {
+  connection.onRequest(BackendMemoryRequest, () => {
     (globalThis as { gc?: () => void }).gc?.(); // under --expose-gc (leak tests): count only what is still held
     const m = tf.memory();
     const usage = process.memoryUsage();
@@ -71,7 +70,7 @@ export function serve(): void {
     };
   });
 
-  connection.onRequest(RunStartRequest.type, async (params) => {
+  connection.onRequest(RunStartRequest, async (params) => {
     if (typeof params !== 'object' || params === null || typeof params.runsFolder !== 'string' || params.experiment === undefined) {
       throw new ResponseError(-32602, 'run/start needs params { experiment, runsFolder, experimentPath?, overrides? }');
     }
@@ -94,7 +93,7 @@ export function serve(): void {
     }
   });
 
-  connection.onRequest(SweepStartRequest.type, (params) => {
+  connection.onRequest(SweepStartRequest, (params) => {
     if (typeof params !== 'object' || params === null || typeof params.runsFolder !== 'string' || typeof params.experiment !== 'string') {
       throw new ResponseError(-32602, 'sweep/start needs params { experiment (the file\'s text), runsFolder, experimentPath?, overrides? }');
     }
@@ -117,20 +116,20 @@ export function serve(): void {
     }
   });
 
-  connection.onRequest(SweepCancelRequest.type, (params) => {
+  connection.onRequest(SweepCancelRequest, (params) => {
     if (!sweep || sweep.folder !== params?.folder) return { cancelled: false };
     sweep.cancel();
     return { cancelled: true };
   });
 
-  connection.onRequest(RunCancelRequest.type, (params) => {
+  connection.onRequest(RunCancelRequest, (params) => {
     const run = runs.get(params?.runId);
     if (!run || run !== active) return { cancelled: false };
     run.cancel();
     return { cancelled: true };
   });
 
-  connection.onRequest(GradientsProbeRequest.type, async (params) => {
+  connection.onRequest(GradientsProbeRequest, async (params) => {
     try {
       return await gradientProfile({ experiment: params?.experiment, experimentPath: params?.experimentPath, runsFolder: '' });
     } catch (e) {
@@ -138,7 +137,7 @@ export function serve(): void {
     }
   });
 
-  connection.onRequest(ModelSummaryRequest.type, async (params) => {
+  connection.onRequest(ModelSummaryRequest, async (params) => {
     try {
       return await modelSummary({ experiment: params?.experiment, experimentPath: params?.experimentPath, modelCache: params?.modelCache, runsFolder: '', onProgress: progress('summary') });
     } catch (e) {
@@ -146,7 +145,7 @@ export function serve(): void {
     }
   });
 
-  connection.onRequest(ImageFolderRequest.type, async (params) => {
+  connection.onRequest(ImageFolderRequest, async (params) => {
     if (typeof params?.out !== 'string') throw new ResponseError(-32602, 'dataset/imageFolder needs params { source, path?, out, counts? }');
     try {
       return await writeImageFolderFrom(params, progress('imageFolder'));
@@ -157,7 +156,7 @@ export function serve(): void {
 
   // Derivation checks run in their own thread: no file of claims can stall a training step or another request.
   const checker = new CheckerThread();
-  connection.onRequest(GradcheckFileRequest.type, async (params) => {
+  connection.onRequest(GradcheckFileRequest, async (params) => {
     const { uri, version, text } = params ?? {};
     if (typeof text !== 'string') throw new ResponseError(-32602, 'gradcheck/file needs params { uri, version, text }');
     try {

@@ -5,19 +5,10 @@ import * as vscode from 'vscode';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import {
-  EngineInfo, EngineInfoRequest, GradientProfile, GradientsProbeRequest, GradcheckFileParams, GradcheckFileRequest, GradcheckFileResult, GradcheckResult, GradcheckResultNotification,
-  RunCancelRequest, RunEvent, runEventNotifications, RunStartParams, RunStartRequest, RunStartResult,
-  SweepCancelRequest, SweepProgressNotification, SweepStartRequest, SweepStartResult, SweepSummary,
-  ImageFolderParams, ImageFolderRequest, ModelSummary, ModelSummaryRequest, TaskProgressNotification,
-} from '../protocol/backend';
-
-export interface TaskProgress {
-  task: string;
-  message: string;
-  done?: number;
-  total?: number;
-}
+import { EngineInfo, EngineInfoRequest } from '../protocol/engine';
+import { GradcheckFileParams, GradcheckFileRequest, GradcheckFileResult, GradcheckResult, GradcheckResultNotification } from '../protocol/gradcheck';
+import { GradientProfile, ModelSummary, RunEvent } from '../protocol/runEvents';
+import { GradientsProbeRequest, ImageFolderParams, ImageFolderRequest, ModelSummaryRequest, RunCancelRequest, runEventNotifications, RunStartParams, RunStartRequest, RunStartResult, SweepCancelRequest, SweepProgressNotification, SweepStartRequest, SweepStartResult, SweepSummary, TaskProgress, TaskProgressNotification } from '../protocol/training';
 
 export interface BackendCrash {
   description: string;
@@ -90,7 +81,7 @@ export class BackendClient implements vscode.Disposable {
   }
 
   async engineInfo(): Promise<EngineInfo> {
-    this.engine = await this.rpc.sendRequest(EngineInfoRequest.type);
+    this.engine = await this.rpc.sendRequest(EngineInfoRequest);
     return this.engine;
   }
 
@@ -100,37 +91,37 @@ export class BackendClient implements vscode.Disposable {
   }
 
   startRun(params: RunStartParams): Promise<RunStartResult> {
-    return this.rpc.sendRequest(RunStartRequest.type, { modelCache: this.modelCache, ...params });
+    return this.rpc.sendRequest(RunStartRequest, { modelCache: this.modelCache, ...params });
   }
 
   startSweep(params: RunStartParams & { experiment: string }): Promise<SweepStartResult> {
-    return this.rpc.sendRequest(SweepStartRequest.type, { modelCache: this.modelCache, ...params });
+    return this.rpc.sendRequest(SweepStartRequest, { modelCache: this.modelCache, ...params });
   }
 
   writeImageFolder(params: ImageFolderParams) {
-    return this.rpc.sendRequest(ImageFolderRequest.type, params);
+    return this.rpc.sendRequest(ImageFolderRequest, params);
   }
 
   modelSummary(experiment: string, experimentPath: string): Promise<ModelSummary> {
-    return this.rpc.sendRequest(ModelSummaryRequest.type, { experiment, experimentPath, modelCache: this.modelCache });
+    return this.rpc.sendRequest(ModelSummaryRequest, { experiment, experimentPath, modelCache: this.modelCache });
   }
 
   async cancelSweep(folder: string): Promise<boolean> {
     if (!this.connection) return false;
-    return (await this.connection.sendRequest(SweepCancelRequest.type, { folder })).cancelled;
+    return (await this.connection.sendRequest(SweepCancelRequest, { folder })).cancelled;
   }
 
   probeGradients(experiment: string, experimentPath: string): Promise<GradientProfile> {
-    return this.rpc.sendRequest(GradientsProbeRequest.type, { experiment, experimentPath });
+    return this.rpc.sendRequest(GradientsProbeRequest, { experiment, experimentPath });
   }
 
   checkDerivations(params: GradcheckFileParams): Promise<GradcheckFileResult> {
-    return this.rpc.sendRequest(GradcheckFileRequest.type, params);
+    return this.rpc.sendRequest(GradcheckFileRequest, params);
   }
 
   async cancel(runId: string): Promise<boolean> {
     if (!this.connection) return false;
-    return (await this.connection.sendRequest(RunCancelRequest.type, { runId })).cancelled;
+    return (await this.connection.sendRequest(RunCancelRequest, { runId })).cancelled;
   }
 
   /** Stop the process (settings changed, deactivation); closing stdin lets it finish cleanly. */

@@ -5,9 +5,9 @@ import * as vscode from 'vscode';
 import { panelHtml, saveChartPng } from './webviewAssets';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { SweepSummary } from '../protocol/backend';
+import type { SweepSummary } from '../protocol/training';
 import type { CompareToHost, CompareView, HostToCompare } from '../protocol/compare';
-import { compareView } from '../backend/jobs/compareRuns';
+import { compareView } from '../runs/compareRuns';
 import { BackendClient } from './backendClient';
 import { RunStore } from './runStore';
 

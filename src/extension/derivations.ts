@@ -2,7 +2,7 @@
 // panel at their exact range, a hover with each side's value per draw. The checks run in the backend process;
 // results arrive claim by claim, and results for an older version of the document are dropped.
 import * as vscode from 'vscode';
-import type { GradcheckResult } from '../protocol/backend';
+import type { GradcheckResult } from '../protocol/gradcheck';
 import { BackendClient } from './backendClient';
 import { VerdictMarks } from './verdictMarks';
 

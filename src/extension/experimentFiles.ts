@@ -1,6 +1,6 @@
 // Finding and reading experiment files, and showing the backend's verdict on them in the Problems panel.
 import * as vscode from 'vscode';
-import type { Problem } from '../backend/experiment/validate';
+import type { Problem } from '../experiment/validate';
 
 export const experimentGlob = '**/*.experiment.json';
 

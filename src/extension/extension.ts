@@ -8,7 +8,7 @@ import { BackendClient } from './backendClient';
 import { DerivationChecks, gradcheckTemplate } from './derivations';
 import { ExperimentDiagnostics, pickExperiment, TrainLensProvider } from './experimentFiles';
 import { installNativeEngine } from './nativeInstall';
-import { listRuns } from '../backend/jobs/runFolder';
+import { listRuns } from '../runs/runFolder';
 import { RunStore } from './runStore';
 import { RunsNode, RunsTree } from './runsTree';
 import { openExample } from './examples';
@@ -20,10 +20,10 @@ import { TrainingPanel, trainingPanelType } from './trainingPanel';
 import { ComparePanel, comparePanelType } from './comparePanel';
 import { runningSweep, runSweep } from './sweeps';
 import { runsFolderFor, trainExperiment, TrainingDeps } from './training';
-import { formatEngineReport } from '../backend/engines/engineSelect';
+import { formatEngineReport } from '../native/engineReport';
 import { ReportPanel, reportPanelType } from './reportPanel';
 import { createImageFolder } from './imageFolders';
-import { formatModelSummary } from '../protocol/summaryText';
+import { formatModelSummary } from '../runs/summaryText';
 
 export interface GradientLabApi {
   store: RunStore;

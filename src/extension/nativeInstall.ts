@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { explainInstallFailure, missingCudaLibraries } from '../backend/engines/nativeProbe';
+import { explainInstallFailure, missingCudaLibraries } from '../native/nativeProbe';
 import { BackendClient } from './backendClient';
 import { installTensorFlowForGradientLab, useTensorFlowFromPython } from './nativeSetup';
 

@@ -2,8 +2,8 @@
 // consent) pip-install one into the extension's storage; the backend's `native-setup` does the work, shown as progress.
 import * as vscode from 'vscode';
 import { spawn } from 'node:child_process';
-import { tensorflowRequirement } from '../backend/engines/tensorflowInstall';
-import { askPython } from '../backend/engines/tensorflowLocate';
+import { tensorflowRequirement } from '../native/tensorflowInstall';
+import { askPython } from '../native/tensorflowLocate';
 import { backendLaunch, pythonInterpreter } from './backendClient';
 
 /** Run `gradient-lab native-setup` with the backend's runtime and env, lines to the log; resolves with the exit code. */

@@ -3,9 +3,10 @@
 import * as vscode from 'vscode';
 import { appendFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { RunEvent, RunFailedEvent } from '../protocol/backend';
-import { RunStatus, RunView, statusFromEvents } from '../protocol/webview';
-import { readEvents } from '../backend/jobs/runFolder';
+import type { RunEvent, RunFailedEvent } from '../protocol/runEvents';
+import { RunStatus, RunView } from '../protocol/webview';
+import { statusFromEvents } from '../runs/runStatus';
+import { readEvents } from '../runs/runFolder';
 
 export interface RunChange {
   runId: string;

@@ -3,10 +3,10 @@
 import * as vscode from 'vscode';
 import { existsSync, FSWatcher, readdirSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { listRuns, readRunJson, RunListing } from '../backend/jobs/runFolder';
-import { differingSettings } from '../backend/jobs/compareRuns';
+import { listRuns, readRunJson, RunListing } from '../runs/runFolder';
+import { differingSettings } from '../runs/compareRuns';
 import { setContext } from './contextKeys';
-import type { SweepSummary } from '../protocol/backend';
+import type { SweepSummary } from '../protocol/training';
 
 export type RunsNode =
   | { kind: 'run'; run: RunListing }

@@ -1,8 +1,9 @@
 // "Run Sweep…": every member of the experiment's "sweep", one after another in the backend, with one cancellable
 // progress notification for the whole sweep and the compare panel filling in as members finish.
 import * as vscode from 'vscode';
-import type { RunEvent, SweepSummary } from '../protocol/backend';
-import { progressLine, ProgressTracker } from '../protocol/progress';
+import type { RunEvent } from '../protocol/runEvents';
+import type { SweepSummary } from '../protocol/training';
+import { progressLine, ProgressTracker } from '../runs/progress';
 import { readyToTrain, reportRejection, runsFolderFor, TrainingDeps, workspaceFor } from './training';
 
 export interface SweepDeps extends TrainingDeps {

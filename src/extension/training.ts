@@ -3,9 +3,10 @@
 import * as vscode from 'vscode';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { isAbsolute, join } from 'node:path';
-import { ErrorCodes, RunEvent } from '../protocol/backend';
-import { progressLine, ProgressTracker } from '../protocol/progress';
-import type { Problem } from '../backend/experiment/validate';
+import { RunEvent } from '../protocol/runEvents';
+import { ErrorCodes } from '../protocol/training';
+import { progressLine, ProgressTracker } from '../runs/progress';
+import type { Problem } from '../experiment/validate';
 import { BackendClient } from './backendClient';
 import { ExperimentDiagnostics, pickExperiment } from './experimentFiles';
 import { RunStore } from './runStore';

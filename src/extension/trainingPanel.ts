@@ -2,7 +2,7 @@
 // says 'ready' (first load, reload, restore after a window reload) or becomes visible again, then deltas.
 import * as vscode from 'vscode';
 import { panelHtml, saveChartPng } from './webviewAssets';
-import type { RunEvent } from '../protocol/backend';
+import type { RunEvent } from '../protocol/runEvents';
 import type { HostToPanel, PanelState, PanelToHost } from '../protocol/webview';
 import { RunStore } from './runStore';
 

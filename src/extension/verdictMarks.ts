@@ -1,7 +1,7 @@
 // A coloured ✓ / ✗ / ∅ / ⚠ in front of each checked formula, in the theme's own test colours: a lens's text cannot
 // be coloured, and ✓ and ✗ in grey lens text look alike at a glance.
 import * as vscode from 'vscode';
-import type { GradcheckResult } from '../protocol/backend';
+import type { GradcheckResult } from '../protocol/gradcheck';
 
 const mark = (glyph: string, color: string) => vscode.window.createTextEditorDecorationType({
   before: { contentText: glyph, color: new vscode.ThemeColor(color), margin: '0 0.25em 0 0', fontWeight: 'bold' },

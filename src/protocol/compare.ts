@@ -46,11 +46,3 @@ export type CompareToHost =
   | { type: 'openRun'; folder: string }
   /** A chart as a PNG data URL, saved as charts/<name>.png in the sweep's folder (or the first run's). */
   | { type: 'savePng'; name: string; dataUrl: string };
-
-/** Mean and (sample) standard deviation, for error bars over seeds. */
-export function meanStd(values: number[]): { mean: number; std: number; n: number } {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, n);
-  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
-}

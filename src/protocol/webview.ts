@@ -1,6 +1,6 @@
 // Messages between the extension host and the training panel's webview. The webview owns no state: on 'ready'
 // (and whenever it becomes visible again) the host sends a snapshot, then deltas.
-import type { RunEvent } from './backend';
+import type { RunEvent } from './runEvents';
 
 export type RunStatus = 'starting' | 'running' | 'completed' | 'cancelled' | 'failed' | 'incomplete';
 
@@ -28,13 +28,4 @@ export type PanelToHost =
 export interface PanelState {
   runId: string;
   folder: string;
-}
-
-/** A run's status from its events alone (a folder without a final event was killed or is still running). */
-export function statusFromEvents(events: RunEvent[], live: boolean): RunStatus {
-  const last = [...events].reverse().find((e) => e.type === 'finished' || e.type === 'failed');
-  if (last?.type === 'finished') return last.status;
-  if (last?.type === 'failed') return 'failed';
-  if (!events.length) return live ? 'starting' : 'incomplete';
-  return live ? 'running' : 'incomplete';
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
-import { packageRoot } from '../../src/backend/paths';
+import { packageRoot } from '../../src/paths';
 
 export const screenshotsDir = join(packageRoot(), 'test-artifacts', 'screenshots');
 

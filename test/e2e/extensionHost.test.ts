@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { distDir, packageRoot } from '../../src/backend/paths';
+import { distDir, packageRoot } from '../../src/paths';
 import { openVsCode } from './codeServer';
 import { e2eWorkspace } from './fixtures';
 

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { writeImageFolder } from '../../src/backend/data/imageFolder';
 import { pretrainedFixture } from '../helpers/pretrained';
-import { packageRoot } from '../../src/backend/paths';
+import { packageRoot } from '../../src/paths';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 

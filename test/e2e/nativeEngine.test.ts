@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { distDir, packageRoot } from '../../src/backend/paths';
+import { distDir, packageRoot } from '../../src/paths';
 import { nativeEnv, venvTensorFlow } from '../helpers/nativeEngine';
 import { openVsCode, panelFrame, runCommand, screenshotsDir } from './codeServer';
 import { seenChart, waitSeen } from './seen';

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { packageRoot } from '../../src/backend/paths';
+import { packageRoot } from '../../src/paths';
 import { openVsCode, panelFrame, runCommand, screenshotsDir, VsCode } from './codeServer';
 import { seenChart, waitSeen } from './seen';
 

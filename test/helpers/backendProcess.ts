@@ -2,8 +2,9 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { RunEvent, runEventNotifications } from '../../src/protocol/backend';
-import { distDir } from '../../src/backend/paths';
+import { RunEvent } from '../../src/protocol/runEvents';
+import { runEventNotifications } from '../../src/protocol/training';
+import { distDir } from '../../src/paths';
 import { wasmOnly } from './nativeEngine';
 
 export const backendJs = () => join(distDir(), 'backend.js');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadCheckpoint, readPointer } from '../../src/backend/jobs/checkpoint';
-import { readEvents } from '../../src/backend/jobs/runFolder';
+import { readEvents } from '../../src/runs/runFolder';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { identityRows, makeBatch } from '../../src/backend/data/batches';
 import { tf, useBackend } from './tfSetup';

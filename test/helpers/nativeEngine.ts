@@ -3,8 +3,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { addonKey, addonRelative } from '../../src/backend/engines/addonBuild';
-import { packageRoot } from '../../src/backend/paths';
+import { addonKey, addonRelative } from '../../src/native/addonBuild';
+import { packageRoot } from '../../src/paths';
 
 export const storage = () => join(packageRoot(), '.cache');
 

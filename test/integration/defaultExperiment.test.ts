@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '../../src/protocol/backend';
-import { packageRoot } from '../../src/backend/paths';
+import type { RunSummary } from '../../src/protocol/runEvents';
+import { packageRoot } from '../../src/paths';
 import { runCli } from '../helpers/backendProcess';
 import { tempDir } from '../helpers/fixtures';
 

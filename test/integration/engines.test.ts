@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineInfo } from '../../src/protocol/backend';
-import { packageRoot } from '../../src/backend/paths';
+import type { EngineInfo } from '../../src/protocol/engine';
+import { packageRoot } from '../../src/paths';
 import { runCli } from '../helpers/backendProcess';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 

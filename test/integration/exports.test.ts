@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readEvents } from '../../src/backend/jobs/runFolder';
+import { readEvents } from '../../src/runs/runFolder';
 import { runCli } from '../helpers/backendProcess';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 

@@ -5,7 +5,8 @@ import { PNG } from 'pngjs';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FeaturesEvent, PhaseEvent, RunCancelRequest, RunEvent, RunFinishedEvent, RunStartRequest, TaskProgressNotification } from '../../src/protocol/backend';
+import { FeaturesEvent, PhaseEvent, RunEvent, RunFinishedEvent } from '../../src/protocol/runEvents';
+import { RunCancelRequest, RunStartRequest, TaskProgressNotification } from '../../src/protocol/training';
 import { runCli, startBackend } from '../helpers/backendProcess';
 import { fashionDir, requireFashion, tempDir, writeExperiment } from '../helpers/fixtures';
 import { mobilenetFineTune, pretrainedFixture } from '../helpers/pretrained';
@@ -147,9 +148,9 @@ test('an L2 sweep of the head: one fine-tune per λ and seed, sequentially; all 
   // one cache for sweep members and plain runs alike: beside the runs folder, not inside it or the sweep's folder
   assert.equal(readdirSync(join(dir, '.gradient-lab', 'feature-cache')).length, 1);
   assert.equal(existsSync(join(dir, '.gradient-lab', 'runs', 'feature-cache')), false);
-  const { compareView } = await import('../../src/backend/jobs/compareRuns');
-  const { readEvents } = await import('../../src/backend/jobs/runFolder');
-  const { meanStd } = await import('../../src/protocol/compare');
+  const { compareView } = await import('../../src/runs/compareRuns');
+  const { readEvents } = await import('../../src/runs/runFolder');
+  const { meanStd } = await import('../../src/runs/stats');
   const folders = lines.filter((l) => l.type === 'started').map((l) => l.folder as string);
   const view = compareView('l2', folders.map((f) => ({ folder: f, events: readEvents(f).events })));
   assert.deepEqual(view.settings, ['head.l2', 'seed']);
@@ -251,12 +252,12 @@ test('over JSON-RPC: the base features computation reports its progress and can 
     const progress: { message: string; done?: number; total?: number }[] = [];
     backend.connection.onNotification(TaskProgressNotification, (p) => void progress.push(p));
     const runsFolder = join(dir, '.gradient-lab', 'runs');
-    const { runId } = await backend.connection.sendRequest(RunStartRequest.type, { experiment: readFileSync(experimentPath, 'utf8'), experimentPath, runsFolder });
+    const { runId } = await backend.connection.sendRequest(RunStartRequest, { experiment: readFileSync(experimentPath, 'utf8'), experimentPath, runsFolder });
     for (let i = 0; !progress.some((p) => /computing the base's features/.test(p.message)); i++) {
       assert.ok(i < 600, 'progress of the features arrives while they are computed');
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.deepEqual(await backend.connection.sendRequest(RunCancelRequest.type, { runId }), { cancelled: true });
+    assert.deepEqual(await backend.connection.sendRequest(RunCancelRequest, { runId }), { cancelled: true });
     const finished = await backend.waitFor((e): e is RunFinishedEvent => e.type === 'finished');
     assert.equal(finished.status, 'cancelled');
     const last = progress.filter((p) => p.total).at(-1)!;

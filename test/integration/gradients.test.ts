@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import type { GradientsEvent, LayerGradient, RunEvent } from '../../src/protocol/backend';
+import type { GradientsEvent, LayerGradient, RunEvent } from '../../src/protocol/runEvents';
 import { makeBatch } from '../../src/backend/data/batches';
 import { rng, shuffled } from '../../src/backend/data/random';
 import { decodeStats, gradientStats, weightLayers } from '../../src/backend/jobs/gradientProbe';
 import { startRun } from '../../src/backend/jobs/trainRun';
 import { batchLoss } from '../../src/backend/jobs/objective';
 import { prepare } from '../../src/backend/jobs/prepare';
-import { readEvents } from '../../src/backend/jobs/runFolder';
+import { readEvents } from '../../src/runs/runFolder';
 import { loadCheckpoint } from '../../src/backend/jobs/checkpoint';
 import { join } from 'node:path';
 import { runCli } from '../helpers/backendProcess';

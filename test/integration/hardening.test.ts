@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackendMemoryRequest, ErrorCodes, RunCancelRequest, RunFinishedEvent, RunStartRequest, SweepStartRequest } from '../../src/protocol/backend';
-import { readEvents } from '../../src/backend/jobs/runFolder';
+import { BackendMemoryRequest } from '../../src/protocol/engine';
+import { RunFinishedEvent } from '../../src/protocol/runEvents';
+import { ErrorCodes, RunCancelRequest, RunStartRequest, SweepStartRequest } from '../../src/protocol/training';
+import { readEvents } from '../../src/runs/runFolder';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { backendJs, runCli, startBackend } from '../helpers/backendProcess';
 import { readGz, smallIdxFolder, tempDir, writeExperiment, writeGz } from '../helpers/fixtures';
@@ -70,7 +72,7 @@ test('saveModel over JSON-RPC stays inside the workspace the editor names', asyn
   try {
     const experimentPath = join(dir, 'sub', 'x.experiment.json');
     await assert.rejects(
-      b.connection.sendRequest(RunStartRequest.type, { experiment: tiny({ saveModel: '../../outside' }), experimentPath, runsFolder: join(dir, '.gradient-lab', 'runs'), workspace: dir }),
+      b.connection.sendRequest(RunStartRequest, { experiment: tiny({ saveModel: '../../outside' }), experimentPath, runsFolder: join(dir, '.gradient-lab', 'runs'), workspace: dir }),
       (e: { code: number; message: string }) => e.code === ErrorCodes.invalidExperiment && /training\.saveModel: .*outside is outside the workspace/.test(e.message),
     );
     assert.equal(existsSync(join(dir, '.gradient-lab', 'runs')) ? readdirSync(join(dir, '.gradient-lab', 'runs')).length : 0, 0, 'no run folder was made');
@@ -109,7 +111,7 @@ test('two run/start sent back to back: one starts, the other is refused, and the
   const b = startBackend();
   const runs = tempDir();
   try {
-    const both = await Promise.allSettled([0, 1].map(() => b.connection.sendRequest(RunStartRequest.type, { experiment: slow(), runsFolder: runs })));
+    const both = await Promise.allSettled([0, 1].map(() => b.connection.sendRequest(RunStartRequest, { experiment: slow(), runsFolder: runs })));
     const started = both.filter((r) => r.status === 'fulfilled');
     const refused = both.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     assert.equal(started.length, 1);
@@ -118,7 +120,7 @@ test('two run/start sent back to back: one starts, the other is refused, and the
     assert.equal(readdirSync(runs).length, 1, 'one run folder');
     const { runId } = (started[0] as PromiseFulfilledResult<{ runId: string }>).value;
     await b.waitFor((e) => e.type === 'batch' && e.runId === runId, 120_000);
-    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest.type, { runId }), { cancelled: true });
+    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest, { runId }), { cancelled: true });
     const finished = await b.waitFor((e): e is RunFinishedEvent => isFinished(e) && e.runId === runId, 120_000);
     assert.equal(finished.status, 'cancelled');
   } finally {
@@ -129,12 +131,12 @@ test('two run/start sent back to back: one starts, the other is refused, and the
 test('finished runs let go of their data: six runs on the digits leave the backend\'s array buffers where they were', async () => {
   const b = startBackend({ NODE_OPTIONS: '--expose-gc' });
   const runs = tempDir();
-  const memory = () => b.connection.sendRequest(BackendMemoryRequest.type);
+  const memory = () => b.connection.sendRequest(BackendMemoryRequest);
   try {
     const oneRun = async () => {
-      const { runId } = await b.connection.sendRequest(RunStartRequest.type, { experiment: slow(), runsFolder: runs });
+      const { runId } = await b.connection.sendRequest(RunStartRequest, { experiment: slow(), runsFolder: runs });
       await b.waitFor((e) => e.type === 'batch' && e.runId === runId, 120_000);
-      await b.connection.sendRequest(RunCancelRequest.type, { runId });
+      await b.connection.sendRequest(RunCancelRequest, { runId });
       await b.waitFor((e) => isFinished(e) && e.runId === runId, 120_000);
       await new Promise((r) => setImmediate(r));
     };
@@ -173,7 +175,7 @@ async function closeStdinMidRun(b: ReturnType<typeof startBackend>): Promise<voi
 test('stdin closing mid-run (the editor reloads): the run ends cancelled with its summary, no "failed" line', async () => {
   const b = startBackend();
   const runs = tempDir();
-  const { folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment: slow(), runsFolder: runs });
+  const { folder } = await b.connection.sendRequest(RunStartRequest, { experiment: slow(), runsFolder: runs });
   await closeStdinMidRun(b);
   const summary = JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8'));
   assert.equal(summary.status, 'cancelled');
@@ -187,7 +189,7 @@ test('stdin closing mid-sweep: exit 0, the sweep is marked cancelled and its mem
   const b = startBackend();
   const runs = tempDir();
   const text = JSON.stringify({ ...slow(), sweep: { 'optimizer.learningRate': [0.1, 0.05] } });
-  const { folder } = await b.connection.sendRequest(SweepStartRequest.type, { experiment: text, runsFolder: runs });
+  const { folder } = await b.connection.sendRequest(SweepStartRequest, { experiment: text, runsFolder: runs });
   await closeStdinMidRun(b);
   assert.equal(JSON.parse(readFileSync(join(folder, 'sweep.json'), 'utf8')).status, 'cancelled');
   const member = readdirSync(folder).find((f) => existsSync(join(folder, f, 'metrics.jsonl')))!;
@@ -209,7 +211,7 @@ test('SIGTERM finishes like Ctrl-C: the CLI run and a serve run end cancelled wi
   assert.equal(JSON.parse(readFileSync(join(runs, readdirSync(runs)[0], 'summary.json'), 'utf8')).status, 'cancelled');
 
   const b = startBackend();
-  const { folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment: slow(), runsFolder: tempDir() });
+  const { folder } = await b.connection.sendRequest(RunStartRequest, { experiment: slow(), runsFolder: tempDir() });
   await b.waitFor((e) => e.type === 'batch', 120_000);
   b.proc.kill('SIGTERM');
   await withDeadline(b.exited, 60_000, 'serve exits after SIGTERM');
@@ -282,7 +284,7 @@ test('a huge \\sum range does not hang the checker: "cannot check", quickly, in 
 test('derivations are checked off the training thread: a slow file over serve does not stall the run', async () => {
   const b = startBackend();
   try {
-    const { runId } = await b.connection.sendRequest(RunStartRequest.type, { experiment: slow(), runsFolder: tempDir() });
+    const { runId } = await b.connection.sendRequest(RunStartRequest, { experiment: slow(), runsFolder: tempDir() });
     await b.waitFor((e) => e.type === 'batch' && e.runId === runId, 120_000);
     // each claim evaluates about 1.5 million terms (within the work limit): seconds of checking in all
     const heavy = Array.from({ length: 6 }, (_, i) => `$$\\sum_{j=1}^{700}\\sum_{k=1}^{700} ${i + 1} = ${(i + 1) * 700 * 700}$$`).join('\n\n');
@@ -292,7 +294,7 @@ test('derivations are checked off the training thread: a slow file over serve do
     assert.deepEqual(answer.results.map((r) => r.verdict), Array(6).fill('pass'));
     const during = batches() - before;
     assert.ok(during >= 3, `training went on while the file was checked: ${during} steps`);
-    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest.type, { runId }), { cancelled: true });
+    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest, { runId }), { cancelled: true });
   } finally {
     await b.stop();
   }

@@ -10,7 +10,7 @@ import jpeg from 'jpeg-js';
 import { loadImageFolder } from '../../src/backend/data/imageFolder';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { DataError } from '../../src/backend/data/idxReader';
-import type { RunEvent } from '../../src/protocol/backend';
+import type { RunEvent } from '../../src/protocol/runEvents';
 import { backendJs, runCli } from '../helpers/backendProcess';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';

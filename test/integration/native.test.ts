@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { EngineInfo, RunCancelRequest, RunFinishedEvent, RunStartedEvent, RunStartRequest } from '../../src/protocol/backend';
+import { EngineInfo } from '../../src/protocol/engine';
+import { RunFinishedEvent, RunStartedEvent } from '../../src/protocol/runEvents';
+import { RunCancelRequest, RunStartRequest } from '../../src/protocol/training';
 import { loadCheckpoint } from '../../src/backend/jobs/checkpoint';
-import { readEvents } from '../../src/backend/jobs/runFolder';
-import { packageRoot } from '../../src/backend/paths';
-import { probeNative, restoreNodeUtil } from '../../src/backend/engines/nativeProbe';
+import { readEvents } from '../../src/runs/runFolder';
+import { packageRoot } from '../../src/paths';
+import { probeNative, restoreNodeUtil } from '../../src/native/nativeProbe';
 import { patchKernels, unpatchKernels } from '../../src/backend/engines/kernelPatches';
 import { runCli, startBackend } from '../helpers/backendProcess';
 import { assertKilledRunUsable } from '../helpers/killedRun';
@@ -139,10 +141,10 @@ test('native: cancel keeps every reported step; kill -9 leaves readable metrics 
   const mlp = { name: 'digits mlp', seed: 3, data: { source: 'embedded-digits' }, model: { kind: 'mlp', dense: [64] }, optimizer: { name: 'adam', learningRate: 0.002 }, training: { epochs: 1, batchSize: 16, checkpointEvery: 5 } };
   const b = startBackend(env);
   try {
-    const { runId, folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment: mlp, runsFolder: runs });
+    const { runId, folder } = await b.connection.sendRequest(RunStartRequest, { experiment: mlp, runsFolder: runs });
     await b.waitFor((e) => e.type === 'batch' && e.step === 5);
     const seen = b.events.filter((e) => e.type === 'batch').length;
-    await b.connection.sendRequest(RunCancelRequest.type, { runId });
+    await b.connection.sendRequest(RunCancelRequest, { runId });
     const finished = await b.waitFor((e): e is RunFinishedEvent => e.type === 'finished');
     const started = b.events.find((e): e is RunStartedEvent => e.type === 'started')!;
     assert.equal(finished.engine, 'cpu');
@@ -155,7 +157,7 @@ test('native: cancel keeps every reported step; kill -9 leaves readable metrics 
   }
 
   const k = startBackend(env);
-  const { folder } = await k.connection.sendRequest(RunStartRequest.type, { experiment: mlp, runsFolder: runs });
+  const { folder } = await k.connection.sendRequest(RunStartRequest, { experiment: mlp, runsFolder: runs });
   await k.waitFor((e) => e.type === 'batch' && e.step === 23);
   k.proc.kill('SIGKILL');
   await k.exited;

@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BatchEvent, EngineInfoRequest, ErrorCodes, RunCancelRequest, RunEvent, RunFinishedEvent, RunStartedEvent, RunStartRequest, RunSummary,
-} from '../../src/protocol/backend';
-import { readEvents } from '../../src/backend/jobs/runFolder';
+import { EngineInfoRequest } from '../../src/protocol/engine';
+import { BatchEvent, RunEvent, RunFinishedEvent, RunStartedEvent, RunSummary } from '../../src/protocol/runEvents';
+import { ErrorCodes, RunCancelRequest, RunStartRequest } from '../../src/protocol/training';
+import { readEvents } from '../../src/runs/runFolder';
 import { startBackend } from '../helpers/backendProcess';
 import { assertKilledRunUsable } from '../helpers/killedRun';
 import { fashionDir, requireFashion, tempDir } from '../helpers/fixtures';
@@ -22,7 +22,7 @@ const digitsMlp = (training: object) => ({
 test('engine/info: wasm runs here, and the native engines say why they do not', async () => {
   const b = startBackend();
   try {
-    const info = await b.connection.sendRequest(EngineInfoRequest.type);
+    const info = await b.connection.sendRequest(EngineInfoRequest);
     assert.equal(info.engine, 'wasm');
     assert.equal(info.backend, 'wasm');
     const byName = Object.fromEntries(info.candidates.map((c) => [c.name, c]));
@@ -43,8 +43,8 @@ test('malformed messages get JSON-RPC errors and the process carries on', async 
     raw('{"jsonrpc": "2.0", "id": 1, "method": ');
     raw('[1, 2, 3]');
     await assert.rejects(b.connection.sendRequest('nothing/here'), (e: { code: number }) => e.code === -32601);
-    await assert.rejects(b.connection.sendRequest(RunStartRequest.type, 42 as never), (e: { code: number }) => e.code === -32602);
-    const info = await b.connection.sendRequest(EngineInfoRequest.type); // still alive
+    await assert.rejects(b.connection.sendRequest(RunStartRequest, 42 as never), (e: { code: number }) => e.code === -32602);
+    const info = await b.connection.sendRequest(EngineInfoRequest); // still alive
     assert.equal(info.engine, 'wasm');
     const log = b.clientLog.join('\n');
     assert.match(log, /"code": -32700/);
@@ -61,13 +61,13 @@ test('run/start rejects an invalid experiment with the JSON path, before any run
   try {
     const bad = digitsMlp({});
     (bad.model as Record<string, unknown>).dense = [64, -3];
-    await assert.rejects(b.connection.sendRequest(RunStartRequest.type, { experiment: bad, runsFolder: runs }), (e: { code: number; message: string }) => {
+    await assert.rejects(b.connection.sendRequest(RunStartRequest, { experiment: bad, runsFolder: runs }), (e: { code: number; message: string }) => {
       assert.equal(e.code, ErrorCodes.invalidExperiment);
       assert.match(e.message, /model\.dense\[1\]: must be >= 1, got -3/);
       return true;
     });
     await assert.rejects(
-      b.connection.sendRequest(RunStartRequest.type, { experiment: { ...digitsMlp({}), data: { source: 'idx-folder', path: '/no/such/folder' } }, runsFolder: runs }),
+      b.connection.sendRequest(RunStartRequest, { experiment: { ...digitsMlp({}), data: { source: 'idx-folder', path: '/no/such/folder' } }, runsFolder: runs }),
       (e: { code: number; message: string }) => e.code === ErrorCodes.dataUnavailable && /dataset folder not found: \/no\/such\/folder/.test(e.message),
     );
     assert.deepEqual(existsSync(runs) ? readdirSync(runs) : [], [], 'no run folder of any name');
@@ -86,7 +86,7 @@ test('a short run on Fashion-MNIST (Debian\'s files) reaches ≥ 80 % test accur
       data: { source: 'idx-folder', path: fashionDir, trainLimit: 20000, validationLimit: 2000, testLimit: 5000 },
       model: { kind: 'mlp', dense: [256] }, optimizer: { name: 'adam', learningRate: 0.001 }, training: { epochs: 2, batchSize: 64 },
     };
-    const { runId, folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment, runsFolder: runs });
+    const { runId, folder } = await b.connection.sendRequest(RunStartRequest, { experiment, runsFolder: runs });
     const finished = await b.waitFor((e): e is RunFinishedEvent => isFinished(e) && e.runId === runId);
     assert.equal(finished.status, 'completed');
     console.log(`Fashion-MNIST (20,000 training images, 2 epochs, MLP 784-256-10): test accuracy ${finished.test!.accuracy} on ${finished.engine}`);
@@ -114,10 +114,10 @@ test('run/cancel stops mid-epoch; the run keeps what it did', async () => {
   const b = startBackend();
   const runs = tempDir();
   try {
-    const { runId, folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment: digitsMlp({ batchSize: 16 }), runsFolder: runs });
+    const { runId, folder } = await b.connection.sendRequest(RunStartRequest, { experiment: digitsMlp({ batchSize: 16 }), runsFolder: runs });
     await b.waitFor((e) => isBatch(e) && e.step === 5);
     const seenAtCancel = b.events.filter(isBatch).length;
-    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest.type, { runId }), { cancelled: true });
+    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest, { runId }), { cancelled: true });
     const finished = await b.waitFor(isFinished);
     assert.equal(finished.status, 'cancelled');
     // after the step the cancel interrupted, keeping every step reported before it (how many steps ran while the request
@@ -130,7 +130,7 @@ test('run/cancel stops mid-epoch; the run keeps what it did', async () => {
     const summary = JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8')) as RunSummary;
     assert.equal(summary.status, 'cancelled');
     assert.equal(readEvents(folder).events.filter(isBatch).length, finished.steps);
-    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest.type, { runId }), { cancelled: false });
+    assert.deepEqual(await b.connection.sendRequest(RunCancelRequest, { runId }), { cancelled: false });
   } finally {
     await b.stop();
   }
@@ -139,7 +139,7 @@ test('run/cancel stops mid-epoch; the run keeps what it did', async () => {
 test('killing the backend mid-run leaves a readable metrics.jsonl and a loadable last checkpoint', async () => {
   const b = startBackend();
   const runs = tempDir();
-  const { folder } = await b.connection.sendRequest(RunStartRequest.type, { experiment: digitsMlp({ checkpointEvery: 5 }), runsFolder: runs });
+  const { folder } = await b.connection.sendRequest(RunStartRequest, { experiment: digitsMlp({ checkpointEvery: 5 }), runsFolder: runs });
   await b.waitFor((e) => isBatch(e) && e.step === 23);
   b.proc.kill('SIGKILL');
   await b.exited;
@@ -149,7 +149,7 @@ test('killing the backend mid-run leaves a readable metrics.jsonl and a loadable
 
 test('the backend exits cleanly (code 0) when its stdin closes', async () => {
   const b = startBackend();
-  await b.connection.sendRequest(EngineInfoRequest.type);
+  await b.connection.sendRequest(EngineInfoRequest);
   b.proc.stdin!.end();
   const { code } = await b.exited;
   assert.equal(code, 0);

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RoundEvent, RunStartedEvent, RunSummary } from '../../src/protocol/backend';
-import type { SweepSummary } from '../../src/protocol/backend';
-import { readEvents } from '../../src/backend/jobs/runFolder';
+import type { RoundEvent, RunStartedEvent, RunSummary } from '../../src/protocol/runEvents';
+import type { SweepSummary } from '../../src/protocol/training';
+import { readEvents } from '../../src/runs/runFolder';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { stratifiedRows } from '../../src/backend/jobs/pseudoLabels';
-import { packageRoot } from '../../src/backend/paths';
+import { packageRoot } from '../../src/paths';
 import { runCli } from '../helpers/backendProcess';
 import { requireFashion, tempDir, writeExperiment } from '../helpers/fixtures';
 

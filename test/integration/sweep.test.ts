@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '../../src/protocol/backend';
-import { RunStartRequest, SweepCancelRequest, SweepProgressNotification, SweepStartRequest, SweepSummary } from '../../src/protocol/backend';
-import { compareView } from '../../src/backend/jobs/compareRuns';
-import { readEvents } from '../../src/backend/jobs/runFolder';
+import type { RunSummary } from '../../src/protocol/runEvents';
+import { RunStartRequest, SweepCancelRequest, SweepProgressNotification, SweepStartRequest, SweepSummary } from '../../src/protocol/training';
+import { compareView } from '../../src/runs/compareRuns';
+import { readEvents } from '../../src/runs/runFolder';
 import { backendJs, runCli, startBackend } from '../helpers/backendProcess';
 import { pollUntil, withDeadline } from '../helpers/deadline';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
@@ -84,9 +84,9 @@ test('over JSON-RPC: sweep/start runs every member with the usual run events and
   backend.connection.onNotification(SweepProgressNotification, (p) => void progress.push(p));
   try {
     const experiment = JSON.stringify(grid({ 'optimizer.learningRate': [0.1, 0.01] }, 500));
-    const started = await backend.connection.sendRequest(SweepStartRequest.type, { experiment, experimentPath: join(dir, 'x.experiment.json'), runsFolder: join(dir, 'runs') });
+    const started = await backend.connection.sendRequest(SweepStartRequest, { experiment, experimentPath: join(dir, 'x.experiment.json'), runsFolder: join(dir, 'runs') });
     assert.equal(started.members, 2);
-    await assert.rejects(backend.connection.sendRequest(RunStartRequest.type, { experiment, runsFolder: join(dir, 'runs') }), /a sweep is running/);
+    await assert.rejects(backend.connection.sendRequest(RunStartRequest, { experiment, runsFolder: join(dir, 'runs') }), /a sweep is running/);
     await pollUntil(() => progress.some((p) => p.summary.status === 'completed'), 120_000, 'the sweep finishes');
     const final = progress.at(-1)!;
     assert.equal(final.folder, started.folder);
@@ -101,11 +101,11 @@ test('over JSON-RPC: sweep/start runs every member with the usual run events and
     assert.ok(view.runs.every((r) => r.epochs.length === 1 && r.status === 'completed'));
     // a second sweep is cancelled as a whole through sweep/cancel
     const before = backend.events.length;
-    const second = await backend.connection.sendRequest(SweepStartRequest.type, { experiment, runsFolder: join(dir, 'runs') });
+    const second = await backend.connection.sendRequest(SweepStartRequest, { experiment, runsFolder: join(dir, 'runs') });
     await backend.waitFor((e) => e.type === 'batch' && backend.events.indexOf(e) >= before);
     const secondRunIds = new Set(backend.events.slice(before).filter((e) => e.type === 'started').map((e) => e.runId));
     assert.ok([...secondRunIds].every((id) => !finished.some((f) => f.runId === id)), 'run ids stay unique across sweeps');
-    assert.deepEqual(await backend.connection.sendRequest(SweepCancelRequest.type, { folder: second.folder }), { cancelled: true });
+    assert.deepEqual(await backend.connection.sendRequest(SweepCancelRequest, { folder: second.folder }), { cancelled: true });
     await pollUntil(() => progress.some((p) => p.folder === second.folder && p.summary.status === 'cancelled'), 120_000, 'the cancelled sweep reports it');
     assert.deepEqual(progress.at(-1)!.summary.members.map((m) => m.status), ['cancelled', 'not started']);
   } finally {

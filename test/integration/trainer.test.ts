@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import type { BatchEvent, RunEvent } from '../../src/protocol/backend';
+import type { BatchEvent, RunEvent } from '../../src/protocol/runEvents';
 import { startRun } from '../../src/backend/jobs/trainRun';
 import { tempDir } from '../helpers/fixtures';
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { distDir } from '../../src/backend/paths';
+import { distDir } from '../../src/paths';
 
 test('TF.js is bundled into the backend only: not the extension, not the checker thread', () => {
   const has = (bundle: string) => /@tensorflow\/tfjs-core|tfjs-core\/dist/.test(readFileSync(join(distDir(), bundle), 'utf8'));

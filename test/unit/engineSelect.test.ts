@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineUnavailableError, parseEngineName, selectEngine, TryResult } from '../../src/backend/engines/engineSelect';
-import { cudaLibraries, explainInstallFailure, explainNativeFailure, missingCudaLibraries } from '../../src/backend/engines/nativeProbe';
+import { cudaLibraries, explainInstallFailure, explainNativeFailure, missingCudaLibraries } from '../../src/native/nativeProbe';
 import type { EngineName } from '../../src/protocol/experiment';
 
 const outcomes = (ok: Partial<Record<EngineName, boolean>>) => async (name: EngineName): Promise<TryResult> =>

@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExperimentError, parseExperimentText } from '../../src/backend/experiment/validate';
+import { ExperimentError, parseExperimentText } from '../../src/experiment/validate';
 import { planLayers, parameterCount } from '../../src/backend/models/layerPlan';
-import { packageRoot } from '../../src/backend/paths';
-import { tfjsNodeVersion } from '../../src/backend/engines/addonBuild';
+import { packageRoot } from '../../src/paths';
+import { tfjsNodeVersion } from '../../src/native/addonBuild';
 import { starters } from '../../src/extension/starterExperiments';
 import { expandSweep } from '../../src/backend/jobs/sweep';
 

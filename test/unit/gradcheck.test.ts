@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { rng } from '../../src/backend/data/random';
 import { checkMarkdown, FileResult, needsDeclaration } from '../../src/backend/gradcheck/checkFile';
 import { Draw } from '../../src/backend/gradcheck/network';
-import { packageRoot } from '../../src/backend/paths';
+import { packageRoot } from '../../src/paths';
 
 const example = readFileSync(join(packageRoot(), 'examples', 'backprop-3-4-4-1.md'), 'utf8');
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;

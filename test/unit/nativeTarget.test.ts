@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chooseNativeTarget, unsupportedVersion } from '../../src/backend/engines/nativeTarget';
-import { explainTensorFlowFailure, gpuDeviceName, missingLibraryIn } from '../../src/backend/engines/nativeProbe';
-import { cudaBuildInfo, inspectTensorFlowDir, TensorFlowFound } from '../../src/backend/engines/tensorflowLocate';
+import { chooseNativeTarget, unsupportedVersion } from '../../src/native/nativeTarget';
+import { explainTensorFlowFailure, gpuDeviceName, missingLibraryIn } from '../../src/native/nativeProbe';
+import { cudaBuildInfo, inspectTensorFlowDir, TensorFlowFound } from '../../src/native/tensorflowLocate';
 import { tempDir } from '../helpers/fixtures';
 
 const cpuTf: TensorFlowFound = { from: 'Python (/usr/bin/python3)', libDir: '/site/tensorflow', library: 'libtensorflow_cc.so.2', version: '2.21.0', distribution: 'tensorflow-cpu' };

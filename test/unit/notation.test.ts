@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkMarkdown, suggestBlock } from '../../src/backend/gradcheck/checkFile';
-import { packageRoot } from '../../src/backend/paths';
+import { packageRoot } from '../../src/paths';
 
 const text = readFileSync(join(packageRoot(), 'examples', 'derivation-notation.md'), 'utf8');
 const lines = text.split('\n');

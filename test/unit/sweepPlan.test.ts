@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Experiment } from '../../src/protocol/experiment';
 import { expandSweep, sweepCombinations } from '../../src/backend/jobs/sweep';
-import { ExperimentError } from '../../src/backend/experiment/validate';
-import { meanStd } from '../../src/protocol/compare';
+import { ExperimentError } from '../../src/experiment/validate';
+import { meanStd } from '../../src/runs/stats';
 
 const base = (sweep: Experiment['sweep'], seed = 1): Experiment => ({
   name: 'plan', seed, data: { source: 'embedded-digits' }, model: { kind: 'mlp', dense: [16] },

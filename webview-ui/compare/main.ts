@@ -2,7 +2,7 @@
 // table of the runs, and a chosen metric against a chosen setting with mean ± std over the runs that share a value.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { CompareRun, CompareToHost, CompareView, HostToCompare } from '../../src/protocol/compare';
-import { meanStd } from '../../src/protocol/compare';
+import { meanStd } from '../../src/runs/stats';
 import { LineChart, onPngLinks, Point, Series } from '../training/charts';
 import { ErrorBarChart } from './errorBars';
 

@@ -2,7 +2,7 @@
 // fading in, the y range fitted to the recent steps rather than all time), a layer × step heatmap of log10 norm,
 // the dead fraction of ReLU layers, and an optional second run overlaid for comparison.
 import { Chart, LogarithmicScale } from 'chart.js';
-import type { GradientsEvent } from '../../src/protocol/backend';
+import type { GradientsEvent } from '../../src/protocol/runEvents';
 
 Chart.register(LogarithmicScale);
 

@@ -2,10 +2,10 @@
 // redraw at most once per animation frame.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { ModelSummary, RunEvent, RunStartedEvent } from '../../src/protocol/backend';
+import type { ModelSummary, RunEvent, RunStartedEvent } from '../../src/protocol/runEvents';
 import type { HostToPanel, PanelState, PanelToHost, RunStatus, RunView } from '../../src/protocol/webview';
 import { LineChart, Marker, onPngLinks, Point } from './charts';
-import { progressLine, ProgressTracker } from '../../src/protocol/progress';
+import { progressLine, ProgressTracker } from '../../src/runs/progress';
 import { renderConfusion, renderReport } from './results';
 import { GradientView } from './gradients';
 

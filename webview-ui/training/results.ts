@@ -1,6 +1,6 @@
 // The test results: a confusion-matrix heatmap with the counts in its cells, and the classification report.
 // Everything is built with textContent: class names come from data files and are never parsed as HTML.
-import type { TestResult } from '../../src/protocol/backend';
+import type { TestResult } from '../../src/protocol/runEvents';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);

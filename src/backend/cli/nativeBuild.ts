@@ -1,12 +1,12 @@
 // `gradient-lab native-build` / `native-setup`: compile the native engine's addon against the TensorFlow found here
 // (or named), once; native-setup first installs Gradient Lab's own TensorFlow when the machine has none.
 import { join } from 'node:path';
-import { addonCacheRoots, buildAddon, findBuiltAddon } from '../engines/addonBuild';
+import { addonCacheRoots, buildAddon, findBuiltAddon } from '../../native/addonBuild';
 import { EngineUnavailableError } from '../engines/engineSelect';
-import { describeTensorFlow } from '../engines/nativeTarget';
-import { tensorflowSearch } from '../engines/nativeProbe';
-import { installTensorFlow, TensorFlowInstallError } from '../engines/tensorflowInstall';
-import { defaultStorageRoots, inspectTensorFlowDir, TensorFlowFound } from '../engines/tensorflowLocate';
+import { describeTensorFlow } from '../../native/nativeTarget';
+import { tensorflowSearch } from '../../native/nativeProbe';
+import { installTensorFlow, TensorFlowInstallError } from '../../native/tensorflowInstall';
+import { defaultStorageRoots, inspectTensorFlowDir, TensorFlowFound } from '../../native/tensorflowLocate';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 

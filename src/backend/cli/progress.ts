@@ -1,7 +1,7 @@
 // Training progress in a terminal: one redrawn line on a TTY, plain lines every few seconds otherwise (logs,
 // CI), JSON lines with --json.
-import type { RunEvent } from '../../protocol/backend';
-import { ProgressTracker } from '../../protocol/progress';
+import type { RunEvent } from '../../protocol/runEvents';
+import { ProgressTracker } from '../../runs/progress';
 
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
 const num = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(4));

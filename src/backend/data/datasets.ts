@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { DataSpec } from '../../protocol/experiment';
-import { distDir } from '../paths';
+import { distDir } from '../../paths';
 import { downloadDataset, DownloadProgress } from './download';
 import { checkImagesAndLabels, DataError, IdxArray, readIdxFile } from './idxReader';
 import { loadImageFolder } from './imageFolder';

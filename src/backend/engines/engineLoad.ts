@@ -4,15 +4,16 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { EngineInfo } from '../../protocol/backend';
+import type { EngineInfo } from '../../protocol/engine';
 import type { EngineName } from '../../protocol/experiment';
-import { distDir } from '../paths';
+import { distDir } from '../../paths';
 import { engineEnvVar, EngineUnavailableError, parseEngineName, selectEngine, TryResult } from './engineSelect';
 import { patchKernels } from './kernelPatches';
 import { patchNativeKernels } from './nativeKernels';
-import { tfjsNodeVersion } from './addonBuild';
-import { NativeEngine, nativePackages, probeNative, restoreNodeUtil, tensorflowSearch } from './nativeProbe';
-import { describeTensorFlow } from './nativeTarget';
+import { tfjsNodeVersion } from '../../native/addonBuild';
+import { probeNative, restoreNodeUtil, tensorflowSearch } from '../../native/nativeProbe';
+import { NativeEngine, nativePackages } from '../../native/nativeTarget';
+import { describeTensorFlow } from '../../native/nativeTarget';
 
 tf.enableProdMode(); // no console banners: stdout may be the JSON-RPC channel
 

@@ -1,6 +1,6 @@
 // The order of engines and the choice among them, kept free of I/O so the logic (including the GPU path, which
 // these machines cannot exercise for real) is unit-tested with any combination of outcomes.
-import type { EngineCandidate, EngineInfo, EngineTensorFlow } from '../../protocol/backend';
+import type { EngineCandidate, EngineTensorFlow } from '../../protocol/engine';
 import type { EngineName } from '../../protocol/experiment';
 
 export const engineOrder: readonly EngineName[] = ['gpu', 'cpu', 'wasm', 'js'];
@@ -71,12 +71,4 @@ export async function selectEngine(
     throw new EngineUnavailableError(message, candidates);
   }
   return { engine: chosen, candidates };
-}
-
-/** One line per candidate, for the CLI and the output channel. */
-export function formatEngineReport(info: Pick<EngineInfo, 'candidates' | 'patchedKernels' | 'engine'>): string {
-  const mark = { chosen: '✓ chosen   ', available: '✓ available', unavailable: '✗ unavailable', skipped: '– skipped  ' } as const;
-  const lines = info.candidates.map((c) => `${mark[c.status]}  ${c.name.padEnd(4)}  ${c.source}${c.reason ? `\n                 ${c.reason}` : ''}`);
-  if (info.patchedKernels.length) lines.push(`replacement kernels on ${info.engine}: ${info.patchedKernels.join(', ')}`);
-  return lines.join('\n');
 }

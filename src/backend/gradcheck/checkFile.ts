@@ -2,7 +2,7 @@
 import { rng } from '../data/random';
 import { Chain, formulaChains } from './alignedRows';
 import { BlockError, BlockSpec, parseBlock } from './blockSpec';
-import type { GradcheckResult } from '../../protocol/backend';
+import type { GradcheckResult } from '../../protocol/gradcheck';
 import { checkClaim, ClaimResult, isClaim } from './claims';
 import type { Env } from './quantities';
 import { scanMarkdown } from './markdownMath';

@@ -2,7 +2,7 @@
 // as soon as it is known. A check that runs past its limit ends the worker (a fresh one takes the next check).
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import { distDir } from '../paths';
+import { distDir } from '../../paths';
 import type { FileResult } from './checkFile';
 
 export interface CheckRequest {

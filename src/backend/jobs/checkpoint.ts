@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import '../models/keepDropout'; // registers the custom layers so saved models load
 import '../models/residualDense';
-import { writeFileAtomic } from './atomicWrite';
-import { readRunJson, RunFolderError } from './runFolder';
+import { writeFileAtomic } from '../../runs/atomicWrite';
+import { readRunJson, RunFolderError } from '../../runs/runFolder';
 import { isOurModelFolder } from './outputPath';
 
 export type CheckpointName = 'best' | 'last';

@@ -1,5 +1,5 @@
 // Confusion matrix and per-class precision / recall / F1, as in scikit-learn's classification report.
-import type { ClassReport } from '../../protocol/backend';
+import type { ClassReport } from '../../protocol/runEvents';
 
 export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number[][] {
   const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));

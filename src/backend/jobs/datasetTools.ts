@@ -2,14 +2,15 @@
 // folder (so a user has a real one to fine-tune on offline), a run's checkpoints evaluated from disk.
 import * as tf from '@tensorflow/tfjs';
 import { dirname, join } from 'node:path';
-import type { ImageFolderParams, ModelSummary } from '../../protocol/backend';
+import type { ModelSummary } from '../../protocol/runEvents';
+import type { ImageFolderParams } from '../../protocol/training';
 import type { Experiment } from '../../protocol/experiment';
 import { Dataset, loadDataset } from '../data/datasets';
 import { adaptInput, preprocessPixels } from '../models/pretrained';
 import { namedBases, namedGraphBases } from '../models/modelSource';
 import { loadEngine, requestedEngine } from '../engines/engineLoad';
 import { CheckpointName, loadCheckpoint, readPointer } from './checkpoint';
-import { readRunJson, RunFolderError } from './runFolder';
+import { readRunJson, RunFolderError } from '../../runs/runFolder';
 import type { Stage } from './fineTune';
 import { folderName, writeImageFolder } from '../data/imageFolder';
 import { DataError } from '../data/idxReader';

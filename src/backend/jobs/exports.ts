@@ -3,8 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { RunEvent } from '../../protocol/backend';
-import { readEvents } from './runFolder';
+import type { RunEvent } from '../../protocol/runEvents';
+import { readEvents } from '../../runs/runFolder';
 
 // ── CRC32C (Castagnoli), as TFRecord framing requires ─────────────────────────────────────────────────────
 const table = (() => {

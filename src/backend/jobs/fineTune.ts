@@ -3,12 +3,12 @@
 // layers of the base trainable and trains end to end on the images with a smaller learning rate.
 import * as tf from '@tensorflow/tfjs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { FeaturesEvent, ModelSummary } from '../../protocol/backend';
+import type { FeaturesEvent, ModelSummary } from '../../protocol/runEvents';
 import type { Experiment } from '../../protocol/experiment';
 import { rng } from '../data/random';
 import type { Dataset } from '../data/datasets';
 import { imageFolderFiles } from '../data/imageFolder';
-import { ExperimentError } from '../experiment/validate';
+import { ExperimentError } from '../../experiment/validate';
 import { buildModel } from '../models/buildModel';
 import { planLayers } from '../models/layerPlan';
 import { layerSummary, LoadedBase, loadBase } from '../models/pretrained';

@@ -2,7 +2,7 @@
 // L2 norm and mean |g| of each weight layer's kernel and bias gradient, and for ReLU layers the fraction of
 // units dead for the whole batch — exactly those whose bias gradient is exactly 0.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerGradient } from '../../protocol/backend';
+import type { LayerGradient } from '../../protocol/runEvents';
 import type { Experiment } from '../../protocol/experiment';
 
 export interface ProbedLayer {

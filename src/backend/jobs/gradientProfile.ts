@@ -1,10 +1,10 @@
 // "Probe gradients without training": build the experiment's net, take one training batch, and report the
 // per-layer gradient magnitudes the trainer's probe would report at its first step.
 import * as tf from '@tensorflow/tfjs';
-import type { GradientProfile } from '../../protocol/backend';
+import type { GradientProfile } from '../../protocol/runEvents';
 import { makeBatch } from '../data/batches';
 import { rng, shuffled } from '../data/random';
-import { ExperimentError } from '../experiment/validate';
+import { ExperimentError } from '../../experiment/validate';
 import { decodeStats, gradientStats, weightLayers } from './gradientProbe';
 import { batchLoss } from './objective';
 import { prepare, StartParams } from './prepare';

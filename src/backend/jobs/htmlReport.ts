@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestResult } from '../../protocol/backend';
+import type { TestResult } from '../../protocol/runEvents';
 import type { Dataset } from '../data/datasets';
 import { encodePng, resizeRgb } from '../data/imageCodec';
 import type { Evaluation } from './objective';

@@ -4,9 +4,10 @@
 import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { RunSummary, SweepSummary } from '../../protocol/backend';
-import { writeFileAtomic } from './atomicWrite';
-import { ownerFile, readEvents, readRunJson, releaseOwner } from './runFolder';
+import type { RunSummary } from '../../protocol/runEvents';
+import type { SweepSummary } from '../../protocol/training';
+import { writeFileAtomic } from '../../runs/atomicWrite';
+import { ownerFile, readEvents, readRunJson, releaseOwner } from '../../runs/runFolder';
 
 
 /** The pid that owned the folder, when that process is certainly gone (same machine, no such process). */

@@ -2,11 +2,12 @@
 // and a head added) — before its folder exists, so a bad experiment leaves no half-made run behind.
 import * as tf from '@tensorflow/tfjs';
 import { dirname } from 'node:path';
-import type { EngineInfo, ModelSummary } from '../../protocol/backend';
+import type { EngineInfo } from '../../protocol/engine';
+import type { ModelSummary } from '../../protocol/runEvents';
 import type { Experiment } from '../../protocol/experiment';
 import { Dataset, loadDataset, Split } from '../data/datasets';
 import { loadEngine, requestedEngine } from '../engines/engineLoad';
-import { checkExperimentValue, ExperimentError, locate, ParsedExperiment } from '../experiment/validate';
+import { checkExperimentValue, ExperimentError, locate, ParsedExperiment } from '../../experiment/validate';
 import { buildModel } from '../models/buildModel';
 import { checkModelSize, planLayers } from '../models/layerPlan';
 import { totalmem } from 'node:os';

@@ -3,11 +3,12 @@
 // so a cancelled or killed sweep still says what finished.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunEvent, SweepSummary } from '../../protocol/backend';
+import type { RunEvent } from '../../protocol/runEvents';
+import type { SweepSummary } from '../../protocol/training';
 import type { Experiment } from '../../protocol/experiment';
-import { checkExperimentValue, ExperimentError, Problem } from '../experiment/validate';
-import { writeFileAtomic } from './atomicWrite';
-import { markOwner, releaseOwner, slug, stamp } from './runFolder';
+import { checkExperimentValue, ExperimentError, Problem } from '../../experiment/validate';
+import { writeFileAtomic } from '../../runs/atomicWrite';
+import { markOwner, releaseOwner, slug, stamp } from '../../runs/runFolder';
 import { featureCacheDir } from './fineTune';
 import { RunHandle, startRun } from './trainRun';
 import type { StartParams } from './prepare';

@@ -2,16 +2,17 @@
 // fine-tune, rounds of pseudo-labelling included — every event appended to metrics.jsonl and passed to the listener
 // (JSON-RPC notifications or the terminal).
 import * as tf from '@tensorflow/tfjs';
-import type { EngineInfo, RunEvent, RunFinishedEvent, RunSummary, TestResult } from '../../protocol/backend';
+import type { EngineInfo } from '../../protocol/engine';
+import type { RunEvent, RunFinishedEvent, RunSummary, TestResult } from '../../protocol/runEvents';
 import type { Experiment } from '../../protocol/experiment';
 import { Augment, Batch, makeBatch } from '../data/batches';
 import { rng, shuffled } from '../data/random';
-import { ExperimentError, formatProblem } from '../experiment/validate';
+import { ExperimentError, formatProblem } from '../../experiment/validate';
 import { makeOptimizer } from '../models/optimizer';
 import { copyWeights, loadCheckpoint, saveCheckpoint, saveModelFolder } from './checkpoint';
 import { decodeStats, gradientStats, probeEvery, weightLayers } from './gradientProbe';
 import { classReport, confusionMatrix } from './classReport';
-import { RunFolder } from './runFolder';
+import { RunFolder } from '../../runs/runFolder';
 import { pseudoLabelRound, semiDefaults } from './pseudoLabels';
 import { writePredictionsCsv, writeTensorBoard } from './exports';
 import { featureCacheDir } from './fineTune';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BaseSpec } from '../../protocol/experiment';
-import type { LayerSummaryRow } from '../../protocol/backend';
+import type { LayerSummaryRow } from '../../protocol/runEvents';
 import { DataError } from '../data/idxReader';
 import './keepDropout'; // our own saved models use these layers
 import './residualDense';

@@ -5,9 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunSummary, SweepSummary } from '../../../../src/protocol/backend';
+import type { RunSummary } from '../../../../src/protocol/runEvents';
+import type { SweepSummary } from '../../../../src/protocol/training';
 import type { GradientLabApi } from '../../../../src/extension/extension';
-import { readEvents } from '../../../../src/backend/jobs/runFolder';
+import { readEvents } from '../../../../src/runs/runFolder';
 
 const extensionId = 'gradient-lab.gradient-lab';
 const workspace = () => vscode.workspace.workspaceFolders![0].uri;

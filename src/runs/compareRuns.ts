@@ -1,8 +1,8 @@
 // Runs side by side: what differs in their experiments, and each run's per-epoch curves and results. Used by
 // `gradient-lab compare` and by the extension's compare panel, both from the runs' own events.
-import type { RunEvent } from '../../protocol/backend';
-import type { CompareEpoch, CompareRun, CompareView } from '../../protocol/compare';
-import { statusFromEvents } from '../../protocol/webview';
+import type { RunEvent } from '../protocol/runEvents';
+import type { CompareEpoch, CompareRun, CompareView } from '../protocol/compare';
+import { statusFromEvents } from './runStatus';
 
 /** An experiment as dotted paths → JSON text of each leaf value. */
 export function flattenSettings(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {

@@ -1,7 +1,7 @@
 // Where a run stands, from its events: the CLI, the progress notification and the panel all say it the same way.
 // Steps per epoch can change during a run (a pseudo-labelling round adds images), so the step within the epoch
 // is counted from the epoch's first step rather than computed from a fixed size.
-import type { BatchEvent, RunEvent } from './backend';
+import type { BatchEvent, RunEvent } from '../protocol/runEvents';
 
 export interface Progress {
   epoch: number;

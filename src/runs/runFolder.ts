@@ -3,7 +3,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { RunEvent, RunSummary } from '../../protocol/backend';
+import type { RunEvent, RunSummary } from '../protocol/runEvents';
 import { writeFileAtomic } from './atomicWrite';
 
 export function slug(name: string): string {

@@ -1,7 +1,10 @@
 // What a native engine would load, decided from what is on disk, free of I/O so every combination (GPU ones
 // included, which these machines cannot run) is unit-tested: our addon with the TensorFlow found, else the npm package.
-import type { NativeEngine } from './nativeProbe';
 import type { TensorFlowFound, TensorFlowSearch } from './tensorflowLocate';
+
+/** The native engines, each with the npm package that stands for it. */
+export type NativeEngine = 'gpu' | 'cpu';
+export const nativePackages: Record<NativeEngine, string> = { gpu: '@tensorflow/tfjs-node-gpu', cpu: '@tensorflow/tfjs-node' };
 
 export interface NativeTarget {
   /** 'addon': the addon built from tfjs-node's sources with `tensorflow`; 'package': tfjs-node(-gpu) as npm installed it. */

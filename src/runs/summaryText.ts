@@ -1,5 +1,5 @@
 // A model summary as text, like Keras' model.summary(): the CLI prints it, the extension writes it to its log.
-import type { ModelSummary } from './backend';
+import type { ModelSummary } from '../protocol/runEvents';
 
 export function formatModelSummary(s: ModelSummary): string {
   const lines: string[] = [];

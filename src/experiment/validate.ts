@@ -4,16 +4,11 @@
 import Ajv, { ErrorObject } from 'ajv';
 import { findNodeAtLocation, getNodeValue, Node, parseTree, ParseError, printParseErrorCode } from 'jsonc-parser';
 import { basename } from 'node:path';
-import type { Experiment } from '../../protocol/experiment';
-import schema from '../../../schema/experiment.schema.json';
+import type { Experiment } from '../protocol/experiment';
+import type { Problem } from '../protocol/training';
+import schema from '../../schema/experiment.schema.json';
 
-export interface Problem {
-  /** JSON path in dotted form, e.g. model.conv[0].kernel ('' for the whole file). */
-  path: string;
-  message: string;
-  line?: number;
-  column?: number;
-}
+export type { Problem } from '../protocol/training';
 
 export class ExperimentError extends Error {
   constructor(readonly problems: Problem[], readonly file?: string) {

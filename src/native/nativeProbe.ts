@@ -7,11 +7,9 @@ import { delimiter, dirname, join } from 'node:path';
 import { packageRoot } from '../paths';
 import { findBuiltAddon } from './addonBuild';
 import { addonViewFor } from './addonView';
-import { chooseNativeTarget, describeTensorFlow } from './nativeTarget';
+import { chooseNativeTarget, describeTensorFlow, NativeEngine, nativePackages } from './nativeTarget';
 import { defaultStorageRoots, locateTensorFlow, pythonEnvVar, storageEnvVar, TensorFlowFound, TensorFlowSearch, tensorflowEnvVar } from './tensorflowLocate';
 
-export type NativeEngine = 'gpu' | 'cpu';
-export const nativePackages: Record<NativeEngine, string> = { gpu: '@tensorflow/tfjs-node-gpu', cpu: '@tensorflow/tfjs-node' };
 
 /** Env var with extra folders (path-list) whose node_modules may hold a native engine, e.g. the extension's storage. */
 export const nativeDirsEnvVar = 'GRADIENT_LAB_NATIVE_DIRS';
