@@ -29,6 +29,8 @@ const nodeBundle = {
   alias: { 'jsonc-parser': join(dirname(require.resolve('jsonc-parser/package.json')), 'lib', 'esm', 'main.js') },
   // tfjs-core prints a console banner about tfjs-node; keep bundles quiet and stdout clean for JSON-RPC.
   define: { 'process.env.NODE_ENV': '"production"' },
+  // the Keras export's script template is a real Python file, bundled as text
+  loader: { '.py': 'text' },
 };
 
 function listTests(dir) {

@@ -4,8 +4,8 @@
 // node dist/bench/featurePass.js --engine cpu|wasm --model mobilenet_v2|inception_v3 [--batches N]
 import * as tf from '@tensorflow/tfjs';
 import { loadEngine } from '../src/backend/engines/engineLoad';
-import { loadModelFolder } from '../src/backend/jobs/checkpoint';
-import { FixtureModel, pretrainedFixture } from '../test/helpers/pretrained';
+import { loadModelFolder } from '../src/backend/training/checkpoint';
+import { type FixtureModel, pretrainedFixture } from '../test/helpers/pretrained';
 
 const arg = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 

@@ -32,7 +32,7 @@ async function main() {
   const p = tf.randomNormal([64, 28, 28, 32]) as tf.Tensor4D;
   const pdy = tf.randomNormal([64, 14, 14, 32]) as tf.Tensor4D;
   time('maxPool 2x2 on 64x28x28x32', () => tf.maxPool(p, 2, 2, 'valid'));
-  time('maxPoolGrad (own kernel)', () => tf.grad((x: tf.Tensor4D) => tf.maxPool(x, 2, 2, 'valid').mul(pdy).sum())(p));
+  time('maxPoolGrad (own kernel)', () => tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid').mul(pdy).sum())(p));
   time('maxPoolGrad as argMax one-hot', () => {
     const [n, h, ww, c] = p.shape;
     const win = p.reshape([n, h / 2, 2, ww / 2, 2, c]).transpose([0, 1, 3, 5, 2, 4]).reshape([n, h / 2, ww / 2, c, 4]);

@@ -7,8 +7,9 @@ import { loadEngine } from '../src/backend/engines/engineLoad';
 import { patchKernels } from '../src/backend/engines/kernelPatches';
 import { buildModel } from '../src/backend/models/buildModel';
 import { planLayers } from '../src/backend/models/layerPlan';
-import { FlatAdam } from '../src/backend/models/flatAdam';
+import { FlatAdam, type TrainingOptimizer } from '../src/backend/models/flatAdam';
 import { distDir } from '../src/paths';
+import type { ModelSpec } from '../src/protocol/experiment';
 
 async function main() {
   tf.enableProdMode();
@@ -23,10 +24,10 @@ async function main() {
     patchKernels(backend, process.argv.includes('--own-input-grad') ? ['Conv2DBackpropFilter'] : undefined);
   }
   const input = { height: 28, width: 28, channels: 1 };
-  const spec = process.argv.includes('--mlp') ? { kind: 'mlp', dense: [256] } as const : { kind: 'cnn', conv: [{ filters: 32, kernel: 5 }, { filters: 64, kernel: 5 }], dense: [128], dropoutKeep: 0.5 } as const;
+  const spec: ModelSpec = process.argv.includes('--mlp') ? { kind: 'mlp', dense: [256] } : { kind: 'cnn', conv: [{ filters: 32, kernel: 5 }, { filters: 64, kernel: 5 }], dense: [128], dropoutKeep: 0.5 };
   const plan = planLayers(spec, input, 10);
   const { model } = buildModel(plan, input, { init: 'he', seed: 1 });
-  const opt = process.argv.includes('--tfjs-adam') ? tf.train.adam(0.001) : new FlatAdam(0.001);
+  const opt: TrainingOptimizer = process.argv.includes('--tfjs-adam') ? tf.train.adam(0.001) : new FlatAdam(0.001);
   const xs = tf.randomUniform([64, 28, 28, 1]);
   const ys = tf.oneHot(tf.randomUniform([64], 0, 10, 'int32') as tf.Tensor1D, 10);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);

@@ -2,13 +2,13 @@
 // (an editor reload) / a second run/start while busy / derivation checks, with garbage frames mixed in. Prints the
 // long-lived backend's memory (RSS, tensors, backend data) over time and checks every run folder it leaves.
 // Run: npm run build && node dist/bench/soak.js [--minutes 30]
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { BackendMemory, BackendMemoryRequest } from '../src/protocol/engine';
-import { RunEvent } from '../src/protocol/runEvents';
+import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { type BackendMemory, BackendMemoryRequest } from '../src/protocol/engine';
+import { type RunEvent } from '../src/protocol/runEvents';
 import { RunCancelRequest, runEventNotifications, RunStartRequest } from '../src/protocol/training';
 import { readEvents, readSummary } from '../src/runs/runFolder';
 import { distDir } from '../src/paths';

@@ -25,6 +25,7 @@ import { listRuns, readRunJson, readSummary, RunFolderError } from '../runs/runF
 import { recoverInterrupted } from './jobs/interrupted';
 import { checkMarkdown } from './gradcheck/checkFile';
 import { serve } from './server';
+import { exportKeras } from './export/kerasExport';
 
 const usage = `gradient-lab — train and inspect neural networks (TensorFlow.js)
 
@@ -38,6 +39,9 @@ usage:
   gradient-lab sweep FILE.experiment.json [--epochs N] [--json]   one run per combination of its "sweep" grid
   gradient-lab compare RUN_FOLDER... [--json]   runs side by side, with the settings that differ
   gradient-lab export RUN_FOLDER... [--csv] [--tensorboard]   metrics.csv / a TensorBoard event file (both by default)
+  gradient-lab export-keras FILE.experiment.json [--out DIR] [--weights RUN_FOLDER] [--json]
+                                       a runnable Keras script (train_keras.py) with the experiment's exact splits and
+                                       initial weights; --weights adds a run's trained weights (→ .keras)
   gradient-lab engines [--json]        which engines load here, and why the others do not
   gradient-lab native-setup [--python PY] [--force]   the native engine: the TensorFlow found here (else pip's
                                        tensorflow-cpu into .cache/python/venv), and the addon built against it
@@ -313,8 +317,22 @@ function runs(args: string[]): number {
   return 0;
 }
 
+async function exportKerasCommand(args: string[]): Promise<number> {
+  const file = args.find((a, i) => !a.startsWith('--') && !['--out', '--weights'].includes(args[i - 1]));
+  if (!file) throw new UsageError('export-keras needs FILE.experiment.json');
+  const done = await exportKeras(file, { out: option(args, '--out'), weightsFrom: option(args, '--weights') });
+  if (args.includes('--json')) {
+    process.stdout.write(JSON.stringify(done, null, 2) + '\n');
+    return 0;
+  }
+  process.stdout.write(`wrote ${done.folder}/ (${done.files.length} files): run  python ${join(done.folder, 'train_keras.py')}\n`);
+  for (const note of done.notes) process.stdout.write(`note: ${note}\n`);
+  return 0;
+}
+
 const commands: Record<string, (args: string[]) => number | Promise<number>> = {
   train, engines, runs, check, gradients, sweep, compare, export: exportRuns, summary, 'image-folder': imageFolder, evaluate: evaluateRun,
+  'export-keras': exportKerasCommand,
   finetune: (args) => train(args, 'finetune'),
   'native-build': (args) => nativeBuild({ tensorflow: option(args, '--tensorflow'), out: option(args, '--out'), force: args.includes('--force') }),
   'native-setup': (args) => nativeSetup({ python: option(args, '--python'), force: args.includes('--force') }),

@@ -3,7 +3,7 @@
 // This one answers each bad message with a JSON-RPC error (id null, as JSON-RPC 2.0 asks) and finds the next
 // "Content-Length:" header to carry on from.
 import type { Readable } from 'node:stream';
-import { AbstractMessageReader, DataCallback, Disposable, Message, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { AbstractMessageReader, type DataCallback, Disposable, type Message, type StreamMessageWriter } from 'vscode-jsonrpc/node';
 
 /** The largest message accepted (an experiment or a Markdown file travels in one). */
 export const maxMessageBytes = 64 * 1024 * 1024;

@@ -1,8 +1,8 @@
 // Experiment files are checked before anything trains: JSON syntax (comments allowed, as VS Code allows in
 // *.experiment.json), the schema, then the shapes the model would produce on the data. Every problem names the
 // file, line and column, and the JSON path, e.g. "digits.experiment.json:14:17 model.conv[0].kernel: …".
-import Ajv, { ErrorObject } from 'ajv';
-import { findNodeAtLocation, getNodeValue, Node, parseTree, ParseError, printParseErrorCode } from 'jsonc-parser';
+import Ajv, { type ErrorObject } from 'ajv';
+import { findNodeAtLocation, getNodeValue, type Node, parseTree, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import { basename } from 'node:path';
 import type { Experiment } from '../protocol/experiment';
 import type { Problem } from '../protocol/training';

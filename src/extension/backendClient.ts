@@ -2,13 +2,14 @@
 // the typed protocol, and after a crash reported with what died and the last lines it wrote; the next request
 // starts a fresh one.
 import * as vscode from 'vscode';
-import { ChildProcess, spawn } from 'node:child_process';
+import { config } from './config';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { EngineInfo, EngineInfoRequest } from '../protocol/engine';
-import { GradcheckFileParams, GradcheckFileRequest, GradcheckFileResult, GradcheckResult, GradcheckResultNotification } from '../protocol/gradcheck';
-import { GradientProfile, ModelSummary, RunEvent } from '../protocol/runEvents';
-import { GradientsProbeRequest, ImageFolderParams, ImageFolderRequest, ModelSummaryRequest, RunCancelRequest, runEventNotifications, RunStartParams, RunStartRequest, RunStartResult, SweepCancelRequest, SweepProgressNotification, SweepStartRequest, SweepStartResult, SweepSummary, TaskProgress, TaskProgressNotification } from '../protocol/training';
+import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { type EngineInfo, EngineInfoRequest } from '../protocol/engine';
+import { type GradcheckFileParams, GradcheckFileRequest, type GradcheckFileResult, type GradcheckResult, GradcheckResultNotification } from '../protocol/gradcheck';
+import { type GradientProfile, type ModelSummary, type RunEvent } from '../protocol/runEvents';
+import { type ExportKerasParams, ExportKerasRequest, type ExportKerasResult, GradientsProbeRequest, type ImageFolderParams, ImageFolderRequest, ModelSummaryRequest, RunCancelRequest, runEventNotifications, type RunStartParams, RunStartRequest, type RunStartResult, SweepCancelRequest, SweepProgressNotification, SweepStartRequest, type SweepStartResult, type SweepSummary, type TaskProgress, TaskProgressNotification } from '../protocol/training';
 
 export interface BackendCrash {
   description: string;
@@ -31,7 +32,6 @@ export class BackendClient implements vscode.Disposable {
   private readonly taskProgress = new vscode.EventEmitter<TaskProgress>();
   /** Slow preparation: a base model downloading, images being read, a base's features being computed. */
   readonly onTaskProgress = this.taskProgress.event;
-  engine: EngineInfo | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {}
 
@@ -57,7 +57,6 @@ export class BackendClient implements vscode.Disposable {
       this.proc = undefined;
       this.connection?.dispose();
       this.connection = undefined;
-      this.engine = undefined;
       if (this.stopping) return;
       const description = signal ? `killed by ${signal}` : `exited with code ${code}`;
       this.log.appendLine(`the backend ${description}`);
@@ -81,8 +80,7 @@ export class BackendClient implements vscode.Disposable {
   }
 
   async engineInfo(): Promise<EngineInfo> {
-    this.engine = await this.rpc.sendRequest(EngineInfoRequest);
-    return this.engine;
+    return this.rpc.sendRequest(EngineInfoRequest);
   }
 
   /** Where named base models are downloaded to, once for every workspace. */
@@ -100,6 +98,10 @@ export class BackendClient implements vscode.Disposable {
 
   writeImageFolder(params: ImageFolderParams) {
     return this.rpc.sendRequest(ImageFolderRequest, params);
+  }
+
+  exportKeras(params: ExportKerasParams): Promise<ExportKerasResult> {
+    return this.rpc.sendRequest(ExportKerasRequest, params);
   }
 
   modelSummary(experiment: string, experimentPath: string): Promise<ModelSummary> {
@@ -149,16 +151,14 @@ export class BackendClient implements vscode.Disposable {
 
 /** How the backend is started, for the server and for one-off CLI commands (native-setup): same runtime, same env. */
 export function backendLaunch(context: vscode.ExtensionContext): { command: string; backendJs: string; env: NodeJS.ProcessEnv; engine: string } {
-  const config = vscode.workspace.getConfiguration('gradientLab');
-  const nodePath = config.get<string>('nodePath') || undefined;
-  const engine = config.get<string>('engine') ?? 'auto';
+  const { nodePath, engine, tensorflowPath } = config();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     GRADIENT_LAB_ENGINE: engine === 'auto' ? '' : engine,
     GRADIENT_LAB_NATIVE_DIRS: join(context.globalStorageUri.fsPath, 'native'),
     // the native engine: built addons and Gradient Lab's own TensorFlow live in the extension's storage
     GRADIENT_LAB_STORAGE: context.globalStorageUri.fsPath,
-    GRADIENT_LAB_TENSORFLOW: config.get<string>('tensorflowPath') || '',
+    GRADIENT_LAB_TENSORFLOW: tensorflowPath ?? '',
     GRADIENT_LAB_PYTHON: pythonInterpreter() ?? '',
   };
   // Without a configured Node, the extension host's own runtime runs the backend (Electron as plain Node).

@@ -3,19 +3,13 @@
 import type { BackendClient } from './backendClient';
 import type { RunStore } from './runStore';
 import type { StatusBar } from './statusBar';
-import { runningSweep } from './sweeps';
 
 export class BackendRestart {
   private pending = false;
 
   constructor(private readonly client: BackendClient, private readonly store: RunStore, private readonly status: StatusBar) {
-    store.onDidChange(({ events }) => {
-      if (this.pending && events.some((e) => e.type === 'finished' || e.type === 'failed')) void this.now();
-    });
-  }
-
-  private busy(): boolean {
-    return !!this.store.liveRun() || !!runningSweep();
+    // the end of a sweep counts too: its last member's end is not yet the sweep's
+    store.onDidBecomeIdle(() => this.pending && void this.now());
   }
 
   /** Restart now if idle (resolves true once the old backend is gone), else once training ends (false). */
@@ -25,7 +19,7 @@ export class BackendRestart {
   }
 
   private async now(): Promise<boolean> {
-    if (this.busy()) return false;
+    if (this.store.busy()) return false;
     this.pending = false;
     this.status.setEngine(undefined);
     this.status.idle();

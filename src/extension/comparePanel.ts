@@ -2,79 +2,71 @@
 // metric-vs-setting plot with error bars. Built from the runs' events in the host's store, re-sent whole when a
 // shown run ends an epoch or a sweep gains a member (a compare view is small: epochs, not steps).
 import * as vscode from 'vscode';
-import { panelHtml, saveChartPng } from './webviewAssets';
+import { saveChartPng } from './webviewAssets';
+import { Commands } from './commandIds';
+import { PanelBase, type PanelPage } from './panelBase';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { SweepSummary } from '../protocol/training';
 import type { CompareToHost, CompareView, HostToCompare } from '../protocol/compare';
 import { compareView } from '../runs/compareRuns';
-import { BackendClient } from './backendClient';
-import { RunStore } from './runStore';
+import { type BackendClient } from './backendClient';
+import { type RunStore } from './runStore';
 
 export const comparePanelType = 'gradientLab.compare';
 
 export type CompareSource = { sweepFolder: string } | { folders: string[] };
-/** What the panel compares, kept by the host so a window reload restores it (the webview holds no state). */
-const sourceKey = 'gradientLab.compareSource';
+const page: PanelPage = { viewType: comparePanelType, title: 'Gradient Lab: Compare', script: 'compare.js', bodyClass: 'compare', stateKey: 'gradientLab.compareSource', debounceMs: 400 };
 
-export class ComparePanel implements vscode.Disposable {
+export class ComparePanel extends PanelBase<HostToCompare, CompareToHost, CompareSource> {
   private static current: ComparePanel | undefined;
-  private ready = false;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-
-  private static options(context: vscode.ExtensionContext): vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')] };
-  }
+  private posted: CompareView | undefined;
 
   static show(context: vscode.ExtensionContext, store: RunStore, client: BackendClient, source: CompareSource): ComparePanel {
-    void context.workspaceState.update(sourceKey, source);
-    if (!ComparePanel.current) {
-      const panel = vscode.window.createWebviewPanel(comparePanelType, 'Gradient Lab: Compare', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, ComparePanel.options(context));
-      ComparePanel.current = new ComparePanel(panel, context, store, client, source);
-    } else {
-      ComparePanel.current.source = source;
-      ComparePanel.current.send();
-    }
+    ComparePanel.current ??= new ComparePanel(PanelBase.create(context, page), context, store, client, source);
+    ComparePanel.current.source = source;
+    void ComparePanel.current.remember(source);
+    ComparePanel.current.sendSnapshot();
     ComparePanel.current.panel.reveal(undefined, true);
     return ComparePanel.current;
   }
 
-  /** A compare panel VS Code restores after a window reload (the webview serializer). */
+  /** A compare panel VS Code restores after a window reload: what the host remembers it compared. */
   static restore(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, store: RunStore, client: BackendClient): void {
-    panel.webview.options = ComparePanel.options(context);
     ComparePanel.current?.dispose();
-    ComparePanel.current = new ComparePanel(panel, context, store, client, context.workspaceState.get<CompareSource>(sourceKey) ?? { folders: [] });
+    ComparePanel.current = new ComparePanel(panel, context, store, client, PanelBase.remembered<CompareSource>(context, page.stateKey) ?? { folders: [] });
   }
 
-  /** The last snapshot posted to the webview — what the panel shows (for tests and the status of a command). */
+  /** The last snapshot the webview took — what the panel shows (for tests and the status of a command). */
   static get shown(): CompareView | undefined {
     return ComparePanel.current?.posted;
   }
 
-  private posted: CompareView | undefined;
-
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly context: vscode.ExtensionContext, private readonly store: RunStore, client: BackendClient, private source: CompareSource) {
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
-    panel.webview.html = this.html();
+  private constructor(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly store: RunStore, client: BackendClient, private source: CompareSource) {
+    super(panel, context, page);
     this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState(() => panel.visible && this.send()),
-      panel.webview.onDidReceiveMessage((m: CompareToHost) => {
-        if (m.type === 'ready') {
-          this.ready = true;
-          this.send();
-        } else if (m.type === 'openRun') {
-          void vscode.commands.executeCommand('gradientLab.openRun', m.folder);
-        } else if (m.type === 'savePng') {
-          void this.savePng(m.name, m.dataUrl);
-        }
-      }),
       store.onDidChange((c) => {
         if (c.events.some((e) => e.type === 'epoch' || e.type === 'finished' || e.type === 'failed' || e.type === 'started') && this.shows(c.runId)) this.later();
       }),
       client.onSweepProgress(({ folder }) => 'sweepFolder' in this.source && this.source.sweepFolder === folder && this.later()),
     );
+  }
+
+  protected onMessage(m: Exclude<CompareToHost, { type: 'ready' }>): void {
+    if (m.type === 'openRun') void vscode.commands.executeCommand(Commands.openRun, m.folder);
+    else if (m.type === 'savePng') void this.savePng(m.name, m.dataUrl);
+  }
+
+  protected snapshot(): HostToCompare {
+    const view = this.view();
+    this.panel.title = `Compare: ${view.title.split(' — ')[0]}`;
+    return { type: 'snapshot', view };
+  }
+
+  protected override post(message: HostToCompare | undefined): Thenable<boolean> | undefined {
+    const delivered = super.post(message);
+    void delivered?.then((ok) => ok && message && (this.posted = message.view));
+    return delivered;
   }
 
   private folders(): string[] {
@@ -104,33 +96,13 @@ export class ComparePanel implements vscode.Disposable {
     return compareView(title, runs, 'sweepFolder' in this.source ? this.source.sweepFolder : undefined);
   }
 
-  private later(): void {
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.send();
-    }, 400);
-  }
-
-  private send(): void {
-    if (!this.ready) return;
-    const view = this.view();
-    this.panel.title = `Compare: ${view.title.split(' — ')[0]}`;
-    void this.panel.webview.postMessage({ type: 'snapshot', view } satisfies HostToCompare).then((delivered) => delivered && (this.posted = view));
-  }
-
   private async savePng(name: string, dataUrl: string): Promise<void> {
     const target = await saveChartPng('sweepFolder' in this.source ? this.source.sweepFolder : this.source.folders[0], `compare-${name}`, dataUrl);
     if (target) void vscode.window.showInformationMessage(`Gradient Lab: saved ${vscode.workspace.asRelativePath(target)}`);
   }
 
-  private html(): string {
-    return panelHtml(this.panel.webview, this.context.extensionUri, { title: 'Gradient Lab: Compare', script: 'compare.js', bodyClass: 'compare' });
-  }
-
-  dispose(): void {
+  override dispose(): void {
     if (ComparePanel.current === this) ComparePanel.current = undefined;
-    if (this.timer) clearTimeout(this.timer);
-    this.disposables.forEach((d) => d.dispose());
-    this.panel.dispose();
+    super.dispose();
   }
 }

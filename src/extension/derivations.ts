@@ -2,8 +2,9 @@
 // panel at their exact range, a hover with each side's value per draw. The checks run in the backend process;
 // results arrive claim by claim, and results for an older version of the document are dropped.
 import * as vscode from 'vscode';
+import { config } from './config';
 import type { GradcheckResult } from '../protocol/gradcheck';
-import { BackendClient } from './backendClient';
+import { type BackendClient } from './backendClient';
 import { VerdictMarks } from './verdictMarks';
 
 interface Entry {
@@ -38,7 +39,7 @@ export class DerivationChecks implements vscode.CodeLensProvider, vscode.HoverPr
         this.scheduleRedraw();
       }),
       vscode.workspace.onDidSaveTextDocument((d) => {
-        if (d.languageId === 'markdown' && vscode.workspace.getConfiguration('gradientLab').get('checkDerivationsOnSave', true)) void this.check(d);
+        if (d.languageId === 'markdown' && config(d.uri).checkDerivationsOnSave) void this.check(d);
       }),
       this.changed.event(() => this.marks.update((uri) => this.results(uri))),
       vscode.window.onDidChangeVisibleTextEditors(() => this.marks.update((uri) => this.results(uri))),

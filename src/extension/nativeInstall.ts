@@ -6,7 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainInstallFailure, missingCudaLibraries } from '../native/nativeProbe';
-import { BackendClient } from './backendClient';
+import { type BackendClient } from './backendClient';
 import { installTensorFlowForGradientLab, useTensorFlowFromPython } from './nativeSetup';
 
 export interface InstallOutcome {
@@ -31,7 +31,7 @@ export async function installNativeEngine(context: vscode.ExtensionContext, clie
   if ('id' in pick) {
     const done = pick.id === 'python' ? await useTensorFlowFromPython(context, log) : await installTensorFlowForGradientLab(context, log);
     if (!done) return undefined;
-    await restart();
+    if (!(await restart())) return { ok: true, message: 'TensorFlow is set up; the native engine is used from the next backend start, once the current training ends' };
     const info = await client.engineInfo();
     return { ok: info.engine === 'cpu' || info.engine === 'gpu', message: `the backend now trains on ${info.engine}${info.tensorflow ? ` (TensorFlow ${info.tensorflow.version})` : ''}` };
   }

@@ -1,6 +1,7 @@
 // The native engine on the TensorFlow a user has: point Gradient Lab at a Python environment's TensorFlow, or (with
 // consent) pip-install one into the extension's storage; the backend's `native-setup` does the work, shown as progress.
 import * as vscode from 'vscode';
+import { setTensorflowPath } from './config';
 import { spawn } from 'node:child_process';
 import { tensorflowRequirement } from '../native/tensorflowInstall';
 import { askPython } from '../native/tensorflowLocate';
@@ -42,7 +43,7 @@ export async function useTensorFlowFromPython(context: vscode.ExtensionContext, 
     if (action === install) return installTensorFlowForGradientLab(context, log);
     return undefined;
   }
-  await vscode.workspace.getConfiguration('gradientLab').update('tensorflowPath', answer.dir, vscode.ConfigurationTarget.Global);
+  await setTensorflowPath(answer.dir);
   // builds the addon only when no built one is at hand (the packaged extension carries one for linux-x64)
   const { code, lastLine } = await runNativeSetup(context, log, [], 'Gradient Lab: setting up the native engine');
   if (code !== 0) void vscode.window.showErrorMessage(`Gradient Lab: the native engine could not be set up: ${lastLine}`, 'Show Log').then((a) => a && log.show());

@@ -1,10 +1,11 @@
 // Every run the window knows about, and its events: the extension host owns this history, panels only draw it.
-// A run is loaded from its folder when it is reopened, so nothing lives only in memory.
+// A run is loaded from its folder when it is reopened, so nothing lives only in memory. It also knows whether
+// anything trains (a live run, or a sweep this window started) and says when that stops.
 import * as vscode from 'vscode';
 import { appendFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RunEvent, RunFailedEvent } from '../protocol/runEvents';
-import { RunStatus, RunView } from '../protocol/webview';
+import { type RunStatus, type RunView } from '../protocol/webview';
 import { statusFromEvents } from '../runs/runStatus';
 import { readEvents } from '../runs/runFolder';
 
@@ -20,8 +21,10 @@ export class RunStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunChange>();
   readonly onDidChange = this.changed.event;
   private latestId: string | undefined;
-  /** Events of a run whose run/start answer has not been handled yet (notifications can overtake it). */
-  private readonly early = new Map<string, RunEvent[]>();
+  private sweep: string | undefined;
+  private readonly idle = new vscode.EventEmitter<void>();
+  /** Nothing trains any more: the last live run ended and no sweep is running. */
+  readonly onDidBecomeIdle = this.idle.event;
 
   /** A run the backend has just started. */
   begin(runId: string, folder: string, name: string): void {
@@ -29,25 +32,36 @@ export class RunStore implements vscode.Disposable {
     if (this.runs.has(runId)) return; // its 'started' event came first
     this.live.add(runId);
     this.runs.set(runId, { runId, folder, name, status: 'starting', events: [] });
-    this.latestId = runId;
-    const early = this.early.get(runId) ?? [];
-    this.early.delete(runId);
-    early.forEach((e) => this.add(e));
   }
 
   add(event: RunEvent): void {
     // a sweep's members are started by the backend: their 'started' event is the first the host hears of them
-    if (event.type === 'started' && !this.runs.has(event.runId) && !this.early.has(event.runId)) this.begin(event.runId, event.folder, event.experiment.name);
+    if (event.type === 'started' && !this.runs.has(event.runId)) this.begin(event.runId, event.folder, event.experiment.name);
     const run = this.runs.get(event.runId);
-    if (!run) {
-      this.early.set(event.runId, [...(this.early.get(event.runId) ?? []), event]);
-      return;
-    }
+    if (!run) return; // an event of a run this window never saw start (it began before a reload)
     run.events.push(event);
     if (event.type === 'started') run.name = event.experiment.name;
     if (event.type === 'finished' || event.type === 'failed') this.live.delete(run.runId);
     run.status = statusFromEvents(run.events, this.live.has(run.runId));
     this.changed.fire({ runId: run.runId, status: run.status, events: [event] });
+    if (!this.busy()) this.idle.fire();
+  }
+
+  /** A sweep this window started is running (its folder), or has ended (undefined). */
+  setSweep(folder: string | undefined): void {
+    this.sweep = folder;
+    if (!this.busy()) this.idle.fire();
+  }
+
+  runningSweep(): string | undefined {
+    return this.sweep;
+  }
+
+  /** Why nothing else may train now, or undefined. */
+  busy(): string | undefined {
+    const run = this.liveRun();
+    if (this.sweep) return `a sweep is running (${this.sweep})`;
+    return run ? `"${run.name}" is still training` : undefined;
   }
 
   /** The backend died under a live run: say so in the run's own record, on disk too, so a reopened panel shows it. */
@@ -103,5 +117,6 @@ export class RunStore implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
+    this.idle.dispose();
   }
 }

@@ -1,9 +1,9 @@
 // "Gradient Lab Runs": the runs folder as a tree — runs, and sweeps with their members. It reads the folders
 // every time it refreshes (there is no other state), so it survives reloads and sees runs from the CLI too.
 import * as vscode from 'vscode';
-import { existsSync, FSWatcher, readdirSync, watch } from 'node:fs';
-import { join } from 'node:path';
-import { listRuns, readRunJson, RunListing } from '../runs/runFolder';
+import { existsSync, type FSWatcher, readdirSync, watch } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { listRuns, readRunJson, type RunListing } from '../runs/runFolder';
 import { differingSettings } from '../runs/compareRuns';
 import { setContext } from './contextKeys';
 import type { SweepSummary } from '../protocol/training';
@@ -18,8 +18,11 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private timer: NodeJS.Timeout | undefined;
-  /** The runs folder watched directly (VS Code's workspace watcher did not report a CLI's runs in code-server). */
-  private folderWatch: { folder: string; watcher: FSWatcher } | undefined;
+  /**
+   * The runs folder watched directly (VS Code's workspace watcher did not report a CLI's runs in code-server); while
+   * it does not exist yet, its nearest existing parent (not recursively) until it appears, so the first run is seen.
+   */
+  private folderWatch: { folder: string; base: string; watcher: FSWatcher } | undefined;
   /** runId → the settings in which it differs from other runs of the same name (as "lr=0.01, keep=0.5"). */
   private differing = new Map<string, string>();
 
@@ -34,8 +37,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   getChildren(node?: RunsNode): RunsNode[] {
     const folder = node?.kind === 'sweep' ? node.folder : this.runsFolder();
+    if (!node) this.rewatch();
     if (!folder || !existsSync(folder)) return [];
-    if (!node) this.watch(folder);
     let listed: RunListing[];
     try {
       listed = listRuns(folder);
@@ -57,17 +60,28 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return [...sweeps, ...runs];
   }
 
+  /** Watch the runs folder the settings name now (after gradientLab.runsFolder changed, or on listing). */
+  rewatch(): void {
+    const folder = this.runsFolder();
+    if (folder) this.watch(folder);
+  }
+
   /** Refresh when a run or sweep file changes anywhere under the runs folder (a run from the CLI included). */
   private watch(folder: string): void {
-    if (this.folderWatch?.folder === folder) return;
+    let base = folder;
+    while (!existsSync(base) && dirname(base) !== base) base = dirname(base);
+    if (this.folderWatch?.folder === folder && this.folderWatch.base === base) return;
     this.folderWatch?.watcher.close();
     this.folderWatch = undefined;
     try {
-      const watcher = watch(folder, { recursive: true }, (_, file) => {
-        if (file && /(summary|sweep|experiment)\.json$/.test(String(file))) this.refresh();
-      });
+      const watcher = base === folder
+        ? watch(folder, { recursive: true }, (_, file) => file && /(summary|sweep|experiment)\.json$/.test(String(file)) && this.refresh())
+        : watch(base, () => {
+          this.watch(folder); // one level nearer, or the runs folder itself
+          if (existsSync(folder)) this.refresh();
+        });
       watcher.on('error', () => undefined); // the folder went away: the next listing watches it again
-      this.folderWatch = { folder, watcher };
+      this.folderWatch = { folder, base, watcher };
     } catch {
       // no recursive watching here: VS Code's own watcher and the run events still refresh the tree
     }

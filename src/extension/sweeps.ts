@@ -4,22 +4,13 @@ import * as vscode from 'vscode';
 import type { RunEvent } from '../protocol/runEvents';
 import type { SweepSummary } from '../protocol/training';
 import { progressLine, ProgressTracker } from '../runs/progress';
-import { readyToTrain, reportRejection, runsFolderFor, TrainingDeps, workspaceFor } from './training';
-
-export interface SweepDeps extends TrainingDeps {
-  showCompare(sweepFolder: string): void;
-}
-
-let activeSweep: string | undefined;
-
-/** The folder of the sweep this window started and that is still running. */
-export function runningSweep(): string | undefined {
-  return activeSweep;
-}
+import type { Lab } from './context';
+import { runsFolderFor, workspaceFor } from './config';
+import { readyToTrain, reportRejection } from './training';
 
 /** Resolves with the sweep's folder once it has started (not when it ends), or undefined. */
-export async function runSweep(deps: SweepDeps, given?: vscode.Uri): Promise<string | undefined> {
-  if (activeSweep) {
+export async function runSweep(deps: Lab, given?: vscode.Uri): Promise<string | undefined> {
+  if (deps.store.runningSweep()) {
     void vscode.window.showWarningMessage('Gradient Lab: a sweep is still running. Stop it first (Gradient Lab: Stop Training).');
     return undefined;
   }
@@ -34,13 +25,13 @@ export async function runSweep(deps: SweepDeps, given?: vscode.Uri): Promise<str
   }
   deps.diagnostics.clear(document.uri);
   const { folder, members } = started;
-  activeSweep = folder;
-  deps.showCompare(folder);
-  void Promise.resolve(watchSweep(deps, folder, members, vscode.workspace.asRelativePath(document.uri))).finally(() => (activeSweep = undefined));
+  deps.store.setSweep(folder);
+  deps.showCompare({ sweepFolder: folder });
+  void Promise.resolve(watchSweep(deps, folder, members, vscode.workspace.asRelativePath(document.uri))).finally(() => deps.store.setSweep(undefined));
   return folder;
 }
 
-function watchSweep(deps: SweepDeps, folder: string, members: number, name: string): Thenable<void> {
+function watchSweep(deps: Lab, folder: string, members: number, name: string): Thenable<void> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Gradient Lab sweep: ${name}`, cancellable: true },
     (progress, token) => new Promise<void>((resolve) => {
@@ -87,11 +78,11 @@ function watchSweep(deps: SweepDeps, folder: string, members: number, name: stri
   );
 }
 
-async function announce(deps: SweepDeps, folder: string, summary: SweepSummary): Promise<void> {
+async function announce(deps: Lab, folder: string, summary: SweepSummary): Promise<void> {
   const done = summary.members.filter((m) => m.status === 'completed').length;
   const best = summary.members.find((m) => m.runId && m.runId === summary.best);
   const bestText = best ? ` Best: ${Object.entries(best.values).map(([k, v]) => `${k.split('.').at(-1)}=${JSON.stringify(v)}`).join(', ')}${best.bestValLoss !== undefined ? ` (val loss ${best.bestValLoss.toFixed(4)})` : ''}.` : '';
   const compare = 'Compare';
   const action = await vscode.window.showInformationMessage(`Gradient Lab: sweep "${summary.name}" ${summary.status} — ${done}/${summary.members.length} members completed.${bestText}`, compare);
-  if (action === compare) deps.showCompare(folder);
+  if (action === compare) deps.showCompare({ sweepFolder: folder });
 }

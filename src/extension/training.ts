@@ -2,44 +2,24 @@
 // bar and the panel until the run ends. Rejections land in the Problems panel with their lines.
 import * as vscode from 'vscode';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { isAbsolute, join } from 'node:path';
-import { RunEvent } from '../protocol/runEvents';
-import { ErrorCodes } from '../protocol/training';
+import { type RunEvent } from '../protocol/runEvents';
+import { ErrorCodes, type InvalidExperimentData } from '../protocol/training';
 import { progressLine, ProgressTracker } from '../runs/progress';
-import type { Problem } from '../experiment/validate';
-import { BackendClient } from './backendClient';
-import { ExperimentDiagnostics, pickExperiment } from './experimentFiles';
-import { RunStore } from './runStore';
-import { StatusBar } from './statusBar';
+import { pickExperiment } from './experimentFiles';
+import type { Lab } from './context';
+import { Commands } from './commandIds';
+import { runsFolderFor, workspaceFor } from './config';
 
-export interface TrainingDeps {
-  client: BackendClient;
-  store: RunStore;
-  status: StatusBar;
-  diagnostics: ExperimentDiagnostics;
-  log: vscode.OutputChannel;
-  showPanel(runId: string): void;
-}
-
-/** The workspace folder that holds the file (else the first one, else the file's own folder). */
-export function workspaceFor(uri: vscode.Uri): string {
-  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? join(uri.fsPath, '..');
-}
-
-export function runsFolderFor(uri: vscode.Uri): string {
-  const configured = vscode.workspace.getConfiguration('gradientLab', uri).get<string>('runsFolder') || '.gradient-lab/runs';
-  if (isAbsolute(configured)) return configured;
-  return join(workspaceFor(uri), configured);
-}
+type TrainingDeps = Lab;
 
 
 /** The experiment's problems go to the Problems panel (with lines), the message to a notification and the log. */
 export function reportRejection(deps: TrainingDeps, uri: vscode.Uri, what: string, e: unknown): void {
-  const err = e as { code?: number; message: string; data?: { problems?: Problem[] } };
-  if (err.code === ErrorCodes.invalidExperiment && err.data?.problems) deps.diagnostics.set(uri, err.data.problems);
-  deps.log.appendLine(`${what} rejected: ${err.message}`);
-  void vscode.window.showErrorMessage(`Gradient Lab: ${err.message.split('\n')[0]}${err.code === ErrorCodes.invalidExperiment ? ' (see the Problems panel)' : ''}`, 'Show Log')
-    .then((a) => a && deps.log.show());
+  const err = e as { code?: number; message: string; data?: InvalidExperimentData };
+  const invalid = err.code === ErrorCodes.invalidExperiment;
+  if (invalid && err.data?.problems) deps.diagnostics.set(uri, err.data.problems);
+  const [first, ...rest] = err.message.split('\n');
+  deps.showFailure(`${what} rejected`, invalid ? new Error([`${first} (see the Problems panel)`, ...rest].join('\n')) : e);
 }
 
 /** Trust, nothing else training, an experiment picked and saved: the document to send, or undefined. */
@@ -49,10 +29,11 @@ export async function readyToTrain(deps: TrainingDeps, given?: vscode.Uri): Prom
       .then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
     return undefined;
   }
-  const live = deps.store.liveRun();
-  if (live) {
-    void vscode.window.showWarningMessage(`Gradient Lab is still training "${live.name}": one run at a time.`, 'Stop Training', 'Show Panel')
-      .then((a) => (a === 'Stop Training' ? vscode.commands.executeCommand('gradientLab.stopTraining') : a === 'Show Panel' ? deps.showPanel(live.runId) : undefined));
+  const busy = deps.busy();
+  if (busy) {
+    const live = deps.store.liveRun();
+    void vscode.window.showWarningMessage(`Gradient Lab: ${busy}: one run at a time.`, 'Stop Training', ...(live ? ['Show Panel'] : []))
+      .then((a) => (a === 'Stop Training' ? vscode.commands.executeCommand(Commands.stopTraining) : a === 'Show Panel' && live ? deps.showPanel(live.runId) : undefined));
     return undefined;
   }
   const uri = await pickExperiment(given);
@@ -117,7 +98,7 @@ function watchProgress(deps: TrainingDeps, runId: string): Thenable<void> {
             listener.dispose();
             preparing.dispose();
             deps.status.idle();
-            const act = (a: string | undefined) => (a === 'Open Report' ? vscode.commands.executeCommand('gradientLab.openReport', run.folder) : a === 'Show Panel' ? deps.showPanel(runId) : a === 'Show Log' ? deps.log.show() : undefined);
+            const act = (a: string | undefined) => (a === 'Open Report' ? vscode.commands.executeCommand(Commands.openReport, run.folder) : a === 'Show Panel' ? deps.showPanel(runId) : a === 'Show Log' ? deps.log.show() : undefined);
             if (e.type === 'failed') {
               void vscode.window.showErrorMessage(`Gradient Lab: "${run.name}" failed: ${e.message.split('\n')[0]}`, 'Show Panel', 'Show Log').then(act);
             } else if (e.status === 'completed' && e.test) {

@@ -1,41 +1,35 @@
-// The training panel: one webview per window showing one run. The host sends a snapshot whenever the webview
-// says 'ready' (first load, reload, restore after a window reload) or becomes visible again, then deltas.
+// The training panel: one webview per window showing one run (and, for gradients, a second one beside it). The
+// host sends a snapshot on 'ready' and when the panel becomes visible, then the run's new events in batches.
 import * as vscode from 'vscode';
-import { panelHtml, saveChartPng } from './webviewAssets';
+import { saveChartPng } from './webviewAssets';
 import type { RunEvent } from '../protocol/runEvents';
-import type { HostToPanel, PanelState, PanelToHost } from '../protocol/webview';
-import { RunStore } from './runStore';
+import type { HostToPanel, PanelToHost } from '../protocol/webview';
+import type { RunStore } from './runStore';
+import { Commands } from './commandIds';
+import { PanelBase, type PanelPage } from './panelBase';
 
 export const trainingPanelType = 'gradientLab.training';
-/** The folder of the run the panel shows, kept by the host: the webview's own state may not be saved before a reload. */
-const shownRunKey = 'gradientLab.panelRunFolder';
+const page: PanelPage = { viewType: trainingPanelType, title: 'Gradient Lab', script: 'training.js', stateKey: 'gradientLab.panelRunFolder', debounceMs: 100 };
 
-export class TrainingPanel implements vscode.Disposable {
+export class TrainingPanel extends PanelBase<HostToPanel, PanelToHost, string> {
   private static current: TrainingPanel | undefined;
   private runId: string | undefined;
   private compareId: string | undefined;
-  private ready = false;
   private pending: RunEvent[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
 
   /** Show a run in the panel, creating or revealing it. */
   static show(context: vscode.ExtensionContext, store: RunStore, onCancel: (runId: string) => void, runId: string | undefined, compareId?: string): TrainingPanel {
-    if (!TrainingPanel.current) {
-      const panel = vscode.window.createWebviewPanel(trainingPanelType, 'Gradient Lab', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, TrainingPanel.options(context));
-      TrainingPanel.current = new TrainingPanel(panel, context, store, onCancel);
-    }
+    TrainingPanel.current ??= new TrainingPanel(PanelBase.create(context, page), context, store, onCancel);
     TrainingPanel.current.showRun(runId, compareId);
     TrainingPanel.current.panel.reveal(undefined, true);
     return TrainingPanel.current;
   }
 
-  /** A panel VS Code restores after a window reload (the webview serializer). */
-  static restore(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, store: RunStore, onCancel: (runId: string) => void, state: PanelState | undefined): void {
-    panel.webview.options = TrainingPanel.options(context);
+  /** A panel VS Code restores after a window reload: the run the host remembers it showed. */
+  static restore(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, store: RunStore, onCancel: (runId: string) => void): void {
     TrainingPanel.current?.dispose();
     TrainingPanel.current = new TrainingPanel(panel, context, store, onCancel);
-    const folder = state?.folder ?? context.workspaceState.get<string>(shownRunKey);
+    const folder = PanelBase.remembered<string>(context, page.stateKey);
     TrainingPanel.current.showRun(folder ? store.load(folder).runId : undefined);
   }
 
@@ -43,45 +37,35 @@ export class TrainingPanel implements vscode.Disposable {
     return TrainingPanel.current?.runId;
   }
 
-  private static options(context: vscode.ExtensionContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-    return {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-    };
+  private constructor(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly store: RunStore, private readonly onCancel: (runId: string) => void) {
+    super(panel, context, page);
+    this.disposables.push(store.onDidChange((c) => {
+      if (c.runId !== this.runId) return;
+      if (c.events.some((e) => e.type === 'started')) this.panel.title = `Gradient Lab: ${store.get(c.runId)!.name}`;
+      this.pending.push(...c.events);
+      this.later(); // at most ~10 posts a second: the webview redraws once per animation frame anyway
+    }));
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly context: vscode.ExtensionContext, private readonly store: RunStore, onCancel: (runId: string) => void) {
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
-    panel.webview.html = this.html();
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState(() => {
-        if (panel.visible) this.sendSnapshot(); // a hidden webview may have been discarded: redraw from the host's copy
-      }),
-      panel.webview.onDidReceiveMessage((m: PanelToHost) => {
-        if (m.type === 'ready') {
-          this.ready = true;
-          this.sendSnapshot();
-        } else if (m.type === 'cancel') {
-          onCancel(m.runId);
-        } else if (m.type === 'savePng') {
-          void this.savePng(m.runId, m.name, m.dataUrl);
-        } else if (m.type === 'openReport') {
-          const run = this.store.get(m.runId);
-          if (run?.folder) void vscode.commands.executeCommand('gradientLab.openReport', run.folder);
-        } else if (m.type === 'revealFolder') {
-          const run = store.get(m.runId);
-          if (run) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.folder));
-        }
-      }),
-      store.onDidChange((c) => {
-        if (c.runId !== this.runId) return;
-        if (c.events.some((e) => e.type === 'started')) this.panel.title = `Gradient Lab: ${store.get(c.runId)!.name}`;
-        this.pending.push(...c.events);
-        // at most ~10 posts a second: the webview redraws once per animation frame anyway
-        this.flushTimer ??= setTimeout(() => this.flush(), 100);
-      }),
-    );
+  protected onMessage(m: Exclude<PanelToHost, { type: 'ready' }>): void {
+    const run = this.store.get(m.runId);
+    if (m.type === 'cancel') this.onCancel(m.runId);
+    else if (m.type === 'savePng') void this.savePng(m.runId, m.name, m.dataUrl);
+    else if (m.type === 'openReport' && run?.folder) void vscode.commands.executeCommand(Commands.openReport, run.folder);
+    else if (m.type === 'revealFolder' && run) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.folder));
+  }
+
+  protected snapshot(): HostToPanel {
+    this.pending = [];
+    return { type: 'snapshot', run: this.runId ? this.store.get(this.runId) : undefined, compare: this.compareId ? this.store.get(this.compareId) : undefined };
+  }
+
+  protected override delta(): HostToPanel | undefined {
+    const run = this.runId ? this.store.get(this.runId) : undefined;
+    if (!run || !this.pending.length) return undefined;
+    const events = this.pending;
+    this.pending = [];
+    return { type: 'events', runId: run.runId, status: run.status, events };
   }
 
   /** Charts are saved beside the run they show: charts/<name>.png in its folder. */
@@ -98,37 +82,12 @@ export class TrainingPanel implements vscode.Disposable {
     this.compareId = compareId;
     const run = runId ? this.store.get(runId) : undefined;
     this.panel.title = run ? `Gradient Lab: ${run.name}` : 'Gradient Lab';
-    if (run?.folder) void this.context.workspaceState.update(shownRunKey, run.folder);
-    this.pending = [];
+    if (run?.folder) void this.remember(run.folder);
     this.sendSnapshot();
   }
 
-  private post(message: HostToPanel): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  private sendSnapshot(): void {
-    if (!this.ready) return;
-    this.pending = [];
-    this.post({ type: 'snapshot', run: this.runId ? this.store.get(this.runId) : undefined, compare: this.compareId ? this.store.get(this.compareId) : undefined });
-  }
-
-  private flush(): void {
-    this.flushTimer = undefined;
-    const run = this.runId ? this.store.get(this.runId) : undefined;
-    if (!this.ready || !run || !this.pending.length) return;
-    this.post({ type: 'events', runId: run.runId, status: run.status, events: this.pending });
-    this.pending = [];
-  }
-
-  private html(): string {
-    return panelHtml(this.panel.webview, this.context.extensionUri, { title: 'Gradient Lab', script: 'training.js' });
-  }
-
-  dispose(): void {
+  override dispose(): void {
     if (TrainingPanel.current === this) TrainingPanel.current = undefined;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.disposables.forEach((d) => d.dispose());
-    this.panel.dispose();
+    super.dispose();
   }
 }

@@ -12,7 +12,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, opt
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${asset('media', 'training.css')}">
+  <link rel="stylesheet" href="${asset('media', 'panels.css')}">
   <title>${options.title}</title>
 </head>
 <body${options.bodyClass ? ` class="${options.bodyClass}"` : ''}>

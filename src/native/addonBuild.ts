@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { distDir } from '../paths';
-import { defaultStorageRoots, TensorFlowFound } from './tensorflowLocate';
+import { defaultStorageRoots, type TensorFlowFound } from './tensorflowLocate';
 
 /** The tfjs-node whose sources are built: the same version as the TF.js we bundle (their kernels share a registry). */
 export const tfjsNodeVersion = '4.22.0';

@@ -7,8 +7,8 @@ import { delimiter, dirname, join } from 'node:path';
 import { packageRoot } from '../paths';
 import { findBuiltAddon } from './addonBuild';
 import { addonViewFor } from './addonView';
-import { chooseNativeTarget, describeTensorFlow, NativeEngine, nativePackages } from './nativeTarget';
-import { defaultStorageRoots, locateTensorFlow, pythonEnvVar, storageEnvVar, TensorFlowFound, TensorFlowSearch, tensorflowEnvVar } from './tensorflowLocate';
+import { chooseNativeTarget, describeTensorFlow, type NativeEngine, nativePackages } from './nativeTarget';
+import { defaultStorageRoots, locateTensorFlow, pythonEnvVar, storageEnvVar, type TensorFlowFound, type TensorFlowSearch, tensorflowEnvVar } from './tensorflowLocate';
 
 
 /** Env var with extra folders (path-list) whose node_modules may hold a native engine, e.g. the extension's storage. */

@@ -86,6 +86,24 @@ export interface SweepProgressParams {
 /** After each sweep member ends (and when the sweep starts and ends): the sweep.json just written. */
 export const SweepProgressNotification = new NotificationType<SweepProgressParams>('sweep/progress');
 
+// ── exports ──────────────────────────────────────────────────────────────────────────────────────────────
+export interface ExportKerasParams {
+  /** An experiment file, or a run folder's experiment.json (its data paths resolve against its $source). */
+  experimentPath: string;
+  /** The folder to write (default: <experiment>-keras beside the experiment, or keras/ in the run folder). */
+  out?: string;
+  /** A run folder whose best (else last) checkpoint becomes trained.weights.bin. */
+  weightsFrom?: string;
+}
+export interface ExportKerasResult {
+  folder: string;
+  files: string[];
+  /** What the script leaves out on purpose (nothing that changes what is trained). */
+  notes: string[];
+}
+/** The experiment as a runnable Keras 3 script with its exact splits and weights (backend/export/). */
+export const ExportKerasRequest = new RequestType<ExportKerasParams, ExportKerasResult, void>('experiment/exportKeras');
+
 // ── datasets and long preparations ───────────────────────────────────────────────────────────────────────
 /** Write a dataset (embedded digits or an IDX folder) as an image folder: train/ validation/ test/ <class>/*.png. */
 export interface ImageFolderParams {
@@ -136,11 +154,18 @@ export const runEventNotifications = {
 } as const;
 
 // ── errors ───────────────────────────────────────────────────────────────────────────────────────────────
-/** JSON-RPC error codes of our own (the server range is -32000..-32099). */
+/**
+ * Error codes of Gradient Lab's own, outside JSON-RPC's reserved -32768..-32000 (malformed params and internal
+ * failures use vscode-jsonrpc's ErrorCodes.InvalidParams and InternalError).
+ */
 export const ErrorCodes = {
-  invalidExperiment: -32001,
-  engineUnavailable: -32002,
-  dataUnavailable: -32003,
+  /** data: InvalidExperimentData */
+  invalidExperiment: 1001,
+  /** data: { candidates: EngineCandidate[] } */
+  engineUnavailable: 1002,
+  dataUnavailable: 1003,
+  /** A run or sweep is already training (one at a time). */
+  busy: 1004,
 } as const;
 
 /** One problem of an experiment file, at its JSON path (and line and column when the file's text is known). */

@@ -23,9 +23,3 @@ export type PanelToHost =
   | { type: 'openReport'; runId: string }
   /** A chart as a PNG (data URL), to be written into the run's folder as charts/<name>.png. */
   | { type: 'savePng'; runId: string; name: string; dataUrl: string };
-
-/** What the panel keeps in vscode.setState, so a reloaded window can restore it (webview serializer). */
-export interface PanelState {
-  runId: string;
-  folder: string;
-}

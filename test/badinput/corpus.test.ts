@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backendJs, runCli } from '../helpers/backendProcess';
 import { requireFashion, tempDir } from '../helpers/fixtures';
-import { allCases, Case, CliCase, ProtocolCase, setRunTemplate } from './cases';
+import { allCases, type Case, type CliCase, type ProtocolCase, setRunTemplate } from './cases';
 
 type Verdict = 'good' | 'poor' | 'harmful';
 interface Outcome {

@@ -1,6 +1,6 @@
 // A real VS Code for tests: code-server (installed by setupRig.sh) on 127.0.0.1 with a throw-away profile,
 // opened in Debian's Chromium through playwright-core, with this extension loaded unpacked.
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { packageRoot } from '../../src/paths';
-import { openVsCode, panelFrame, runCommand, screenshotsDir, VsCode } from './codeServer';
+import { openVsCode, panelFrame, runCommand, screenshotsDir, type VsCode } from './codeServer';
 import { seenChart, waitSeen } from './seen';
 
 async function shoot(page: Page, name: string): Promise<void> {

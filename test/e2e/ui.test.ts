@@ -11,7 +11,7 @@ import { readEvents } from '../../src/runs/runFolder';
 import type { PhaseEvent } from '../../src/protocol/runEvents';
 import { openVsCode, panelFrame, runCommand, screenshotsDir } from './codeServer';
 import { e2eWorkspace } from './fixtures';
-import { PageCanvas, seenChart, until, waitSeen } from './seen';
+import { type PageCanvas, seenChart, until, waitSeen } from './seen';
 
 async function shoot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotsDir, { recursive: true });

@@ -1,8 +1,8 @@
 // The real backend process (dist/backend.js serve), spoken to over the real protocol.
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { RunEvent } from '../../src/protocol/runEvents';
+import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { type RunEvent } from '../../src/protocol/runEvents';
 import { runEventNotifications } from '../../src/protocol/training';
 import { distDir } from '../../src/paths';
 import { wasmOnly } from './nativeEngine';

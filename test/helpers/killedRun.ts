@@ -2,7 +2,7 @@
 // that checkpoint — loaded on the pure-JS engine — classifying the held-back digits.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { loadCheckpoint, readPointer } from '../../src/backend/jobs/checkpoint';
+import { loadCheckpoint, readPointer } from '../../src/backend/training/checkpoint';
 import { readEvents } from '../../src/runs/runFolder';
 import { loadDataset } from '../../src/backend/data/datasets';
 import { identityRows, makeBatch } from '../../src/backend/data/batches';

@@ -5,7 +5,7 @@ import { PNG } from 'pngjs';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FeaturesEvent, PhaseEvent, RunEvent, RunFinishedEvent } from '../../src/protocol/runEvents';
+import { type FeaturesEvent, type PhaseEvent, type RunEvent, type RunFinishedEvent } from '../../src/protocol/runEvents';
 import { RunCancelRequest, RunStartRequest, TaskProgressNotification } from '../../src/protocol/training';
 import { runCli, startBackend } from '../helpers/backendProcess';
 import { fashionDir, requireFashion, tempDir, writeExperiment } from '../helpers/fixtures';

@@ -6,12 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { GradientsEvent, LayerGradient, RunEvent } from '../../src/protocol/runEvents';
 import { makeBatch } from '../../src/backend/data/batches';
 import { rng, shuffled } from '../../src/backend/data/random';
-import { decodeStats, gradientStats, weightLayers } from '../../src/backend/jobs/gradientProbe';
+import { decodeStats, gradientStats, weightLayers } from '../../src/backend/training/gradientProbe';
 import { startRun } from '../../src/backend/jobs/trainRun';
-import { batchLoss } from '../../src/backend/jobs/objective';
+import { batchLoss } from '../../src/backend/training/objective';
 import { prepare } from '../../src/backend/jobs/prepare';
 import { readEvents } from '../../src/runs/runFolder';
-import { loadCheckpoint } from '../../src/backend/jobs/checkpoint';
+import { loadCheckpoint } from '../../src/backend/training/checkpoint';
 import { join } from 'node:path';
 import { runCli } from '../helpers/backendProcess';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
@@ -58,7 +58,7 @@ test('the probe equals the norms of gradients computed independently with tf.var
   tf.tidy(() => {
     const batch = makeBatch(prep.data.train, { height: 28, width: 28 }, shuffled(prep.data.train.count, rng(3)), 0, 64);
     const vars = prep.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { grads } = tf.variableGrads(() => batchLoss(prep, batch), vars);
+    const { grads } = tf.variableGrads(() => batchLoss(prep, prep.stage!, batch), vars);
     const probed = decodeStats(gradientStats(grads, layers).dataSync(), layers);
     // independently: the raw gradient values, normed in float64 here
     assert.equal(probed.length, 7, 'six hidden layers and the output layer');

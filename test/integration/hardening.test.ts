@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendMemoryRequest } from '../../src/protocol/engine';
-import { RunFinishedEvent } from '../../src/protocol/runEvents';
+import { type RunFinishedEvent } from '../../src/protocol/runEvents';
 import { ErrorCodes, RunCancelRequest, RunStartRequest, SweepStartRequest } from '../../src/protocol/training';
 import { readEvents } from '../../src/runs/runFolder';
 import { loadDataset } from '../../src/backend/data/datasets';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineInfoRequest } from '../../src/protocol/engine';
-import { BatchEvent, RunEvent, RunFinishedEvent, RunStartedEvent, RunSummary } from '../../src/protocol/runEvents';
+import { type BatchEvent, type RunEvent, type RunFinishedEvent, type RunStartedEvent, type RunSummary } from '../../src/protocol/runEvents';
 import { ErrorCodes, RunCancelRequest, RunStartRequest } from '../../src/protocol/training';
 import { readEvents } from '../../src/runs/runFolder';
 import { startBackend } from '../helpers/backendProcess';

@@ -9,7 +9,7 @@ import type { RoundEvent, RunStartedEvent, RunSummary } from '../../src/protocol
 import type { SweepSummary } from '../../src/protocol/training';
 import { readEvents } from '../../src/runs/runFolder';
 import { loadDataset } from '../../src/backend/data/datasets';
-import { stratifiedRows } from '../../src/backend/jobs/pseudoLabels';
+import { stratifiedRows } from '../../src/backend/training/pseudoLabels';
 import { packageRoot } from '../../src/paths';
 import { runCli } from '../helpers/backendProcess';
 import { requireFashion, tempDir, writeExperiment } from '../helpers/fixtures';

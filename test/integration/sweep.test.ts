@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../../src/protocol/runEvents';
-import { RunStartRequest, SweepCancelRequest, SweepProgressNotification, SweepStartRequest, SweepSummary } from '../../src/protocol/training';
+import { RunStartRequest, SweepCancelRequest, SweepProgressNotification, SweepStartRequest, type SweepSummary } from '../../src/protocol/training';
 import { compareView } from '../../src/runs/compareRuns';
 import { readEvents } from '../../src/runs/runFolder';
 import { backendJs, runCli, startBackend } from '../helpers/backendProcess';

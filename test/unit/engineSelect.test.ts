@@ -2,7 +2,7 @@
 // every combination of outcomes; the probes themselves are tested for real in test/integration/engines.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EngineUnavailableError, parseEngineName, selectEngine, TryResult } from '../../src/backend/engines/engineSelect';
+import { EngineUnavailableError, parseEngineName, selectEngine, type TryResult } from '../../src/backend/engines/engineSelect';
 import { cudaLibraries, explainInstallFailure, explainNativeFailure, missingCudaLibraries } from '../../src/native/nativeProbe';
 import type { EngineName } from '../../src/protocol/experiment';
 

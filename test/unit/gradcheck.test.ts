@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rng } from '../../src/backend/data/random';
-import { checkMarkdown, FileResult, needsDeclaration } from '../../src/backend/gradcheck/checkFile';
+import { checkMarkdown, type FileResult, needsDeclaration } from '../../src/backend/gradcheck/checkFile';
 import { Draw } from '../../src/backend/gradcheck/network';
 import { packageRoot } from '../../src/paths';
 

@@ -6,7 +6,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseNativeTarget, unsupportedVersion } from '../../src/native/nativeTarget';
 import { explainTensorFlowFailure, gpuDeviceName, missingLibraryIn } from '../../src/native/nativeProbe';
-import { cudaBuildInfo, inspectTensorFlowDir, TensorFlowFound } from '../../src/native/tensorflowLocate';
+import { cudaBuildInfo, inspectTensorFlowDir, type TensorFlowFound } from '../../src/native/tensorflowLocate';
 import { tempDir } from '../helpers/fixtures';
 
 const cpuTf: TensorFlowFound = { from: 'Python (/usr/bin/python3)', libDir: '/site/tensorflow', library: 'libtensorflow_cc.so.2', version: '2.21.0', distribution: 'tensorflow-cpu' };

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rng } from '../../src/backend/data/random';
-import { Draw, NetworkSpec, Quantity } from '../../src/backend/gradcheck/network';
+import { Draw, type NetworkSpec, type Quantity } from '../../src/backend/gradcheck/network';
 import { mixedTangents } from '../../src/backend/gradcheck/secondOrder';
 
 const nets: NetworkSpec[] = [

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Experiment } from '../../src/protocol/experiment';
 import { expandSweep, sweepCombinations } from '../../src/backend/jobs/sweep';
-import { ExperimentError } from '../../src/experiment/validate';
+import { type ExperimentError } from '../../src/experiment/validate';
 import { meanStd } from '../../src/runs/stats';
 
 const base = (sweep: Experiment['sweep'], seed = 1): Experiment => ({

@@ -1,6 +1,7 @@
 // A metric against one setting's values: the mean per value joined by a line, ± one standard deviation drawn as
 // error bars (a small chart.js plugin; chart.js has no error bars of its own).
-import { CategoryScale, Chart, LinearScale, LineController, LineElement, Plugin, PointElement, Tooltip } from 'chart.js';
+import { CategoryScale, Chart, LinearScale, LineController, LineElement, type Plugin, PointElement, Tooltip } from 'chart.js';
+import { axisColors, css } from '../common/theme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Tooltip);
 
@@ -11,7 +12,6 @@ export interface ErrorBarPoint {
   n: number;
 }
 
-const css = (name: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || '#888';
 
 const errorBars: Plugin<'line'> = {
   id: 'errorBars',
@@ -58,8 +58,7 @@ export class ErrorBarChart {
   }
 
   set(points: ErrorBarPoint[], setting: string, metric: string, percent: boolean): void {
-    const fg = css('--vscode-foreground');
-    const grid = css('--vscode-editorWidget-border') || css('--vscode-panel-border');
+    const { fg, grid } = axisColors();
     const color = css('--vscode-charts-blue');
     const dataset = this.chart.data.datasets[0] as typeof this.chart.data.datasets[0] & { errorBars?: ErrorBarPoint[] };
     this.chart.data.labels = points.map((p) => p.label);

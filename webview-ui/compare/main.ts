@@ -3,11 +3,12 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { CompareRun, CompareToHost, CompareView, HostToCompare } from '../../src/protocol/compare';
 import { meanStd } from '../../src/runs/stats';
-import { LineChart, onPngLinks, Point, Series } from '../training/charts';
+import { LineChart, onPngLinks, type Point, type Series } from '../common/charts';
 import { ErrorBarChart } from './errorBars';
+import { $, fixed, hostApi, percent } from '../common/page';
+import { chartPalette } from '../common/theme';
 
-declare function acquireVsCodeApi(): { postMessage(m: CompareToHost): void };
-const vscode = acquireVsCodeApi();
+const vscode = hostApi<CompareToHost>();
 
 const png = (chart: string) => `<a class="png" href="#" data-chart="${chart}" title="Save as charts/compare-${chart}.png">PNG</a>`;
 const app = document.getElementById('app')!;
@@ -30,8 +31,7 @@ app.innerHTML = `
     </figcaption><div class="chart"><canvas id="metric-chart"></canvas></div><p id="metric-readout" class="readout"></p></figure>
   </section>`;
 
-const $ = (id: string) => document.getElementById(id)!;
-const colors = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-red', '--vscode-charts-purple', '--vscode-charts-yellow'];
+const colors = chartPalette;
 const dashes = [undefined, [6, 3], [2, 2], [10, 3, 2, 3]];
 
 type Metric = (r: CompareRun) => number | undefined;
@@ -83,17 +83,15 @@ function drawCharts(v: CompareView): void {
   charts.forEach((c) => c.redraw());
 }
 
-const pct = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
-const num = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(4));
 
 function drawTable(v: CompareView): void {
   const names = shortNames(v.settings);
   const columns: { key: string; label: string; value: (r: CompareRun) => unknown; text: (r: CompareRun) => string }[] = [
     ...v.settings.map((s) => ({ key: `setting:${s}`, label: names[s], value: (r: CompareRun) => r.values[s], text: (r: CompareRun) => show(r.values[s]) })),
     { key: 'status', label: 'status', value: (r) => r.status, text: (r) => r.status },
-    { key: 'bestValLoss', label: 'best val loss', value: (r) => r.bestValLoss, text: (r) => num(r.bestValLoss) },
-    { key: 'bestValAccuracy', label: 'best val acc', value: (r) => r.bestValAccuracy, text: (r) => pct(r.bestValAccuracy) },
-    { key: 'testAccuracy', label: 'test acc', value: (r) => r.testAccuracy, text: (r) => pct(r.testAccuracy) },
+    { key: 'bestValLoss', label: 'best val loss', value: (r) => r.bestValLoss, text: (r) => fixed(r.bestValLoss) },
+    { key: 'bestValAccuracy', label: 'best val acc', value: (r) => r.bestValAccuracy, text: (r) => percent(r.bestValAccuracy) },
+    { key: 'testAccuracy', label: 'test acc', value: (r) => r.testAccuracy, text: (r) => percent(r.testAccuracy) },
     { key: 'seconds', label: 'time', value: (r) => r.seconds, text: (r) => (r.seconds === undefined ? '–' : `${r.seconds.toFixed(r.seconds < 10 ? 1 : 0)} s`) },
   ];
   const column = columns.find((c) => c.key === sort.key) ?? columns[0];

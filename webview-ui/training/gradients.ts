@@ -3,10 +3,10 @@
 // the dead fraction of ReLU layers, and an optional second run overlaid for comparison.
 import { Chart, LogarithmicScale } from 'chart.js';
 import type { GradientsEvent } from '../../src/protocol/runEvents';
+import { axisColors, css } from '../common/theme';
 
 Chart.register(LogarithmicScale);
 
-const css = (name: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || '#888';
 const shownSteps = 12;
 
 export class GradientView {
@@ -71,8 +71,7 @@ export class GradientView {
 
   redraw(): void {
     if (!this.probes.length && !this.compare) return;
-    const fg = css('--vscode-foreground');
-    const grid = css('--vscode-editorWidget-border');
+    const { fg, grid } = axisColors();
     const blue = css('--vscode-charts-blue');
     const orange = css('--vscode-charts-orange');
     const recent = this.probes.slice(-shownSteps);

@@ -3,14 +3,14 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { ModelSummary, RunEvent, RunStartedEvent } from '../../src/protocol/runEvents';
-import type { HostToPanel, PanelState, PanelToHost, RunStatus, RunView } from '../../src/protocol/webview';
-import { LineChart, Marker, onPngLinks, Point } from './charts';
+import type { HostToPanel, PanelToHost, RunStatus, RunView } from '../../src/protocol/webview';
+import { LineChart, type Marker, onPngLinks, type Point } from '../common/charts';
 import { progressLine, ProgressTracker } from '../../src/runs/progress';
 import { renderConfusion, renderReport } from './results';
 import { GradientView } from './gradients';
+import { $, hostApi } from '../common/page';
 
-declare function acquireVsCodeApi(): { postMessage(m: PanelToHost): void; setState(s: PanelState): void; getState(): PanelState | undefined };
-const vscode = acquireVsCodeApi();
+const vscode = hostApi<PanelToHost>();
 
 const app = document.getElementById('app')!;
 /** A small "save as PNG" action for a chart's caption. */
@@ -49,7 +49,6 @@ app.innerHTML = `
     <figure><figcaption>Classification report (test set)</figcaption><div id="report"></div></figure>
   </section>`;
 
-const $ = (id: string) => document.getElementById(id)!;
 const series = {
   trainLoss: [] as Point[], valLoss: [] as Point[], trainAcc: [] as Point[], valAcc: [] as Point[], stepMs: [] as Point[], l2: [] as Point[],
 };
@@ -227,7 +226,6 @@ function showRun(view: RunView | undefined, compare?: RunView): void {
     return;
   }
   run = { runId: view.runId, folder: view.folder, status: view.status, lastStep: 0, progress: new ProgressTracker() };
-  vscode.setState({ runId: view.runId, folder: view.folder });
   $('run-name').textContent = view.name;
   view.events.forEach(apply);
   // a probe without training has no steps: show only its gradient profile

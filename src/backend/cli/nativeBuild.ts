@@ -6,7 +6,7 @@ import { EngineUnavailableError } from '../engines/engineSelect';
 import { describeTensorFlow } from '../../native/nativeTarget';
 import { tensorflowSearch } from '../../native/nativeProbe';
 import { installTensorFlow, TensorFlowInstallError } from '../../native/tensorflowInstall';
-import { defaultStorageRoots, inspectTensorFlowDir, TensorFlowFound } from '../../native/tensorflowLocate';
+import { defaultStorageRoots, inspectTensorFlowDir, type TensorFlowFound } from '../../native/tensorflowLocate';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -3,34 +3,12 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { DataSpec } from '../../protocol/experiment';
 import { distDir } from '../../paths';
-import { downloadDataset, DownloadProgress } from './download';
-import { checkImagesAndLabels, DataError, IdxArray, readIdxFile } from './idxReader';
+import { downloadDataset, type DownloadProgress } from './download';
+import { checkImagesAndLabels, DataError, type IdxArray, readIdxFile } from './idxReader';
 import { loadImageFolder } from './imageFolder';
+import type { Dataset, Split } from './dataset';
 
-export interface Split {
-  /** count × height × width × channels, row-major: bytes 0..255, or floats used as they are (cached features). */
-  images: Uint8Array | Float32Array;
-  labels: Uint8Array;
-  count: number;
-  /** Per-image loss weights (pseudo-labelled images weigh less); absent = all 1. */
-  weights?: Float32Array;
-  /** Image folders: each image's path relative to the folder (for reports and predictions.csv). */
-  files?: string[];
-}
-
-export interface Dataset {
-  description: string;
-  height: number;
-  width: number;
-  /** 1 (grey; the default) or 3 (RGB). */
-  channels?: number;
-  classNames: string[];
-  /** Problems that did not stop loading (e.g. unreadable images skipped). */
-  warnings?: string[];
-  train: Split;
-  validation: Split;
-  test: Split;
-}
+export type { Dataset, Split } from './dataset';
 
 export const fashionClassNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 

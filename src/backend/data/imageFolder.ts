@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSpec } from '../../protocol/experiment';
-import type { Dataset, Split } from './datasets';
+import type { Dataset, Split } from './dataset';
 import { DataError } from './idxReader';
 import { decodeImage, encodePng, isImageFile, resizeRgb } from './imageCodec';
 

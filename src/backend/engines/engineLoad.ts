@@ -7,13 +7,12 @@ import { join } from 'node:path';
 import type { EngineInfo } from '../../protocol/engine';
 import type { EngineName } from '../../protocol/experiment';
 import { distDir } from '../../paths';
-import { engineEnvVar, EngineUnavailableError, parseEngineName, selectEngine, TryResult } from './engineSelect';
+import { engineEnvVar, EngineUnavailableError, parseEngineName, selectEngine, type TryResult } from './engineSelect';
 import { patchKernels } from './kernelPatches';
 import { patchNativeKernels } from './nativeKernels';
 import { tfjsNodeVersion } from '../../native/addonBuild';
 import { probeNative, restoreNodeUtil, tensorflowSearch } from '../../native/nativeProbe';
-import { NativeEngine, nativePackages } from '../../native/nativeTarget';
-import { describeTensorFlow } from '../../native/nativeTarget';
+import { describeTensorFlow, type NativeEngine, nativePackages } from '../../native/nativeTarget';
 
 tf.enableProdMode(); // no console banners: stdout may be the JSON-RPC channel
 

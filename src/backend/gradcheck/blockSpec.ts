@@ -1,6 +1,6 @@
 // The ```gradcheck block: what network (or graph of functions) the math below it is about.
-import { Node, Parser } from './latex';
-import { activations, NetworkSpec } from './network';
+import { type Node, Parser } from './latex';
+import { activations, type NetworkSpec } from './network';
 import type { GraphSpec } from './quantities';
 
 /** The names textbooks also use for the activations the checker knows. */
@@ -47,107 +47,119 @@ export function parseNetwork(value: string, line: number): number[] {
   throw new BlockError(`network: unknown syntax '${value}': expected units per layer like 3-4-4-1 (layer 1 = inputs), or "chain N" for N layers of one unit`, line);
 }
 
+/** What the lines of a block have declared so far. */
+interface Declared {
+  consts: Map<string, number>;
+  defines: { name: string; index?: string; body: Node; line: number }[];
+  inputs: Map<string, { indexed: boolean }>;
+  units?: number[];
+  mode: 'network' | 'graph';
+  hidden: keyof typeof activations;
+  output: keyof typeof activations | 'softmax';
+  loss: 'squared' | 'cross-entropy';
+  weights: [number, number];
+  bias?: 'yes' | 'absorbed';
+  inputRange: [number, number];
+  draws: number;
+  tolerance: number;
+  n: number;
+}
+
+function wholeNumber(value: string, key: string, max: number, line: number): number {
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new BlockError(`${key}: expected a whole number 1..${max}, got '${value}'`, line);
+  return v;
+}
+
+function activation(value: string, key: 'hidden' | 'output', line: number): string {
+  const name = activationAliases[value] ?? value;
+  const names = key === 'output' ? [...hiddenNames, 'softmax'] : hiddenNames;
+  if (!names.includes(name as never)) throw new BlockError(`${key}: unknown activation '${value}' (expected one of: ${names.join(', ')}; or sigmoid, linear)`, line);
+  return name;
+}
+
+function define(value: string, line: number, d: Declared): void {
+  const eq = value.indexOf('=');
+  if (eq < 0) throw new BlockError(`define: expected "(X)_i = formula", got '${value}'`, line);
+  const head = parseSym(value.slice(0, eq).trim(), line, 'define');
+  let body: Node;
+  try {
+    body = Parser.parse(value.slice(eq + 1));
+  } catch (e) {
+    throw new BlockError(`define: ${(e as Error).message}`, line);
+  }
+  const index = head.sub[0]?.k === 'sym' ? head.sub[0].name : undefined;
+  d.defines.push({ name: head.name, index, body, line });
+}
+
+/** One handler per key a block may hold. */
+const keys: Record<string, (value: string, line: number, d: Declared) => void> = {
+  network: (v, i, d) => (d.units = parseNetwork(v.trim(), i)),
+  mode: (v, i, d) => {
+    if (v !== 'graph' && v !== 'network') throw new BlockError(`mode: expected network or graph, got '${v}'`, i);
+    d.mode = v;
+  },
+  hidden: (v, i, d) => (d.hidden = activation(v, 'hidden', i) as Declared['hidden']),
+  output: (v, i, d) => (d.output = activation(v, 'output', i) as Declared['output']),
+  loss: (v, i, d) => {
+    if (v !== 'squared' && v !== 'cross-entropy') throw new BlockError(`loss: expected squared or cross-entropy, got '${v}'`, i);
+    d.loss = v;
+  },
+  weights: (v, i, d) => (d.weights = range(v, 'weights', i)),
+  bias: (v, i, d) => {
+    if (!['yes', 'absorbed', 'no'].includes(v)) throw new BlockError(`bias: expected yes (b_j^{(l)} written apart), absorbed (w_{j0}^{(l)} inside the sums, z_0 = 1) or no, got '${v}'`, i);
+    d.bias = v === 'no' ? undefined : (v as 'yes' | 'absorbed');
+  },
+  inputs: (v, i, d) => {
+    // names (graph mode, or anything that looks like one), else the range of the network's inputs
+    if (d.mode !== 'graph' && !/[\\(_]|^[a-zA-Z]$/.test(v)) return void (d.inputRange = range(v, 'inputs', i));
+    for (const part of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const node = parseSym(part, i, 'inputs');
+      d.inputs.set(node.name, { indexed: node.sub.length > 0 });
+    }
+  },
+  range: (v, i, d) => (d.inputRange = range(v, 'range', i)),
+  draws: (v, i, d) => (d.draws = wholeNumber(v, 'draws', 100, i)),
+  tolerance: (v, i, d) => {
+    d.tolerance = Number(v);
+    if (!(d.tolerance > 0 && d.tolerance < 1)) throw new BlockError(`tolerance: expected a number between 0 and 1, got '${v}'`, i);
+  },
+  n: (v, i, d) => (d.n = wholeNumber(v, 'n', 1000, i)),
+  const: (v, i, d) => {
+    const c = /^(.+?)\s*=\s*(-?[\d.]+(?:e-?\d+)?)$/.exec(v);
+    if (!c) throw new BlockError(`const: expected "\\name = number", got '${v}'`, i);
+    d.consts.set(parseSym(c[1], i, 'const').name, Number(c[2]));
+  },
+  define,
+};
+
 export function parseBlock(content: string): BlockSpec {
-  const consts = new Map<string, number>();
-  const defines: { name: string; index?: string; body: Node; line: number }[] = [];
-  const inputs = new Map<string, { indexed: boolean }>();
-  let units: number[] | undefined;
-  let mode = 'network' as 'network' | 'graph';
-  let hidden: keyof typeof activations = 'logistic';
-  let output = 'identity' as keyof typeof activations | 'softmax';
-  let loss = 'squared' as 'squared' | 'cross-entropy';
-  let weights: [number, number] = [-1, 1];
-  let bias: 'yes' | 'absorbed' | undefined;
-  let inputRange: [number, number] = [-1, 1];
-  let draws = 3;
-  let tolerance = 1e-6;
-  let n = 1;
-  const lines = content.split('\n');
-  lines.forEach((rawLine, i) => {
+  const d: Declared = {
+    consts: new Map(), defines: [], inputs: new Map(), mode: 'network', hidden: 'logistic', output: 'identity', loss: 'squared',
+    weights: [-1, 1], inputRange: [-1, 1], draws: 3, tolerance: 1e-6, n: 1,
+  };
+  content.split('\n').forEach((rawLine, i) => {
     const lineText = rawLine.replace(/\s+#.*$/, '').replace(/^#.*$/, '').trim();
     if (!lineText) return;
     const m = /^([a-zA-Z]+)\s*:\s*(.*)$/.exec(lineText);
     if (!m) throw new BlockError(`expected "key: value", got '${lineText}'`, i);
-    const [, key, value] = m;
-    switch (key) {
-      case 'network': units = parseNetwork(value.trim(), i); break;
-      case 'mode':
-        if (value !== 'graph' && value !== 'network') throw new BlockError(`mode: expected network or graph, got '${value}'`, i);
-        mode = value;
-        break;
-      case 'hidden':
-      case 'output': {
-        const name = activationAliases[value] ?? value;
-        const names = key === 'output' ? [...hiddenNames, 'softmax'] : hiddenNames;
-        if (!names.includes(name as never)) throw new BlockError(`${key}: unknown activation '${value}' (expected one of: ${names.join(', ')}; or sigmoid, linear)`, i);
-        if (key === 'hidden') hidden = name as keyof typeof activations;
-        else output = name as typeof output;
-        break;
-      }
-      case 'loss':
-        if (value !== 'squared' && value !== 'cross-entropy') throw new BlockError(`loss: expected squared or cross-entropy, got '${value}'`, i);
-        loss = value;
-        break;
-      case 'weights': weights = range(value, key, i); break;
-      case 'inputs':
-        if (mode === 'graph' || /[\\(_]|^[a-zA-Z]$/.test(value)) {
-          for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-            const node = parseSym(part, i, 'inputs');
-            inputs.set(node.name, { indexed: node.sub.length > 0 });
-          }
-        } else inputRange = range(value, key, i);
-        break;
-      case 'range': inputRange = range(value, key, i); break;
-      case 'draws':
-        draws = Number(value);
-        if (!Number.isInteger(draws) || draws < 1 || draws > 100) throw new BlockError(`draws: expected a whole number 1..100, got '${value}'`, i);
-        break;
-      case 'tolerance':
-        tolerance = Number(value);
-        if (!(tolerance > 0 && tolerance < 1)) throw new BlockError(`tolerance: expected a number between 0 and 1, got '${value}'`, i);
-        break;
-      case 'n':
-        n = Number(value);
-        if (!Number.isInteger(n) || n < 1 || n > 1000) throw new BlockError(`n: expected a whole number 1..1000, got '${value}'`, i);
-        break;
-      case 'const': {
-        const c = /^(.+?)\s*=\s*(-?[\d.]+(?:e-?\d+)?)$/.exec(value);
-        if (!c) throw new BlockError(`const: expected "\\name = number", got '${value}'`, i);
-        consts.set(parseSym(c[1], i, 'const').name, Number(c[2]));
-        break;
-      }
-      case 'define': {
-        const eq = value.indexOf('=');
-        if (eq < 0) throw new BlockError(`define: expected "(X)_i = formula", got '${value}'`, i);
-        const head = parseSym(value.slice(0, eq).trim(), i, 'define');
-        let body: Node;
-        try {
-          body = Parser.parse(value.slice(eq + 1));
-        } catch (e) {
-          throw new BlockError(`define: ${(e as Error).message}`, i);
-        }
-        const index = head.sub[0]?.k === 'sym' ? head.sub[0].name : undefined;
-        defines.push({ name: head.name, index, body, line: i });
-        break;
-      }
-      case 'bias':
-        if (!['yes', 'absorbed', 'no'].includes(value)) throw new BlockError(`bias: expected yes (b_j^{(l)} written apart), absorbed (w_{j0}^{(l)} inside the sums, z_0 = 1) or no, got '${value}'`, i);
-        bias = value === 'no' ? undefined : (value as 'yes' | 'absorbed');
-        break;
-      default:
-        throw new BlockError(`unknown key '${key}' (expected: network, hidden, output, loss, weights, bias, inputs, draws, tolerance, const, mode, n, define)`, i);
-    }
+    const handler = Object.hasOwn(keys, m[1]) ? keys[m[1]] : undefined;
+    if (!handler) throw new BlockError(`unknown key '${m[1]}' (expected: ${Object.keys(keys).filter((k) => k !== 'range').join(', ')})`, i);
+    handler(m[2], i, d);
   });
-  if (mode === 'graph') {
-    if (!inputs.size) throw new BlockError('mode: graph needs "inputs:", e.g. inputs: (X_{in})_k', 0);
-    return {
-      mode, consts, hidden, draws, tolerance,
-      graph: { n, inputs, defines: new Map(defines.map((d) => [d.name, { index: d.index, body: d.body }])), inputRange },
-    };
+  return specOf(d);
+}
+
+function specOf(d: Declared): BlockSpec {
+  const { consts, hidden, draws, tolerance } = d;
+  if (d.mode === 'graph') {
+    if (!d.inputs.size) throw new BlockError('mode: graph needs "inputs:", e.g. inputs: (X_{in})_k', 0);
+    const defines = new Map(d.defines.map((x) => [x.name, { index: x.index, body: x.body }]));
+    return { mode: 'graph', consts, hidden, draws, tolerance, graph: { n: d.n, inputs: d.inputs, defines, inputRange: d.inputRange } };
   }
-  if (!units) throw new BlockError('missing "network:", e.g. network: 3-4-4-1', 0);
-  if (loss === 'cross-entropy' && output !== 'softmax') output = 'softmax';
-  return { mode, consts, hidden, draws, tolerance, net: { units, hidden, output, loss, weights, bias, inputs: inputRange, draws, tolerance } };
+  if (!d.units) throw new BlockError('missing "network:", e.g. network: 3-4-4-1', 0);
+  const output = d.loss === 'cross-entropy' ? 'softmax' : d.output;
+  return { mode: 'network', consts, hidden, draws, tolerance, net: { units: d.units, hidden, output, loss: d.loss, weights: d.weights, bias: d.bias, inputs: d.inputRange, draws, tolerance } };
 }
 
 function parseSym(text: string, line: number, key: string): Extract<Node, { k: 'sym' }> {

@@ -1,9 +1,9 @@
 // Check every claim of a Markdown file against the network its nearest gradcheck block above declares.
 import { rng } from '../data/random';
-import { Chain, formulaChains } from './alignedRows';
-import { BlockError, BlockSpec, parseBlock } from './blockSpec';
+import { type Chain, formulaChains } from './alignedRows';
+import { BlockError, type BlockSpec, parseBlock } from './blockSpec';
 import type { GradcheckResult } from '../../protocol/gradcheck';
-import { checkClaim, ClaimResult, isClaim } from './claims';
+import { checkClaim, type ClaimResult, isClaim } from './claims';
 import type { Env } from './quantities';
 import { scanMarkdown } from './markdownMath';
 import { Draw } from './network';

@@ -1,27 +1,16 @@
 // A claim is a chain of sides, A = B = C (also across &= lines); it passes when every side equals the first at
 // every draw and every value of its free indices.
-import { LatexError, Node, Parser, tokenize } from './latex';
+import { LatexError, type Node, Parser, tokenize } from './latex';
 import { evaluate, valueOf } from './evaluate';
-import { Definition, Env, inferRange } from './quantities';
+import { type Definition, type Env, inferRange } from './quantities';
 import { children } from './latexAst';
-import { EvalError, NoSuchQuantity, TooMuchWork, workPerClaim } from './evalErrors';
+import { EvalError, workPerClaim } from './evalErrors';
 import { freeScalars, scalarEnvs, scalarNote } from './scalarClaims';
 import { mathOf } from './claimText';
+import { type ClaimResult, Comparison, errorResult } from './sideComparison';
 import { definitionIn, definitionText, isActivation } from './functionNames';
 
-export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'parse-error';
-
-export interface ClaimResult {
-  verdict: Verdict;
-  message: string;
-  /** Each side's value at the first draw and the first index values. */
-  sides: number[];
-  /** Per draw, per side (first index values), for hovers. */
-  perDraw: number[][];
-  warnings: string[];
-  /** Offset in the latex of a parse error. */
-  errorAt?: number;
-}
+export type { ClaimResult, Verdict } from './sideComparison';
 
 /** Split a formula into the sides of its chain: top-level '=' (and '&=', '\\' line breaks). */
 export function splitSides(input: string): { text: string; offset: number }[] {
@@ -92,33 +81,6 @@ function collectLetters(n: Node, bound: Set<string>, out: Set<string>, owner: st
   }
   children(n).forEach((c) => collectLetters(c, bound, out, owner));
 }
-
-/**
- * What a failed comparison says after "✗ side 2 ≠ side 1": what a simple ratio suggests first (a lens is narrow),
- * then which side is which and their ratio.
- */
-export function mismatch(count: number, i: number, a: number, b: number): string {
-  const names = count === 2 ? ['the left-hand side', 'your right-hand side'] : ['side 1', `side ${i + 1}`];
-  const ratio = b / a;
-  const known = a !== 0 && Number.isFinite(ratio);
-  const hint = known ? ratioHint(ratio) : '';
-  return `${hint ? ` (${hint})` : ''}: ${names[1]} = ${fmt(b)}, ${names[0]} = ${fmt(a)}${known ? `, ratio ${fmt(ratio)}` : ''}`;
-}
-
-/** A ratio that is a simple number usually names the mistake. */
-function ratioHint(r: number): string {
-  const near = (x: number) => Math.abs(r - x) <= 1e-6 * Math.max(1, Math.abs(x));
-  if (near(0)) return 'a missing term?';
-  if (near(-1)) return 'the sign is flipped';
-  for (const k of [2, 3, 4, 0.5, 1 / 3, 0.25]) {
-    const factor = k < 1 ? `1/${Math.round(1 / k)}` : String(k);
-    if (near(k)) return `off by a factor of ${factor}`;
-    if (near(-k)) return `off by a factor of ${factor} and the sign`;
-  }
-  return '';
-}
-
-const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? Number(x.toPrecision(4)).toString() : x.toExponential(2));
 
 /** Extra draws tried, five at a time, when every side of every draw is 0. */
 const maxExtraDraws = 20;
@@ -200,76 +162,27 @@ function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
     const env0 = options.envs[0];
     const binds = bindings(sides, all, env0, fixed);
     if (unbound.length) return unboundResult(sides, binds, unbound, options, warnings);
-    let maxRel = 0;
-    let nonZero = false;
-    let dead = 0;
-    let tried = 0;
-    const perDraw: number[][] = [];
-    /** Compare the sides on these draws (numbered from `first`); a ✗ or an overflow ends the check. */
-    const compare = (envs: Env[], first: number): ClaimResult | undefined => {
-      for (const [n, env] of envs.entries()) {
-        const di = first + n;
-        tried++;
-        let seen = false;
-        for (const [bi, bind] of binds.entries()) {
-          const values = sides.map((s) => evaluate(s, env, bind));
-          if (bi === 0) perDraw.push(values);
-          for (let i = 1; i < values.length; i++) {
-            const [a, b] = [values[0], values[i]];
-            if (!Number.isFinite(a) || !Number.isFinite(b)) {
-              // float64 overflowed (e^{1000} e^{-1000} is ∞·0): nothing was compared, so no verdict on the math
-              const bad = Number.isFinite(a) ? i + 1 : 1;
-              return { verdict: 'inconclusive', message: `∅ cannot check: side ${bad} is ${Number.isFinite(a) ? b : a} in float64 arithmetic (an overflow?)${where(bind, di)}`, sides: perDraw[0] ?? values, perDraw, warnings: [...warnings] };
-            }
-            if (a === 0 && b === 0) continue;
-            nonZero = seen = true;
-            const rel = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
-            maxRel = Math.max(maxRel, rel);
-            if (rel > options.tolerance) {
-              return {
-                verdict: 'fail', message: `✗ side ${i + 1} ≠ side 1${mismatch(sides.length, i, a, b)} (rel err ${fmt(rel)}${where(bind, di, true)})${note}`,
-                sides: perDraw[0], perDraw, warnings: [...warnings],
-              };
-            }
-          }
-        }
-        if (!seen) dead++;
-      }
-      return undefined;
-    };
-    const ended = compare(options.envs, 0);
+    const comparison = new Comparison(sides, binds, options.tolerance, note, warnings);
+    const ended = comparison.run(options.envs, 0);
     if (ended) return ended;
     // every side 0 in every draw (dead ReLUs): draw again, a few at a time, until one sees something
-    for (let k = 0; !nonZero && options.moreDraws && k < maxExtraDraws; k += 5) {
+    for (let k = 0; !comparison.nonZero && options.moreDraws && k < maxExtraDraws; k += 5) {
       const more = options.moreDraws(k, 5);
       more.forEach((e) => Object.assign(e, { warnings, work }));
-      const again = compare(more, options.envs.length + k);
+      const again = comparison.run(more, options.envs.length + k);
       if (again) return again;
     }
-    const deadNote = dead && nonZero ? ` — ${dead} of ${tried} draws had every side 0 (dead units)${tried > options.envs.length ? ', so more were drawn' : ''}` : '';
-    if (!nonZero) return { verdict: 'inconclusive', message: `∅ inconclusive: every side is exactly 0 in every one of ${dead} draws (dead units?) — nothing was compared`, sides: perDraw[0], perDraw, warnings: [...warnings] };
-    const lenient = warnings.size ? ` ⚠ ${[...warnings].join('; ')}` : '';
     // a symbolic layer index: say for which layers the claim was checked
     const layers = [...layerLetters].filter((l) => all.includes(l)).map((l) => {
       const values = binds.map((b) => b.get(l)!);
       return ` for ${l} = ${Math.min(...values)}..${Math.max(...values)}`;
     }).join(',');
-    return { verdict: 'pass', message: `✓ gradient check: ${sides.length} sides agree${layers} (rel err ${fmt(maxRel)})${note}${deadNote}${lenient}`, sides: perDraw[0], perDraw, warnings: [...warnings] };
+    return comparison.verdict(layers, options.envs.length);
   } catch (e) {
-    if (e instanceof TooMuchWork) return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
-    if (e instanceof RangeError) return { verdict: 'parse-error', message: '⚠ cannot check: the formula is nested too deeply to evaluate', sides: [], perDraw: [], warnings: [...warnings] };
-    if (e instanceof NoSuchQuantity) return { verdict: 'fail', message: `✗ ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
-    if (!(e instanceof EvalError)) throw e;
-    // the math could not be read as something to evaluate (a quantity without its layer, an undeclared name, an
-    // index whose range is unknown): nothing was compared, so this is "cannot check" with the reason — never a ✗
-    return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, sides: [], perDraw: [], warnings: [...warnings] };
+    return errorResult(e, warnings);
   }
 }
 
-function where(bind: Map<string, number>, draw: number, withDraw = false): string {
-  const idx = [...bind].filter(([k]) => k !== 'L').map(([k, v]) => `${k} = ${v}`).join(', '); // L is the block's, not a choice
-  return [idx && (withDraw ? `; ${idx}` : ` at ${idx}`), withDraw && draw > 0 ? `, draw ${draw + 1}` : ''].join('');
-}
 
 function walkSyms(n: Node, f: (s: Extract<Node, { k: 'sym' }>) => unknown): void {
   if (n.k === 'sym') f(n);

@@ -1,13 +1,13 @@
 // Evaluating parsed formulas on one network draw, in float64 hyper-dual numbers: every value carries its tangents
 // with respect to the quantities the surrounding ∂/∂(…) name (two deep, for second derivatives), so derivatives
 // are exact (forward mode), never finite differences, and stay accurate at 1e-150.
-import { Node, raw } from './latex';
+import { type Node, raw } from './latex';
 import { EvalError, maxRange, NoSuchQuantity, TooMuchWork, workPerClaim } from './evalErrors';
-import { activations, Draw, Quantity, Tangents } from './network';
-import { add, C, div, Dual, elementary, lift, mul, neg, pow, sub } from './dual';
-import { Mixed, mixedTangents } from './secondOrder';
+import { activations, type Draw, type Quantity, type Tangents } from './network';
+import { add, C, div, type Dual, elementary, lift, mul, neg, pow, sub } from './dual';
+import { type Mixed, mixedTangents } from './secondOrder';
 import { definitionText, readAsActivation } from './functionNames';
-import { Definition, Env, indexValue, inferRange, one, quantityOf, Seed, unitIndex } from './quantities';
+import { type Definition, type Env, indexValue, inferRange, one, quantityOf, type Seed, unitIndex } from './quantities';
 
 
 interface Ctx {

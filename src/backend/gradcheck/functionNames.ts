@@ -1,8 +1,7 @@
 // Activations named by other letters — f(a), g(a), \phi(a), \varphi(a): a claim "g(a) = formula" defines g for the
 // claims below it in the block (checked against the block's activation when it is one); an undefined g is read as
 // the block's activation h, and the verdict says so.
-import type { Node } from './latexAst';
-import { functionLetters, raw } from './latexAst';
+import { functionLetters, type Node, raw } from './latexAst';
 import { activations } from './network';
 import type { Definition, Env } from './quantities';
 

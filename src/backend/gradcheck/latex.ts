@@ -4,8 +4,8 @@
 
 import { applyOperator, derivativeFraction, isOperator } from './latexDerivatives';
 import { ConditionParser, indicatorOf } from './latexConditions';
-import { isArgumentList, LatexError, subscriptWord, Token, tokenize } from './latexTokens';
-import { functionLetters, functionOfWeights, functions, greek, layered, mentions, Node, raw } from './latexAst';
+import { isArgumentList, LatexError, subscriptWord, type Token, tokenize } from './latexTokens';
+import { functionLetters, functionOfWeights, functions, greek, layered, mentions, type Node, raw } from './latexAst';
 
 export { LatexError, tokenize } from './latexTokens';
 export type { Token } from './latexTokens';

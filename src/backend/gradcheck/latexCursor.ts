@@ -1,5 +1,5 @@
 // The token cursor under the derivation parser: where it is in the formula, what comes next, and clear errors.
-import { LatexError, Token } from './latexTokens';
+import { LatexError, type Token } from './latexTokens';
 
 export class TokenCursor {
   protected i = 0;

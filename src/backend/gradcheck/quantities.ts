@@ -1,9 +1,9 @@
 // What a symbol names: the network quantity (or graph input) behind w_{jk}^{(l)}, b_j^{(l)}, z_0 = 1, y_n, x_i with
 // its 0-based units, checked to exist; and the range an unbounded index takes from the quantities it indexes.
-import { Node, raw } from './latex';
+import { type Node, raw } from './latex';
 import { children } from './latexAst';
 import { EvalError, NoSuchQuantity } from './evalErrors';
-import { activations, Draw, Quantity } from './network';
+import { type activations, type Draw, type Quantity } from './network';
 
 export interface GraphSpec {
   n: number;

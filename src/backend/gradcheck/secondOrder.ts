@@ -1,6 +1,6 @@
 // Exact mixed second derivatives of the network's a, z and E with respect to two quantities p and q, from their
 // first-order tangents (forward-over-forward): ∂²E/∂w², ∂δ/∂w and ∂/∂w (∂E/∂w) without finite differences.
-import { activations, Draw, Quantity, seedsRow, Tangents } from './network';
+import { activations, type Draw, type Quantity, seedsRow, type Tangents } from './network';
 
 export interface Mixed {
   d2a: number[][];

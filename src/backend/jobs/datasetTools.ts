@@ -1,22 +1,21 @@
 // Jobs around a run rather than a run: a model's summary without training, a dataset written out as an image
 // folder (so a user has a real one to fine-tune on offline), a run's checkpoints evaluated from disk.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { dirname, join } from 'node:path';
 import type { ModelSummary } from '../../protocol/runEvents';
 import type { ImageFolderParams } from '../../protocol/training';
 import type { Experiment } from '../../protocol/experiment';
-import { Dataset, loadDataset } from '../data/datasets';
+import { type Dataset, loadDataset } from '../data/datasets';
 import { adaptInput, preprocessPixels } from '../models/pretrained';
-import { namedBases, namedGraphBases } from '../models/modelSource';
+import { type DownloadReport, namedBases, namedGraphBases } from '../models/modelSource';
 import { loadEngine, requestedEngine } from '../engines/engineLoad';
-import { CheckpointName, loadCheckpoint, readPointer } from './checkpoint';
+import { type CheckpointName, loadCheckpoint, readPointer } from '../training/checkpoint';
 import { readRunJson, RunFolderError } from '../../runs/runFolder';
-import type { Stage } from './fineTune';
+import type { Stage } from '../models/stage';
 import { folderName, writeImageFolder } from '../data/imageFolder';
 import { DataError } from '../data/idxReader';
-import type { DownloadReport } from '../models/modelSource';
-import { evaluate } from './objective';
-import { prepare, StartParams } from './prepare';
+import { evaluate } from '../training/objective';
+import { prepare, type StartParams } from './prepare';
 
 export async function modelSummary(params: StartParams): Promise<ModelSummary> {
   const prep = await prepare({ ...params, overrides: { ...params.overrides, describeOnly: true } });

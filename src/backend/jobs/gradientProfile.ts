@@ -5,9 +5,9 @@ import type { GradientProfile } from '../../protocol/runEvents';
 import { makeBatch } from '../data/batches';
 import { rng, shuffled } from '../data/random';
 import { ExperimentError } from '../../experiment/validate';
-import { decodeStats, gradientStats, weightLayers } from './gradientProbe';
-import { batchLoss } from './objective';
-import { prepare, StartParams } from './prepare';
+import { decodeStats, gradientStats, weightLayers } from '../training/gradientProbe';
+import { batchLoss } from '../training/objective';
+import { prepare, type StartParams } from './prepare';
 
 export async function gradientProfile(params: StartParams): Promise<GradientProfile> {
   const prep = await prepare(params);
@@ -20,7 +20,7 @@ export async function gradientProfile(params: StartParams): Promise<GradientProf
     const values = tf.tidy(() => {
       const batch = makeBatch(data.train, data, order, 0, batchSize);
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const { value, grads } = tf.variableGrads(() => batchLoss(prep, batch), variables);
+      const { value, grads } = tf.variableGrads(() => batchLoss(prep, prep.stage!, batch), variables);
       return tf.concat([value.reshape([1]), gradientStats(grads, layers)]).dataSync();
     });
     return { engine: prep.engine.engine, batchSize, loss: values[0], layers: decodeStats(values, layers, 1) };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { TestResult } from '../../protocol/runEvents';
 import type { Dataset } from '../data/datasets';
 import { encodePng, resizeRgb } from '../data/imageCodec';
-import type { Evaluation } from './objective';
+import type { Evaluation } from '../training/objective';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -68,17 +68,14 @@ function thumbnail(data: Dataset, i: number): string {
 }
 
 export interface ReportInput {
-  /** The run folder (so the editor can reopen the panel after a reload). */
-  folder?: string;
   name: string;
   data: Dataset;
   evaluation: Evaluation;
   test: TestResult;
 }
 
-export function reportHtml({ folder, name, data, evaluation, test }: ReportInput): string {
-  // in the editor's panel: remember which run this is, so a reload restores it
-  const script = `${filterScript}if (typeof acquireVsCodeApi === 'function') acquireVsCodeApi().setState({ folder: ${JSON.stringify(folder ?? null).replace(/</g, '\\u003c')} });\n`;
+export function reportHtml({ name, data, evaluation, test }: ReportInput): string {
+  const script = filterScript;
   const names = data.classNames;
   const k = names.length;
   const cards: string[] = [];
@@ -117,6 +114,6 @@ export function reportHtml({ folder, name, data, evaluation, test }: ReportInput
 
 export function writeReport(folder: string, input: ReportInput): string {
   const file = join(folder, 'report.html');
-  writeFileSync(file, reportHtml({ ...input, folder }));
+  writeFileSync(file, reportHtml(input));
   return file;
 }

@@ -1,21 +1,24 @@
 // A run prepared completely — experiment checked, engine loaded, data read, model built (or a pretrained base cut
 // and a head added) — before its folder exists, so a bad experiment leaves no half-made run behind.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { dirname } from 'node:path';
-import type { EngineInfo } from '../../protocol/engine';
 import type { ModelSummary } from '../../protocol/runEvents';
 import type { Experiment } from '../../protocol/experiment';
-import { Dataset, loadDataset, Split } from '../data/datasets';
+import { loadDataset, type Split } from '../data/datasets';
 import { loadEngine, requestedEngine } from '../engines/engineLoad';
-import { checkExperimentValue, ExperimentError, locate, ParsedExperiment } from '../../experiment/validate';
+import { checkExperimentValue, ExperimentError, locate, type ParsedExperiment } from '../../experiment/validate';
 import { buildModel } from '../models/buildModel';
 import { checkModelSize, planLayers } from '../models/layerPlan';
 import { totalmem } from 'node:os';
 import { layerSummary } from '../models/pretrained';
 import type { DownloadReport } from '../models/modelSource';
-import { FineTuneParts, prepareFineTune, Stage } from './fineTune';
-import { splitLabeled } from './pseudoLabels';
-import { checkModelOutput } from './outputPath';
+import { prepareFineTune } from '../models/fineTune';
+import { plainStage } from '../models/stage';
+import type { Prepared } from '../training/prepared';
+
+export type { Prepared } from '../training/prepared';
+import { splitLabeled } from '../training/pseudoLabels';
+import { checkModelOutput } from '../models/outputPath';
 
 export interface StartParams {
   experiment: unknown;
@@ -35,33 +38,6 @@ export interface StartParams {
   allowOutside?: boolean;
   /** Where base features are cached (default: feature-cache beside the runs folder). */
   featureCache?: string;
-}
-export interface Prepared {
-  experiment: Experiment;
-  engine: EngineInfo;
-  /** The images (labels, class names, file names), whatever the model trains on. */
-  data: Dataset;
-  /** What checkpoints hold (a fine-tune: base cut + head). */
-  model: tf.LayersModel;
-  /** The weights the L2 penalty covers: the dense layers (a fine-tune: the head's). */
-  denseWeights: tf.LayerVariable[];
-  /** λ of that penalty. */
-  l2: number;
-  /** Plain runs train `model` on `data`; a fine-tune starts on the head's stage (see fineTune.ts). */
-  stage: Stage;
-  /** Layers whose gradients the probe reports. */
-  probeModel: tf.LayersModel;
-  summary: ModelSummary;
-  /** training.saveModel as a checked absolute folder. */
-  saveModelDir?: string;
-  /** Semi-supervised runs: the training images whose labels are not used (data.train is the labeled subset). */
-  unlabeled?: Split;
-  fineTune?: FineTuneParts;
-  dispose(): void;
-}
-
-export function plainStage(model: tf.LayersModel, data: Dataset): Stage {
-  return { data, forward: (xs, training) => model.apply(xs, { training }) as tf.Tensor, variables: () => model.trainableWeights.map((w) => w.read() as tf.Variable), evalBatch: 500 };
 }
 
 function summaryOf(model: tf.LayersModel): ModelSummary {
@@ -112,7 +88,6 @@ export async function prepare(params: StartParams): Promise<Prepared> {
     const ft = await withLines(parsed, params.experimentPath, () => prepareFineTune(experiment, (imageSize) => loadDataset(experiment.data, { baseDir, imageSize, onImages }), { experimentPath: params.experimentPath, modelCache: params.modelCache, onProgress: params.onProgress }));
     return {
       experiment, engine, data: ft.images, model: ft.saved, denseWeights: ft.headWeights, l2: experiment.head?.l2 ?? 0, probeModel: ft.head, fineTune: ft,
-      stage: { data: ft.images, forward: () => { throw new Error('the head stage starts in train()'); }, variables: () => [], evalBatch: 32 },
       summary: ft.summary(), saveModelDir: saveModel,
       dispose: () => {
         // the combined model owns the base's layers; a graph base is separate from its head

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import type { RunEvent } from '../../protocol/runEvents';
 import type { SweepSummary } from '../../protocol/training';
 import type { Experiment } from '../../protocol/experiment';
-import { checkExperimentValue, ExperimentError, Problem } from '../../experiment/validate';
+import { checkExperimentValue, ExperimentError, type Problem } from '../../experiment/validate';
 import { writeFileAtomic } from '../../runs/atomicWrite';
 import { markOwner, releaseOwner, slug, stamp } from '../../runs/runFolder';
-import { featureCacheDir } from './fineTune';
-import { RunHandle, startRun } from './trainRun';
+import { featureCacheDir } from '../models/fineTune';
+import { type RunHandle, startRun } from './trainRun';
 import type { StartParams } from './prepare';
 import { rng } from '../data/random';
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Initializer } from '../../protocol/experiment';
 import { KeepDropout } from './keepDropout';
 import { ResidualDense } from './residualDense';
-import { InputShape, PlannedLayer } from './layerPlan';
+import { type InputShape, type PlannedLayer } from './layerPlan';
 
 type Init = ReturnType<typeof tf.initializers.glorotUniform>;
 

@@ -1,7 +1,7 @@
 // Every model kind becomes one list of layers with its output shape, checked against the data before any
 // TF.js code runs, so an impossible shape is reported with the JSON path of the setting that causes it.
 import type { Activation, LayerSpec, ModelSpec } from '../../protocol/experiment';
-import { dotted, ExperimentError, Problem } from '../../experiment/validate';
+import { dotted, ExperimentError, type Problem } from '../../experiment/validate';
 
 export type PlannedSpec = LayerSpec | { type: 'activation'; activation: Activation } | { type: 'output'; units: number };
 

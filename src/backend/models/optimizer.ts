@@ -1,7 +1,7 @@
 // The optimizer of an experiment: TF.js's own for SGD and momentum, Adam over all variables at once (flatAdam.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../../protocol/experiment';
-import { FlatAdam, TrainingOptimizer } from './flatAdam';
+import { FlatAdam, type TrainingOptimizer } from './flatAdam';
 
 export function makeOptimizer(spec: OptimizerSpec): TrainingOptimizer {
   const m = spec.momentum ?? 0.9;

@@ -3,7 +3,7 @@
 import { extensionSuite } from './suites/extension.suite';
 
 export function run(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const Mocha = require('mocha') as typeof import('mocha');
   const mocha = new Mocha({ ui: 'tdd', timeout: 240_000, color: false, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'extension-host', mocha);

@@ -9,6 +9,7 @@ import type { RunSummary } from '../../../../src/protocol/runEvents';
 import type { SweepSummary } from '../../../../src/protocol/training';
 import type { GradientLabApi } from '../../../../src/extension/extension';
 import { readEvents } from '../../../../src/runs/runFolder';
+import { Commands } from '../../../../src/extension/commandIds';
 
 const extensionId = 'gradient-lab.gradient-lab';
 const workspace = () => vscode.workspace.workspaceFolders![0].uri;
@@ -47,7 +48,7 @@ export function extensionSuite(): void {
     });
 
     test('a training run through the real backend finishes and its summary is right', async () => {
-      const runId = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('quick.experiment.json'));
+      const runId = await vscode.commands.executeCommand<string>(Commands.trainExperiment, file('quick.experiment.json'));
       assert.ok(runId, 'a run was started');
       const run = await until('the run to finish', () => api.store.get(runId)?.status === 'completed' && api.store.get(runId));
       const summary = JSON.parse(readFileSync(join(run.folder, 'summary.json'), 'utf8')) as RunSummary;
@@ -60,7 +61,7 @@ export function extensionSuite(): void {
 
     test('an impossible shape is rejected before training and shown in the Problems panel at its line', async () => {
       const uri = file('bad-shape.experiment.json');
-      const runId = await vscode.commands.executeCommand<string | undefined>('gradientLab.trainExperiment', uri);
+      const runId = await vscode.commands.executeCommand<string | undefined>(Commands.trainExperiment, uri);
       assert.equal(runId, undefined);
       const [d] = await until('our diagnostic', () => vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'Gradient Lab').length && vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'Gradient Lab'));
       assert.match(d.message, /model\.conv\[0\]\.kernel: kernel 29×29 is larger than the 28×28 input/);
@@ -121,14 +122,14 @@ export function extensionSuite(): void {
       assert.match(text, /```gradcheck\nnetwork: 2-1-1 .*guessed/);
       const after = await until('the claims checked under the new block', async () => {
         await document.save();
-        const r = await vscode.commands.executeCommand<{ verdict: string }[]>('gradientLab.checkDerivations', uri);
+        const r = await vscode.commands.executeCommand<{ verdict: string }[]>(Commands.checkDerivations, uri);
         return r.length === 2 && r;
       }, 60_000);
       assert.deepEqual(after.map((r) => r.verdict), ['pass', 'pass']);
     });
 
     test('Probe Gradients… profiles one batch without training: a 20-layer sigmoid chain vanishes', async () => {
-      const profile = await vscode.commands.executeCommand<{ layers: { weightNorm: number }[]; engine: string }>('gradientLab.probeGradients', file('deep-sigmoid.experiment.json'));
+      const profile = await vscode.commands.executeCommand<{ layers: { weightNorm: number }[]; engine: string }>(Commands.probeGradients, file('deep-sigmoid.experiment.json'));
       assert.equal(profile.engine, 'wasm');
       assert.equal(profile.layers.length, 21);
       assert.ok(profile.layers[0].weightNorm / profile.layers[20].weightNorm < 1e-4);
@@ -168,22 +169,22 @@ export function extensionSuite(): void {
       cli('train', file('quick.experiment.json').fsPath);
       cli('sweep', file('sweep.experiment.json').fsPath);
       const run = await until('a CLI run in the tree', () => api.runsTree.getChildren().find((n) => n.kind === 'run' && n.run.status === 'completed'));
-      await vscode.commands.executeCommand('gradientLab.openRun', run.kind === 'run' && run.run.folder);
+      await vscode.commands.executeCommand(Commands.openRun, run.kind === 'run' && run.run.folder);
       await until('the panel to show that run', () => run.kind === 'run' && api.shownRun() === run.run.runId);
       const sweep = await until('a sweep in the tree', () => api.runsTree.getChildren().find((n) => n.kind === 'sweep'));
-      await vscode.commands.executeCommand('gradientLab.compareRuns', sweep);
+      await vscode.commands.executeCommand(Commands.compareRuns, sweep);
       const view = await until('the compare panel to be sent the sweep', () => sweep.kind === 'sweep' && api.comparedView()?.sweepFolder === sweep.folder && api.comparedView());
       assert.equal(view.runs.length, 2);
       const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# my derivation\n\n' });
       const editor = await vscode.window.showTextDocument(doc);
       editor.selection = new vscode.Selection(2, 0, 2, 0);
-      await vscode.commands.executeCommand('gradientLab.insertGradcheckBlock');
+      await vscode.commands.executeCommand(Commands.insertGradcheckBlock);
       assert.match(doc.getText(), /^# my derivation\n\n```gradcheck\n[\s\S]*\n```/);
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     });
 
     test('Run Sweep… trains every member through the backend; the compare panel is sent both, with the setting that differs', async () => {
-      const folder = await vscode.commands.executeCommand<string>('gradientLab.runSweep', file('sweep.experiment.json'));
+      const folder = await vscode.commands.executeCommand<string>(Commands.runSweep, file('sweep.experiment.json'));
       assert.ok(folder, 'the sweep started');
       const summary = await until('the sweep to finish', () => {
         const s = JSON.parse(readFileSync(join(folder, 'sweep.json'), 'utf8')) as SweepSummary;
@@ -205,7 +206,7 @@ export function extensionSuite(): void {
       // the host saw the members' runs live, as it sees a run started with Train
       assert.ok(summary.members.every((m) => api.store.get(m.runId!)?.status === 'completed'));
       // two runs picked in the tree compare the same way
-      await vscode.commands.executeCommand('gradientLab.compareRuns', view.runs.map((r) => r.folder).reverse());
+      await vscode.commands.executeCommand(Commands.compareRuns, view.runs.map((r) => r.folder).reverse());
       const picked = await until('the compare panel to show the picked runs', () => api.comparedView()?.sweepFolder === undefined && api.comparedView());
       assert.deepEqual(picked.runs.map((r) => r.values['optimizer.learningRate']), [0.003, 0.01]);
     });
@@ -217,7 +218,7 @@ export function extensionSuite(): void {
       Object.assign(process.env, { npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0' });
       let outcome: { ok: boolean; message: string };
       try {
-        outcome = (await vscode.commands.executeCommand<{ ok: boolean; message: string }>('gradientLab.installNativeEngine', 'cpu'))!;
+        outcome = (await vscode.commands.executeCommand<{ ok: boolean; message: string }>(Commands.installNativeEngine, 'cpu'))!;
       } finally {
         for (const [key, value] of [['npm_config_registry', saved.registry], ['npm_config_fetch_retries', saved.retries]] as const) {
           if (value === undefined) delete process.env[key];
@@ -231,7 +232,7 @@ export function extensionSuite(): void {
     });
 
     test('a fine-tune from VS Code: the base features are computed, the unfreeze phase runs, the report opens in a panel', async () => {
-      const runId = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('finetune.experiment.json'));
+      const runId = await vscode.commands.executeCommand<string>(Commands.trainExperiment, file('finetune.experiment.json'));
       assert.ok(runId, 'a run was started');
       const run = await until('the fine-tune to finish', () => api.store.get(runId)?.status === 'completed' && api.store.get(runId), 300_000);
       const types = run.events.map((e) => e.type);
@@ -244,28 +245,36 @@ export function extensionSuite(): void {
       assert.equal(typeof finished.bestEpoch, 'number', 'a best epoch was found');
       assert.equal(finished.restoredEpoch, finished.bestEpoch, 'and its checkpoint restored');
       assert.ok(existsSync(join(run.folder, 'report.html')));
-      assert.equal(await vscode.commands.executeCommand('gradientLab.openReport', run.folder), true);
+      assert.equal(await vscode.commands.executeCommand(Commands.openReport, run.folder), true);
       const tab = await until('the report tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Report: ${runId}`));
       assert.ok(tab.input instanceof vscode.TabInputWebview);
     });
 
     test('Show Model Summary builds the fine-tune without training: the base frozen, the new head trainable', async () => {
-      const summary = await vscode.commands.executeCommand<{ rows: { name: string; trainable: boolean }[]; base?: { cutAt: string } }>('gradientLab.showModelSummary', file('finetune.experiment.json'));
+      const summary = await vscode.commands.executeCommand<{ rows: { name: string; trainable: boolean }[]; base?: { cutAt: string } }>(Commands.showModelSummary, file('finetune.experiment.json'));
       assert.equal(summary.base?.cutAt, 'out_relu');
       assert.equal(summary.rows.find((r) => r.name === 'Conv1')?.trainable, false);
       assert.equal(summary.rows.at(-1)?.trainable, true);
     });
 
+    test('Export as Keras Script… on an experiment writes train_keras.py, its splits and its initial weights beside it', async () => {
+      const done = await vscode.commands.executeCommand<{ folder: string; files: string[] } | undefined>(Commands.exportKeras, file('quick.experiment.json'));
+      assert.ok(done, 'exported');
+      assert.equal(done.folder, join(workspace().fsPath, 'quick-keras'));
+      for (const f of ['train_keras.py', 'initial.weights.bin', 'data/train-images.idx.gz', 'data/test-labels.idx.gz']) assert.ok(existsSync(join(done.folder, f)), f);
+      assert.match(readFileSync(join(done.folder, 'train_keras.py'), 'utf8'), /keras\.Sequential\(\[/);
+    });
+
     test('Create Image-Folder Dataset writes the digits as PNG folders per class into the workspace', async () => {
       const out = join(workspace().fsPath, 'datasets', 'digits-images');
-      const written = await vscode.commands.executeCommand<string>('gradientLab.createImageFolder', { source: 'embedded-digits', counts: '80 / 20 / 20', out });
+      const written = await vscode.commands.executeCommand<string>(Commands.createImageFolder, { source: 'embedded-digits', counts: '80 / 20 / 20', out });
       assert.equal(written, out);
       for (const split of ['train', 'validation', 'test']) assert.deepEqual(readdirSync(join(out, split)).sort(), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
       assert.equal(readdirSync(join(out, 'train', '3')).length, 8);
     });
 
     test('an engine setting changed during a run waits for it: the run finishes on its backend, which restarts after', async () => {
-      const runId = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('slow.experiment.json'));
+      const runId = await vscode.commands.executeCommand<string>(Commands.trainExperiment, file('slow.experiment.json'));
       const pid = api.client.pid!;
       assert.equal(typeof pid, 'number');
       await until('a few steps', () => (api.store.get(runId)?.events.filter((e) => e.type === 'batch').length ?? 0) >= 2);
@@ -276,7 +285,7 @@ export function extensionSuite(): void {
         const before = steps();
         await until('the run to go on after the change', () => steps() > before + 1);
         assert.equal(api.client.pid, pid, 'the same backend trains on');
-        await vscode.commands.executeCommand('gradientLab.stopTraining');
+        await vscode.commands.executeCommand(Commands.stopTraining);
         await until('the run to end cancelled', () => api.store.get(runId)?.status === 'cancelled');
         await until('the backend to restart for the new setting once idle', () => api.client.pid !== pid);
       } finally {
@@ -284,8 +293,43 @@ export function extensionSuite(): void {
       }
     });
 
+    test('an engine setting changed during a sweep waits for the whole sweep, not its first member: the backend restarts after', async () => {
+      const folder = await vscode.commands.executeCommand<string>(Commands.runSweep, file('sweep.experiment.json'));
+      assert.ok(folder, 'the sweep started');
+      const pid = api.client.pid!;
+      const config = vscode.workspace.getConfiguration('gradientLab');
+      await config.update('engine', 'wasm', vscode.ConfigurationTarget.Global);
+      try {
+        await until('the sweep to end', () => !api.store.runningSweep(), 300_000);
+        const summary = JSON.parse(readFileSync(join(folder, 'sweep.json'), 'utf8')) as SweepSummary;
+        assert.deepEqual(summary.members.map((m) => m.status), ['completed', 'completed'], 'no restart cut a member short');
+        await until('the backend to restart for the new setting once the sweep is over', () => api.client.pid !== pid);
+      } finally {
+        await config.update('engine', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
+    test('with gradientLab.runsFolder set elsewhere, the runs view refreshes by itself when a run is written there', async () => {
+      const backendJs = join(vscode.extensions.getExtension(extensionId)!.extensionPath, 'dist', 'backend.js');
+      const config = vscode.workspace.getConfiguration('gradientLab');
+      await config.update('runsFolder', 'elsewhere/runs', vscode.ConfigurationTarget.Workspace);
+      try {
+        let refreshed = false;
+        const listener = api.runsTree.onDidChangeTreeData(() => (refreshed = true));
+        await new Promise((r) => setTimeout(r, 1500)); // the setting's own refresh comes first
+        refreshed = false;
+        const runs = join(workspace().fsPath, 'elsewhere', 'runs');
+        execFileSync(process.execPath, [backendJs, 'train', file('quick.experiment.json').fsPath, '--runs', runs], { cwd: workspace().fsPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+        await until('the tree to refresh after a run in the configured folder', () => refreshed, 30_000);
+        listener.dispose();
+        assert.ok(api.runsTree.getChildren().some((n) => n.kind === 'run' && n.run.folder.startsWith(runs)), 'the run written there is listed');
+      } finally {
+        await config.update('runsFolder', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    });
+
     test('killing the backend mid-run marks the run failed with the reason; the next Train starts a fresh backend', async () => {
-      const runId = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('slow.experiment.json'));
+      const runId = await vscode.commands.executeCommand<string>(Commands.trainExperiment, file('slow.experiment.json'));
       const pid = api.client.pid!;
       assert.equal(typeof pid, 'number', 'the backend runs');
       await until('a few steps', () => (api.store.get(runId)?.events.filter((e) => e.type === 'batch').length ?? 0) >= 3);
@@ -298,7 +342,7 @@ export function extensionSuite(): void {
       assert.ok(onDisk.filter((e) => e.type === 'batch').length >= 3, 'the steps trained so far are in the run folder');
       assert.equal(onDisk.at(-1)!.type, 'failed');
       assert.ok(existsSync(join(run.folder, 'experiment.json')));
-      const next = await vscode.commands.executeCommand<string>('gradientLab.trainExperiment', file('quick.experiment.json'));
+      const next = await vscode.commands.executeCommand<string>(Commands.trainExperiment, file('quick.experiment.json'));
       assert.equal(typeof api.client.pid, 'number', 'a backend runs again');
       assert.notEqual(api.client.pid, pid, 'a new backend process');
       await until('the next run to finish', () => api.store.get(next)?.status === 'completed');

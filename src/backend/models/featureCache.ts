@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { augmentedCopy, Augment, identityRows, makeBatch, Shape } from '../data/batches';
+import { augmentedCopy, type Augment, identityRows, makeBatch, type Shape } from '../data/batches';
 import type { Dataset, Split } from '../data/datasets';
-import type { LoadedBase } from '../models/pretrained';
+import type { LoadedBase } from './pretrained';
 
 const splitKeys = ['train', 'validation', 'test'] as const;
 

@@ -3,6 +3,7 @@
 import {
   Chart, Decimation, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip,
 } from 'chart.js';
+import { axisColors, css } from './theme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Legend, Tooltip);
 
@@ -28,7 +29,6 @@ export interface Marker {
   label: string;
 }
 
-const css = (name: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || '#888';
 
 export class LineChart {
   readonly chart: Chart<'line', Point[]>;
@@ -82,8 +82,7 @@ export class LineChart {
   }
 
   applyTheme(): void {
-    const fg = css('--vscode-foreground');
-    const grid = css('--vscode-editorWidget-border') || css('--vscode-panel-border');
+    const { fg, grid } = axisColors();
     this.chart.data.datasets.forEach((d, i) => {
       const color = css(this.series[i].color);
       d.borderColor = color;

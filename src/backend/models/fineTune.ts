@@ -9,20 +9,13 @@ import { rng } from '../data/random';
 import type { Dataset } from '../data/datasets';
 import { imageFolderFiles } from '../data/imageFolder';
 import { ExperimentError } from '../../experiment/validate';
-import { buildModel } from '../models/buildModel';
-import { planLayers } from '../models/layerPlan';
-import { layerSummary, LoadedBase, loadBase } from '../models/pretrained';
-import { DownloadReport, resolveBaseModel } from '../models/modelSource';
+import { buildModel } from './buildModel';
+import { planLayers } from './layerPlan';
+import { layerSummary, type LoadedBase, loadBase } from './pretrained';
+import { type DownloadReport, resolveBaseModel } from './modelSource';
 import { baseFeatures, cacheKey, withAugmentedCopies } from './featureCache';
+import type { Stage } from './stage';
 
-/** What the training loop trains at a time: the data its batches come from, the forward pass, the variables. */
-export interface Stage {
-  data: Dataset;
-  forward(xs: tf.Tensor, training: boolean): tf.Tensor;
-  variables(): tf.Variable[];
-  /** Images per evaluation batch (large for vectors, small when a base runs on images). */
-  evalBatch: number;
-}
 
 export interface FineTuneParts {
   base: LoadedBase;

@@ -3,9 +3,9 @@
 // report how many pseudo-labels were right.
 import * as tf from '@tensorflow/tfjs';
 import type { SemiSupervisedSpec } from '../../protocol/experiment';
-import { identityRows, makeBatch, Shape } from '../data/batches';
+import { identityRows, makeBatch, type Shape } from '../data/batches';
 import { DataError } from '../data/idxReader';
-import { Split, subset } from '../data/datasets';
+import { type Split, subset } from '../data/datasets';
 
 export const semiDefaults = { threshold: 0.95, rounds: 3, epochsPerRound: 1, maxWeight: 1 };
 

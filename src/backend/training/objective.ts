@@ -1,16 +1,22 @@
 // The training objective of a batch and the evaluation of a whole split, for whatever stage a run is in.
 import * as tf from '@tensorflow/tfjs';
-import { Batch, identityRows, makeBatch } from '../data/batches';
+import { type Batch, identityRows, makeBatch } from '../data/batches';
 import type { Split } from '../data/datasets';
-import type { Stage } from './fineTune';
-import type { Prepared } from './prepare';
+import type { Stage } from '../models/stage';
+
+/** What the loss needs beyond the stage: the classes, and the L2 penalty λ·½Σw² over the dense weights. */
+export interface Objective {
+  data: { classNames: string[] };
+  l2: number;
+  denseWeights: tf.LayerVariable[];
+}
 
 export function l2Sum(weights: tf.LayerVariable[]): tf.Scalar {
   return tf.addN(weights.map((w) => tf.sum(tf.square(w.read())))).mul(0.5) as tf.Scalar;
 }
 
 /** The training objective of one batch: softmax cross-entropy, plus λ·½Σw² on the dense layers. */
-export function batchLoss(prep: Prepared, batch: Batch, onLogits?: (logits: tf.Tensor) => void, stage: Stage = prep.stage): tf.Scalar {
+export function batchLoss(prep: Objective, stage: Stage, batch: Batch, onLogits?: (logits: tf.Tensor) => void): tf.Scalar {
   const logits = stage.forward(batch.xs, true);
   onLogits?.(logits);
   const oneHot = tf.oneHot(batch.ys, prep.data.classNames.length);

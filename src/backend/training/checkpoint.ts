@@ -8,7 +8,7 @@ import '../models/keepDropout'; // registers the custom layers so saved models l
 import '../models/residualDense';
 import { writeFileAtomic } from '../../runs/atomicWrite';
 import { readRunJson, RunFolderError } from '../../runs/runFolder';
-import { isOurModelFolder } from './outputPath';
+import { isOurModelFolder } from '../models/outputPath';
 
 export type CheckpointName = 'best' | 'last';
 

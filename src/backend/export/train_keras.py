@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+# @@TITLE@@
+# A Gradient Lab experiment as a Keras 3 script on TensorFlow: the same layers, initial weights, dropout, L2,
+# optimizer, batch order, validation, best-checkpoint restore, early stopping and test evaluation. Its metrics are
+# written as a Gradient Lab run (metrics.jsonl, summary.json, predictions.csv), so the run opens in Gradient Lab's
+# panels and compare view next to the runs trained in the editor.
+#
+# Exported by `gradient-lab export-keras` from @@SOURCE@@.
+#
+#   python train_keras.py [--epochs N] [--runs DIR]
+#     --fresh-init        Keras' own initializers (same schemes and seeds) instead of Gradient Lab's initial weights
+#     --to-keras FILE     no training: the model with trained.weights.bin (exported from a run), saved as FILE
+#     --distribute mirrored | multi-worker
+#
+# Distributed training (tf.distribute). With --distribute mirrored, one process trains on every GPU of this host,
+# one replica per device (on a host without GPUs, one replica on the CPU). With --distribute multi-worker, start
+# this same script on every host, each with TF_CONFIG naming the cluster and its own index, e.g. on the first of two:
+#   TF_CONFIG='{"cluster": {"worker": ["host0:12345", "host1:12345"]}, "task": {"type": "worker", "index": 0}}'
+# Every worker reads data/ beside this script; the batch size is the global batch, split across the replicas;
+# only worker 0 (the chief) writes the run folder.
+
+import argparse
+import datetime
+import gzip
+import json
+import os
+import re
+import struct
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import keras  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXPERIMENT = json.loads(r"""@@EXPERIMENT@@""")
+CLASS_NAMES = json.loads(r"""@@CLASS_NAMES@@""")
+SEED = EXPERIMENT.get("seed", 1)
+TRAINING = EXPERIMENT["training"]
+
+
+# ── data: the splits Gradient Lab trained on, exported as IDX files in data/ ────────────────────────────────────
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    ndim = raw[3]
+    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load_split(name):
+    images = read_idx(os.path.join(HERE, "data", f"{name}-images.idx.gz"))
+    labels = read_idx(os.path.join(HERE, "data", f"{name}-labels.idx.gz")).astype(np.int32)
+    if images.ndim == 3:
+        images = images[..., None]
+    # bytes to 0..1 as Gradient Lab does it: a float64 product rounded to float32
+    return (images.astype(np.float64) * (1 / 255)).astype(np.float32), labels
+
+
+# ── the batch order: Gradient Lab's own seeded shuffle (mulberry32, Fisher–Yates), so each step sees its images ──
+M32 = 0xFFFFFFFF
+
+
+def imul(a, b):
+    return (a * b) & M32
+
+
+class Mulberry32:
+    def __init__(self, seed):
+        self.a = seed & M32
+
+    def __call__(self):
+        self.a = (self.a + 0x6D2B79F5) & M32
+        t = self.a
+        t = imul(t ^ (t >> 15), t | 1)
+        t = (t ^ ((t + imul(t ^ (t >> 7), t | 61)) & M32)) & M32
+        return ((t ^ (t >> 14)) & M32) / 4294967296
+
+
+def shuffled(n, random):
+    order = np.arange(n)
+    for i in range(n - 1, 0, -1):
+        j = int(random() * (i + 1))
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+class EpochBatches(keras.utils.PyDataset):
+    """The training split in Gradient Lab's batch order: a new seeded shuffle every epoch."""
+
+    def __init__(self, x, y, batch_size):
+        super().__init__()
+        self.x, self.y, self.batch_size = x, y, batch_size
+        self.random = Mulberry32(SEED)
+        self.order = np.arange(len(x))  # Keras peeks at a batch or two before the first epoch begins
+
+    def __len__(self):
+        return -(-len(self.x) // self.batch_size)
+
+    def __getitem__(self, i):
+        rows = self.order[i * self.batch_size:(i + 1) * self.batch_size]
+        return self.x[rows], self.y[rows]
+
+    def on_epoch_begin(self):
+        self.order = shuffled(len(self.x), self.random)
+
+
+# ── the model ────────────────────────────────────────────────────────────────────────────────────────────────────
+def build_model():
+    l2 = keras.regularizers.L2  # Gradient Lab's λ·½Σw² is Keras' L2(λ/2) on each dense kernel and bias
+    return keras.Sequential([
+@@LAYERS@@
+    ], name="@@MODEL_NAME@@")
+
+
+class GradientLabAdam(keras.optimizers.Optimizer):
+    """Adam as Gradient Lab (TF.js) computes it: ε is added to √v̂, where Keras' Adam adds it to √v."""
+
+    def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="gradient_lab_adam", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        self._m = [self.add_variable_from_reference(v, "m") for v in var_list]
+        self._v = [self.add_variable_from_reference(v, "v") for v in var_list]
+
+    def update_step(self, gradient, variable, learning_rate):
+        ops = keras.ops
+        i = self._get_variable_index(variable)
+        m, v = self._m[i], self._v[i]
+        g = ops.cast(gradient, variable.dtype)
+        t = ops.cast(self.iterations + 1, variable.dtype)
+        self.assign(m, ops.add(ops.multiply(m, self.beta_1), ops.multiply(g, 1 - self.beta_1)))
+        self.assign(v, ops.add(ops.multiply(v, self.beta_2), ops.multiply(ops.square(g), 1 - self.beta_2)))
+        m_hat = ops.divide(m, 1 - ops.power(self.beta_1, t))
+        v_hat = ops.divide(v, 1 - ops.power(self.beta_2, t))
+        step = ops.divide(m_hat, ops.add(ops.sqrt(v_hat), self.epsilon))
+        self.assign_sub(variable, ops.multiply(step, ops.cast(learning_rate, variable.dtype)))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+def make_optimizer():
+    o = EXPERIMENT["optimizer"]
+    lr, momentum = o["learningRate"], o.get("momentum", 0.9)
+    if o["name"] == "adam":
+        return GradientLabAdam(lr)
+    if o["name"] == "sgd":
+        return keras.optimizers.SGD(lr)
+    return keras.optimizers.SGD(lr, momentum=momentum, nesterov=o["name"] == "nesterov")
+
+
+def load_weights(model, name):
+    """Weights exported by Gradient Lab: float32 little-endian, layer by layer, each layer's in Keras' order."""
+    with open(os.path.join(HERE, f"{name}.weights.json")) as f:
+        layers = json.load(f)["layers"]
+    flat = np.fromfile(os.path.join(HERE, f"{name}.weights.bin"), dtype="<f4")
+    at = 0
+    for entry in layers:
+        weights = []
+        for shape in entry["shapes"]:
+            n = int(np.prod(shape))
+            weights.append(flat[at:at + n].reshape(shape))
+            at += n
+        model.layers[entry["index"]].set_weights(weights)
+
+
+# ── the run, written as Gradient Lab writes one ──────────────────────────────────────────────────────────────────
+def softmax_cross_entropy(logits, labels):
+    z = logits.astype(np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-log_p[np.arange(len(labels)), labels].mean())
+
+
+def evaluate(model, x, y):
+    logits = model.predict(x, batch_size=500, verbose=0)
+    predicted = logits.argmax(axis=1)
+    return softmax_cross_entropy(logits, y), float((predicted == y).mean()), predicted, logits
+
+
+def class_report(confusion):
+    rows = []
+    for c, row in enumerate(confusion):
+        tp, support, predicted = row[c], sum(row), sum(r[c] for r in confusion)
+        precision = tp / predicted if predicted else 0
+        recall = tp / support if support else 0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0
+        rows.append({"name": CLASS_NAMES[c], "precision": precision, "recall": recall, "f1": f1, "support": support})
+    return rows
+
+
+def dense_l2(model):
+    """½Σw² over the dense layers' weights and biases (without λ), as Gradient Lab's batch events carry it."""
+    ws = [w for layer in model.layers if isinstance(layer, keras.layers.Dense) for w in layer.trainable_weights]
+    return float(sum(tf.reduce_sum(tf.square(w)) for w in ws)) / 2 if ws else 0.0
+
+
+class GradientLabRun(keras.callbacks.Callback):
+    """metrics.jsonl events as they happen; validation every validateEvery epochs (and at the last); the best
+    weights kept and checkpointed; early stopping on patience."""
+
+    def __init__(self, folder, run_id, data, epochs, chief):
+        super().__init__()
+        self.folder, self.run_id, self.data, self.epochs, self.chief = folder, run_id, data, epochs, chief
+        self.step, self.best, self.since_best, self.best_weights = 0, None, 0, None
+        self.samples, self.train_seconds, self.stopped_early, self.epochs_done = 0, 0.0, False, 0
+
+    def event(self, e):
+        if self.chief:
+            with open(os.path.join(self.folder, "metrics.jsonl"), "a") as f:
+                f.write(json.dumps({"runId": self.run_id, **e}) + "\n")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start, self.seen, self.mean_loss, self.mean_acc = time.time(), 0, 0.0, 0.0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.t0 = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        ms = 1000 * (time.perf_counter() - self.t0)
+        n = min(TRAINING["batchSize"], len(self.data["train"][1]) - batch * TRAINING["batchSize"])
+        # Keras reports running means over the epoch's samples: each batch's own value is recovered from them
+        loss = ((self.seen + n) * logs["loss"] - self.seen * self.mean_loss) / n
+        acc = ((self.seen + n) * logs["accuracy"] - self.seen * self.mean_acc) / n
+        self.seen, self.mean_loss, self.mean_acc = self.seen + n, logs["loss"], logs["accuracy"]
+        self.step += 1
+        self.samples += n
+        self.train_seconds += ms / 1000
+        lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        self.event({"type": "batch", "epoch": self.epoch_no, "step": self.step, "loss": loss, "accuracy": acc, "samples": n, "stepMs": ms, "learningRate": lr, "l2": dense_l2(self.model)})
+
+    @property
+    def epoch_no(self):
+        return self.epochs_done + 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        epoch_no = epoch + 1
+        self.epochs_done = epoch_no
+        val_loss = val_acc = None
+        is_best = False
+        every = TRAINING.get("validateEvery", 1)
+        x_val, y_val = self.data["validation"]
+        if len(y_val) and (epoch_no % every == 0 or epoch_no == self.epochs):
+            val_loss, val_acc, _, _ = evaluate(self.model, x_val, y_val)
+            if self.best is None or val_loss < self.best[1]:
+                self.best, self.since_best, is_best = (epoch_no, val_loss), 0, True
+                self.best_weights = self.model.get_weights()
+                if self.chief:
+                    self.model.save_weights(os.path.join(self.folder, "checkpoints", "best.weights.h5"))
+            else:
+                self.since_best += 1
+        if self.chief:
+            self.model.save_weights(os.path.join(self.folder, "checkpoints", "last.weights.h5"))
+        e = {"type": "epoch", "epoch": epoch_no, "trainLoss": logs["loss"], "trainAccuracy": logs["accuracy"], "seconds": time.time() - self.epoch_start}
+        if val_loss is not None:
+            e.update(valLoss=val_loss, valAccuracy=val_acc)
+        if is_best:
+            e["best"] = True
+        self.event(e)
+        patience = TRAINING.get("patience")
+        if patience is not None and self.since_best >= patience and epoch_no < self.epochs:
+            self.stopped_early = True
+            self.model.stop_training = True
+
+
+def run_folder(runs):
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    slug = re.sub(r"[^a-z0-9]+", "-", EXPERIMENT["name"].lower()).strip("-")[:40] or "run"
+    folder = os.path.join(runs, f"{stamp}-{slug}-keras")
+    os.makedirs(os.path.join(folder, "checkpoints"), exist_ok=True)
+    return folder
+
+
+def summary_rows(model):
+    rows = [{"name": layer.name, "type": type(layer).__name__, "outputShape": str(tuple(layer.output.shape)), "params": layer.count_params(), "trainable": layer.trainable} for layer in model.layers]
+    total = sum(r["params"] for r in rows)
+    return {"rows": rows, "totalParams": total, "trainableParams": sum(r["params"] for r in rows if r["trainable"])}
+
+
+def strategy_for(kind):
+    if kind == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if kind == "multi-worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def is_chief(kind):
+    task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
+    return kind != "multi-worker" or task.get("index", 0) == 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=f"Train {EXPERIMENT['name']} with Keras, as Gradient Lab would.")
+    parser.add_argument("--epochs", type=int, default=TRAINING["epochs"])
+    parser.add_argument("--runs", default=os.path.join(".gradient-lab", "runs"))
+    parser.add_argument("--fresh-init", action="store_true")
+    parser.add_argument("--to-keras", metavar="FILE")
+    parser.add_argument("--distribute", choices=["mirrored", "multi-worker"])
+    args = parser.parse_args()
+    keras.utils.set_random_seed(SEED)
+    if args.to_keras:
+        model = build_model()
+        load_weights(model, "trained")
+        model.save(args.to_keras)
+        print(f"saved {args.to_keras}")
+        return
+    data = {name: load_split(name) for name in ("train", "validation", "test")}
+    strategy, chief = strategy_for(args.distribute), is_chief(args.distribute)
+    with strategy.scope():
+        model = build_model()
+        if not args.fresh_init:
+            load_weights(model, "initial")
+        model.compile(optimizer=make_optimizer(), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    folder = run_folder(args.runs)
+    run_id = os.path.basename(folder)
+    started_at = datetime.datetime.now(datetime.timezone.utc)
+    engine = "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
+    if chief:
+        with open(os.path.join(folder, "experiment.json"), "w") as f:
+            json.dump({**EXPERIMENT, "$source": os.path.abspath(__file__)}, f, indent=2)
+    batches = EpochBatches(*data["train"], TRAINING["batchSize"])
+    run = GradientLabRun(folder, run_id, data, args.epochs, chief)
+    run.event({
+        "type": "started", "folder": os.path.abspath(folder), "engine": engine, "tensorflow": tf.__version__, "experiment": EXPERIMENT,
+        "trainSize": len(data["train"][1]), "validationSize": len(data["validation"][1]), "testSize": len(data["test"][1]),
+        "stepsPerEpoch": len(batches), "totalEpochs": args.epochs, "classNames": CLASS_NAMES, "time": started_at.isoformat(), "summary": summary_rows(model),
+    })
+    model.fit(batches, epochs=args.epochs, shuffle=False, verbose=2, callbacks=[run])
+    restored = None
+    if TRAINING.get("restoreBest") and run.best is not None:
+        model.set_weights(run.best_weights)
+        restored = run.best[0]
+    finished = {"type": "finished", "status": "completed", "engine": engine, "epochsDone": run.epochs_done, "steps": run.step,
+                "samplesPerSec": run.samples / run.train_seconds if run.train_seconds else 0, "seconds": (datetime.datetime.now(datetime.timezone.utc) - started_at).total_seconds()}
+    if run.best is not None:
+        finished.update(bestEpoch=run.best[0], bestValLoss=run.best[1])
+    if restored is not None:
+        finished["restoredEpoch"] = restored
+    if run.stopped_early:
+        finished["stoppedEarly"] = True
+    x_test, y_test = data["test"]
+    if len(y_test):
+        loss, accuracy, predicted, _ = evaluate(model, x_test, y_test)
+        k = len(CLASS_NAMES)
+        confusion = [[int(((y_test == t) & (predicted == p)).sum()) for p in range(k)] for t in range(k)]
+        finished["test"] = {"loss": loss, "accuracy": accuracy, "confusion": confusion, "perClass": class_report(confusion)}
+        if chief:
+            with open(os.path.join(folder, "predictions.csv"), "w") as f:
+                f.write("ImageId,Label\n" + "".join(f"{i + 1},{p}\n" for i, p in enumerate(predicted)))
+            finished["outputs"] = [os.path.abspath(os.path.join(folder, "predictions.csv"))]
+        print(f"test accuracy {100 * accuracy:.2f}% (loss {loss:.4f})")
+    run.event(finished)
+    if chief:
+        summary = {k: v for k, v in finished.items() if k not in ("type", "test", "outputs")}
+        summary.update(runId=run_id, name=EXPERIMENT["name"], startedAt=started_at.isoformat(), finishedAt=datetime.datetime.now(datetime.timezone.utc).isoformat())
+        if "test" in finished:
+            summary.update(testAccuracy=finished["test"]["accuracy"], testLoss=finished["test"]["loss"])
+        with open(os.path.join(folder, "summary.json"), "w") as f:
+            json.dump(summary, f, indent=2)
+        print(f"run folder: {folder}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+// The Keras export, run for real with Keras 3 on TensorFlow 2.21 (the venv .ci/run makes in .cache/python): the
+// same model (first-step loss from the same initial weights and the same first batch), the default CNN reaching
+// ≥ 96 % on the same held-back digits, a trained checkpoint as a .keras model predicting as TF.js does, mirrored
+// distribution on one CPU replica, what cannot be exported refused — and a Keras run that Gradient Lab reads.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { BatchEvent, RunEvent } from '../../src/protocol/runEvents';
+import { loadCheckpoint } from '../../src/backend/training/checkpoint';
+import { readEvents } from '../../src/runs/runFolder';
+import { packageRoot } from '../../src/paths';
+import { runCli } from '../helpers/backendProcess';
+import { tempDir, writeExperiment } from '../helpers/fixtures';
+import { useBackend } from '../helpers/tfSetup';
+
+const python = join(packageRoot(), '.cache', 'python', 'venv', 'bin', 'python');
+
+/** Keras' Python, or undefined after t.skip (never on CI, which installs it). */
+function keras(t: TestContext): string | undefined {
+  if (existsSync(python)) return python;
+  const how = 'set it up as .ci/run does (npm run native puts tensorflow-cpu, which brings Keras 3, into .cache/python/venv)';
+  if (process.env.CI) throw new Error(`Keras is missing on CI (no ${python}): ${how}`);
+  t.skip(`no Keras here (${python}); ${how}`);
+  return undefined;
+}
+
+/** Runs Keras' Python; its stdout, or a failure with its stderr (TensorFlow's start-up chatter is kept out otherwise). */
+function py(args: string[], cwd: string): string {
+  try {
+    return execFileSync(python, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, maxBuffer: 64 << 20, timeout: 900_000 });
+  } catch (e) {
+    throw new Error(`python ${args.join(' ')} failed:\n${(e as { stderr?: string }).stderr ?? e}`);
+  }
+}
+
+/** The image count an exported IDX labels file declares. */
+const idxCount = (file: string) => gunzipSync(readFileSync(file)).readUInt32BE(4);
+
+const only = (dir: string) => join(dir, readdirSync(dir).filter((f) => !f.startsWith('.'))[0]);
+const batches = (folder: string) => readEvents(folder).events.filter((e): e is BatchEvent => e.type === 'batch');
+
+const mlp = {
+  name: 'seeded mlp', seed: 5, data: { source: 'embedded-digits', trainLimit: 512, validationLimit: 128, testLimit: 128 },
+  model: { kind: 'mlp', dense: [32], activation: 'relu', l2: 0.001, init: 'he' }, optimizer: { name: 'adam', learningRate: 0.01 },
+  training: { epochs: 1, batchSize: 64, gradients: { enabled: false } },
+};
+
+test('a seeded MLP: the Keras script starts from the same weights on the same first batch — the same first-step loss; its run reads as a run', (t) => {
+  if (!keras(t)) return;
+  const dir = tempDir();
+  const file = writeExperiment(dir, mlp);
+  assert.equal(runCli(['train', file, '--runs', join(dir, 'gl')], { cwd: dir }).code, 0);
+  const exported = runCli(['export-keras', file, '--out', join(dir, 'keras'), '--json'], { cwd: dir });
+  assert.equal(exported.code, 0, exported.stderr);
+  py([join(dir, 'keras', 'train_keras.py'), '--runs', join(dir, 'kr')], dir);
+  const [ours, theirs] = [batches(only(join(dir, 'gl'))), batches(only(join(dir, 'kr')))];
+  const sizes = (folder: string) => {
+    const started = readEvents(folder).events[0] as Extract<RunEvent, { type: 'started' }>;
+    return [started.trainSize, started.validationSize, started.testSize];
+  };
+  assert.deepEqual(sizes(only(join(dir, 'kr'))), sizes(only(join(dir, 'gl'))), 'the same splits');
+  assert.equal(theirs.length, ours.length, 'as many steps');
+  const first = Math.abs(ours[0].loss - theirs[0].loss);
+  const last = Math.abs(ours.at(-1)!.loss - theirs.at(-1)!.loss);
+  console.log(`first-step loss: Gradient Lab ${ours[0].loss}, Keras ${theirs[0].loss}; step ${ours.length}: ${ours.at(-1)!.loss} vs ${theirs.at(-1)!.loss}`);
+  assert.ok(first <= 1e-5 * Math.max(1, Math.abs(ours[0].loss)), `first step: |Δ| = ${first}`);
+  assert.ok(last <= 1e-3 * Math.max(1, Math.abs(ours.at(-1)!.loss)), `step ${ours.length} (same optimizer, same batches): |Δ| = ${last}`);
+  // a run trained elsewhere is still a run: listed and compared next to the editor's
+  const listed = JSON.parse(runCli(['runs', '--runs', join(dir, 'kr'), '--json'], { cwd: dir }).stdout) as { status: string; name: string }[];
+  assert.deepEqual(listed.map((r) => [r.status, r.name]), [['completed', 'seeded mlp']]);
+  const compared = runCli(['compare', only(join(dir, 'gl')), only(join(dir, 'kr')), '--json'], { cwd: dir });
+  assert.equal(compared.code, 0, compared.stderr);
+  assert.deepEqual((JSON.parse(compared.stdout) as { summary: { status: string } }[]).map((r) => r.summary.status), ['completed', 'completed']);
+});
+
+test('the default CNN experiment, exported: Keras trains it 3 epochs on the CPU to ≥ 96 % on the same held-back digits', (t) => {
+  if (!keras(t)) return;
+  const dir = tempDir();
+  const exported = runCli(['export-keras', join(packageRoot(), 'examples', 'digits-cnn.experiment.json'), '--out', join(dir, 'cnn')], { cwd: dir });
+  assert.equal(exported.code, 0, exported.stderr);
+  const out = py([join(dir, 'cnn', 'train_keras.py'), '--runs', join(dir, 'runs')], dir);
+  const finished = readEvents(only(join(dir, 'runs'))).events.at(-1) as Extract<RunEvent, { type: 'finished' }>;
+  assert.equal(finished.type, 'finished');
+  assert.equal(finished.epochsDone, 3);
+  const held = idxCount(join(dir, 'cnn', 'data', 'test-labels.idx.gz'));
+  assert.ok(held > 990, `Gradient Lab's held-back digits, exported: ${held}`);
+  assert.equal(finished.test!.confusion.flat().reduce((a, b) => a + b, 0), held, 'every one of them tested');
+  console.log(`Keras on the exported default CNN: ${out.match(/test accuracy .*/)?.[0]}`);
+  assert.ok(finished.test!.accuracy >= 0.96, `test accuracy ${finished.test!.accuracy}`);
+});
+
+test('a TF.js checkpoint exported to .keras predicts the same probabilities on 100 test images (max |Δ| ≤ 1e-5)', async (t) => {
+  if (!keras(t)) return;
+  const dir = tempDir();
+  const cnn = { ...mlp, name: 'small cnn', model: { kind: 'cnn', conv: [{ filters: 8, kernel: 3, batchNorm: true }], dense: [32], dropoutKeep: 0.5, init: 'he' } };
+  const file = writeExperiment(dir, cnn);
+  assert.equal(runCli(['train', file, '--runs', join(dir, 'gl')], { cwd: dir }).code, 0);
+  const run = only(join(dir, 'gl'));
+  assert.equal(runCli(['export-keras', file, '--out', join(dir, 'k'), '--weights', run], { cwd: dir }).code, 0);
+  py([join(dir, 'k', 'train_keras.py'), '--to-keras', join(dir, 'model.keras')], dir);
+  const script = 'import sys, json, keras, numpy as np; sys.path.insert(0, sys.argv[1]); import train_keras as t\n' +
+    'x, _ = t.load_split("test"); m = keras.models.load_model(sys.argv[2])\n' +
+    'print(json.dumps(keras.ops.convert_to_numpy(keras.ops.softmax(m(x[:100], training=False))).tolist()))';
+  const theirs = JSON.parse(py(['-c', script, join(dir, 'k'), join(dir, 'model.keras')], dir).trim().split('\n').at(-1)!) as number[][];
+  await useBackend('wasm');
+  const model = await loadCheckpoint(join(run, 'checkpoints'), 'best');
+  const raw = gunzipSync(readFileSync(join(dir, 'k', 'data', 'test-images.idx.gz')));
+  const pixels = Float32Array.from(raw.subarray(16, 16 + 100 * 784), (v) => v * (1 / 255));
+  const ours = tf.tidy(() => tf.softmax(model.predict(tf.tensor4d(pixels, [100, 28, 28, 1])) as tf.Tensor).arraySync() as number[][]);
+  const diff = Math.max(...ours.flatMap((row, i) => row.map((p, c) => Math.abs(p - theirs[i][c]))));
+  console.log(`checkpoint → .keras: max |Δp| over 100 images × 10 classes = ${diff.toExponential(2)}`);
+  assert.equal(theirs.length, 100);
+  assert.ok(diff <= 1e-5, `max |Δ| = ${diff}`);
+});
+
+test('--distribute mirrored trains on one CPU replica; the script says how to run it across hosts (TF_CONFIG)', (t) => {
+  if (!keras(t)) return;
+  const dir = tempDir();
+  const file = writeExperiment(dir, mlp);
+  assert.equal(runCli(['export-keras', file, '--out', join(dir, 'k')], { cwd: dir }).code, 0);
+  const out = py([join(dir, 'k', 'train_keras.py'), '--distribute', 'mirrored', '--runs', join(dir, 'runs')], dir);
+  assert.match(out, /test accuracy \d+\.\d\d%/);
+  assert.equal(JSON.parse(readFileSync(join(only(join(dir, 'runs')), 'summary.json'), 'utf8')).status, 'completed');
+  const text = readFileSync(join(dir, 'k', 'train_keras.py'), 'utf8');
+  assert.match(text, /MultiWorkerMirroredStrategy/);
+  assert.match(text, /TF_CONFIG='\{"cluster"/);
+});
+
+test('a sweep exports one script per member and a runner: every member trains with its own setting into one runs folder', (t) => {
+  if (!keras(t)) return;
+  const dir = tempDir();
+  const file = writeExperiment(dir, { ...mlp, sweep: { 'optimizer.learningRate': [0.01, 0.003] } });
+  assert.equal(runCli(['export-keras', file, '--out', join(dir, 'k')], { cwd: dir }).code, 0);
+  py([join(dir, 'k', 'run_sweep.py'), '--runs', join(dir, 'runs')], dir);
+  const rates = readdirSync(join(dir, 'runs')).map((f) => {
+    const folder = join(dir, 'runs', f);
+    assert.equal(JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8')).status, 'completed');
+    return (JSON.parse(readFileSync(join(folder, 'experiment.json'), 'utf8')) as { optimizer: { learningRate: number } }).optimizer.learningRate;
+  });
+  assert.deepEqual(rates.sort(), [0.003, 0.01]);
+});
+
+test('what cannot be exported exactly is refused with where it is set and why: pseudo-labels, augmentation', () => {
+  const dir = tempDir();
+  const cases: [object, RegExp][] = [
+    [{ ...mlp, semiSupervised: { labeled: 100, method: 'pseudo-label' } }, /semiSupervised: cannot be exported exactly: pseudo-labelling rounds/],
+    [{ ...mlp, training: { ...mlp.training, augment: { shift: 2 } } }, /training\.augment: cannot be exported exactly/],
+  ];
+  for (const [experiment, message] of cases) {
+    const r = runCli(['export-keras', writeExperiment(dir, experiment)], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, message);
+  }
+});
