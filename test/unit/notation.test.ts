@@ -13,7 +13,7 @@ const results = checkMarkdown(text);
 const at = (line: number) => results.filter((r) => r.line === line);
 
 test('every claim of the notation example has the verdict its text announces', () => {
-  assert.equal(results.length, 64, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
+  assert.equal(results.length, 69, results.map((r) => `${r.line}: ${r.message}`).join('\n'));
   const verdicts = results.map((r) => `${r.line} ${r.verdict}`);
   const expected = [
     '17 pass', '19 pass', '21 fail', // operator form
@@ -32,6 +32,7 @@ test('every claim of the notation example has the verdict its text announces', (
     '152 pass', '154 pass', '156 fail', // biases written apart (bias: yes)
     '165 pass', '167 pass', '169 fail', // biases absorbed as w_{j0}, z_0 = 1 (bias: absorbed)
     '181 pass', '183 pass', '185 pass', '187 pass', '189 pass', '191 fail', // softmax with β: δ_{ij}, indicators, [i = j]
+    '199 pass', '201 pass', '203 pass', '205 pass', '207 fail', // the layers a claim is stated for; N_l; ≈
   ];
   assert.deepEqual(verdicts, expected);
   for (const r of results.filter((x) => x.verdict === 'fail')) {
@@ -136,5 +137,13 @@ test('"Declare network…" guesses the bias convention from the math: b_j writte
   assert.match(suggestBlock(math('\\frac{\\partial E_n}{\\partial b_1^{(2)}} = \\delta_1^{(3)}')), /\nbias: yes\n/);
   assert.match(suggestBlock(math('\\frac{\\partial E_n}{\\partial w_{10}^{(2)}} = \\delta_1^{(3)}')), /\nbias: absorbed\n/);
   assert.doesNotMatch(suggestBlock(math('\\frac{\\partial E_n}{\\partial w_{12}^{(2)}} = \\delta_1^{(3)} z_2^{(2)}')), /bias/);
+});
+
+test('a claim stated for some layers is checked for those; failing only at a linear output layer says so; ≈ is not judged', () => {
+  assert.match(at(199)[0].message, /for l = 1\.\.3/);
+  assert.match(at(201)[0].message, /for l = 2\.\.3/, '"l = 2, \\dots, L-1" with L = 4');
+  assert.match(at(203)[0].message, /for l = 2\.\.3/, 'N_{l+1}: the units of layer l+1');
+  assert.match(at(205)[0].message, /⚠ the part after ≈ is not checked/);
+  assert.match(at(207)[0].message, /l = 4, j = 1\) — layer 4 is the output layer \(identity, not logistic\)/);
 });
 

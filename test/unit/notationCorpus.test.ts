@@ -98,6 +98,12 @@ function corpus(): Claim[] {
   for (const j of range(4)) right(`\\delta_${j}^{(3)} = g'(a_${j}^{(3)})\\, w_{1${j}}^{(3)} \\delta^{(4)}`);
   right('\\frac{\\partial \\mathcal{L}}{\\partial a_1^{(4)}} = \\hat{y} - t_n');
   wrong('\\delta^{(4)} = \\hat{y} + t_n');
+  // the layers a claim is stated for, N_l, and ≈ after the claim
+  right('\\frac{\\partial E_n}{\\partial w_{jk}^{(l)}} = \\delta_j^{(l+1)} z_k^{(l)}, \\quad l = 1, 2, 3');
+  right('\\frac{\\partial z_j^{(l)}}{\\partial a_j^{(l)}} = z_j^{(l)} (1 - z_j^{(l)}) \\qquad \\text{for } l = 2, \\ldots, L-1');
+  wrong('\\frac{\\partial z_j^{(l)}}{\\partial a_j^{(l)}} = z_j^{(l)} (1 - z_j^{(l)}), \\quad l = 2, \\dots, L'); // the linear output layer too
+  right('\\delta_j^{(l)} = h\'(a_j^{(l)}) \\sum_{k=1}^{N_{l+1}} w_{kj}^{(l)} \\delta_k^{(l+1)}');
+  right(`${dE[0]('w_{11}^{(1)}')} = \\delta_1^{(2)} x_1 \\approx 0`);
   right('\\frac{d}{du} \\max(0, u) = \\mathbb{1}[u > 0]');
   right('\\frac{d}{du} \\max(0, u) = \\mathbb{1}_{u > 0}');
   wrong('\\frac{d}{du} \\max(0, u) = \\mathbb{1}[u < 0]');

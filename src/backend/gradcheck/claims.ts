@@ -6,7 +6,7 @@ import { type Definition, type Env, inferRange } from './quantities';
 import { children } from './latexAst';
 import { EvalError, workPerClaim } from './evalErrors';
 import { freeScalars, scalarEnvs, scalarNote } from './scalarClaims';
-import { mathOf } from './claimText';
+import { claimText, type IndexRange, mathOf } from './claimText';
 import { type ClaimResult, Comparison, errorResult } from './sideComparison';
 import { definitionIn, definitionText, isActivation } from './functionNames';
 
@@ -119,7 +119,7 @@ function bindings(sides: Node[], vars: string[], env: Env, fixed = new Map<strin
 }
 
 export function checkClaim(input: string, options: CheckOptions): ClaimResult {
-  const latex = mathOf(input);
+  const { math: latex, range, approximate } = claimText(input);
   const parts = splitSides(latex);
   const sides: Node[] = [];
   for (const part of parts) {
@@ -131,10 +131,31 @@ export function checkClaim(input: string, options: CheckOptions): ClaimResult {
       return parseError(latex, part.offset + e.offset, e.message, options);
     }
   }
-  return evaluateSides(sides, options);
+  const result = evaluateSides(sides, options, range);
+  if (!approximate) return result;
+  // "= δ x ≈ 0": the equality is checked, the approximation is not a claim the checker can judge
+  const note = 'the part after ≈ is not checked';
+  return { ...result, message: `${result.message} ⚠ ${note}`, warnings: [...result.warnings, note] };
 }
 
-function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
+/** A claim about every layer that fails only at the output layer, whose activation is not the hidden one: say so. */
+function withOutputHint(result: ClaimResult, at: Map<string, number> | undefined, layerLetters: Set<string>, env: Env | undefined): ClaimResult {
+  const net = env?.draw?.net;
+  const letter = at && net && net.output !== net.hidden ? [...layerLetters].find((l) => at.get(l) === net.units.length) : undefined;
+  if (!letter || result.verdict !== 'fail') return result;
+  return { ...result, message: `${result.message} — layer ${net!.units.length} is the output layer (${net!.output}, not ${net!.hidden}); a claim about the hidden layers can say so: \\quad ${letter} = 2, \\dots, L-1` };
+}
+
+/** Whether an index value is among those a claim is stated for ("l = 2, \dots, L-1"). */
+function inRange(range: IndexRange, value: number, L: number | undefined): boolean {
+  const bound = (x: string) => (/^L([+-]\d+)?$/.test(x) && L !== undefined ? L + Number(x.slice(1) || 0) : Number(x));
+  return range.values.some((v) => {
+    const [from, to] = v.split('..');
+    return to === undefined ? bound(from) === value : bound(from) <= value && value <= bound(to);
+  });
+}
+
+function evaluateSides(sides: Node[], given: CheckOptions, range?: IndexRange): ClaimResult {
   const definition = definitionIn(sides, given.envs[0]);
   if (definition) return define(definition.fn, definition.def, given.envs[0]);
   // a claim about no network quantity in a network block: an identity in its free variables (scalarClaims.ts)
@@ -160,11 +181,14 @@ function evaluateSides(sides: Node[], given: CheckOptions): ClaimResult {
   const unbound = all.filter((v) => !free.every((f, i) => f.has(v) || compared[i].has(v)));
   try {
     const env0 = options.envs[0];
-    const binds = bindings(sides, all, env0, fixed);
+    // a claim stated for some values of an index ("l = 1, 2, 3") is checked for those
+    const stated = range && all.includes(range.letter) ? range : undefined;
+    const binds = bindings(sides, all, env0, fixed).filter((b) => !stated || inRange(stated, b.get(stated.letter)!, fixed.get('L')));
+    if (stated && !binds.length) throw new EvalError(`${stated.letter} = ${stated.values.join(', ')}: no such value where every term of the claim exists`);
     if (unbound.length) return unboundResult(sides, binds, unbound, options, warnings);
     const comparison = new Comparison(sides, binds, options.tolerance, note, warnings);
     const ended = comparison.run(options.envs, 0);
-    if (ended) return ended;
+    if (ended) return withOutputHint(ended, comparison.failedAt, layerLetters, env0);
     // every side 0 in every draw (dead ReLUs): draw again, a few at a time, until one sees something
     for (let k = 0; !comparison.nonZero && options.moreDraws && k < maxExtraDraws; k += 5) {
       const more = options.moreDraws(k, 5);

@@ -102,6 +102,12 @@ function symbol(s: Extract<Node, { k: 'sym' }>, env: Env, ctx: Ctx): Dual {
   if (c !== undefined && !s.sub.length) return C(c);
   // L, the number of layers, as a bound or a value: \prod_{l=2}^{L-1}
   if (s.name === 'L' && !s.sub.length && !s.layer && env.draw) return C(env.draw.L);
+  // N_l (or N^{(l)}), the number of units in layer l: \sum_{k=1}^{N_{l+1}}
+  if (s.name === 'N' && env.draw && (s.sub.length === 1) !== !!s.layer) {
+    const l = indexValue(s.layer ?? s.sub[0], ctx.bind, raw(s));
+    if (l < 1 || l > env.draw.L) throw new NoSuchQuantity(`${raw(s)} does not exist: the network has layers 1..${env.draw.L}`);
+    return C(env.draw.net.units[l - 1]);
+  }
   if (s.name === '\\delta' && !s.layer) {
     if (s.sub.length !== 2) throw new EvalError(`${raw(s)}: Kronecker's δ takes two indices (δ_{ij}); a backprop δ needs a layer, δ_j^{(l)}`);
     return C(indexValue(s.sub[0], ctx.bind, raw(s)) === indexValue(s.sub[1], ctx.bind, raw(s)) ? 1 : 0);

@@ -28,6 +28,8 @@ export class Comparison {
   dead = 0;
   tried = 0;
   readonly perDraw: number[][] = [];
+  /** The index values of the comparison that failed. */
+  failedAt: Map<string, number> | undefined;
 
   constructor(private readonly sides: Node[], private readonly binds: Map<string, number>[], private readonly tolerance: number, private readonly note: string, private readonly warnings: Set<string>) {}
 
@@ -62,6 +64,7 @@ export class Comparison {
     const rel = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
     this.maxRel = Math.max(this.maxRel, rel);
     if (rel <= this.tolerance) return undefined;
+    this.failedAt = bind;
     return this.result('fail', `✗ side ${i + 1} ≠ side 1${mismatch(this.sides.length, i, a, b)} (rel err ${fmt(rel)}${where(bind, draw, true)})${this.note}`, values);
   }
 
