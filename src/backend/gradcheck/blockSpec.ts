@@ -1,5 +1,5 @@
 // The ```gradcheck block: what network (or graph of functions) the math below it is about.
-import { type Node, Parser } from './latex';
+import { type Node, Parser, raw } from './latex';
 import { activations, type NetworkSpec } from './network';
 import type { GraphSpec } from './quantities';
 
@@ -13,8 +13,20 @@ export class BlockError extends Error {
   }
 }
 
+/** mode: optimizer — the reference method, its hyper-parameters by role (symbol and value), the parameters' name. */
+export interface OptimizerSpec {
+  method: OptimizerMethod;
+  roles: Map<OptimizerRole, { name: string; value: number }>;
+  params: string;
+}
+export const optimizerMethods = ['sgd', 'momentum', 'nesterov', 'adam', 'rmsprop'] as const;
+export type OptimizerMethod = (typeof optimizerMethods)[number];
+export const optimizerRoles = ['lr', 'momentum', 'beta1', 'beta2', 'eps', 'decay'] as const;
+export type OptimizerRole = (typeof optimizerRoles)[number];
+
 export interface BlockSpec {
-  mode: 'network' | 'graph';
+  mode: 'network' | 'graph' | 'optimizer';
+  optimizer?: OptimizerSpec;
   net?: NetworkSpec;
   graph?: GraphSpec;
   consts: Map<string, number>;
@@ -53,7 +65,10 @@ interface Declared {
   defines: { name: string; index?: string; body: Node; line: number }[];
   inputs: Map<string, { indexed: boolean }>;
   units?: number[];
-  mode: 'network' | 'graph';
+  mode: 'network' | 'graph' | 'optimizer';
+  method?: OptimizerMethod;
+  roles: Map<OptimizerRole, { name: string; value: number }>;
+  params: string;
   hidden: keyof typeof activations;
   output: keyof typeof activations | 'softmax';
   loss: 'squared' | 'cross-entropy';
@@ -96,9 +111,21 @@ function define(value: string, line: number, d: Declared): void {
 const keys: Record<string, (value: string, line: number, d: Declared) => void> = {
   network: (v, i, d) => (d.units = parseNetwork(v.trim(), i)),
   mode: (v, i, d) => {
-    if (v !== 'graph' && v !== 'network') throw new BlockError(`mode: expected network or graph, got '${v}'`, i);
+    if (v !== 'graph' && v !== 'network' && v !== 'optimizer') throw new BlockError(`mode: expected network, graph or optimizer, got '${v}'`, i);
     d.mode = v;
   },
+  method: (v, i, d) => {
+    if (!optimizerMethods.includes(v as OptimizerMethod)) throw new BlockError(`method: expected one of ${optimizerMethods.join(', ')}, got '${v}'`, i);
+    d.method = v as OptimizerMethod;
+  },
+  params: (v, i, d) => (d.params = parseSym(v, i, 'params').name),
+  ...Object.fromEntries(optimizerRoles.map((role) => [role, (v: string, i: number, d: Declared) => {
+    const c = /^(.+?)\s*=\s*(-?[\d.]+(?:e-?\d+)?)$/.exec(v);
+    if (!c) throw new BlockError(`${role}: expected "\\symbol = number", e.g. ${role === 'lr' ? '\\epsilon = 0.05' : '\\mu = 0.9'}, got '${v}'`, i);
+    const name = raw(parseSym(c[1], i, role)); // \beta_1 and \beta_2 are two names
+    d.roles.set(role, { name, value: Number(c[2]) });
+    d.consts.set(name, Number(c[2]));
+  }])),
   hidden: (v, i, d) => (d.hidden = activation(v, 'hidden', i) as Declared['hidden']),
   output: (v, i, d) => (d.output = activation(v, 'output', i) as Declared['output']),
   loss: (v, i, d) => {
@@ -135,13 +162,13 @@ const keys: Record<string, (value: string, line: number, d: Declared) => void> =
 
 export function parseBlock(content: string): BlockSpec {
   const d: Declared = {
-    consts: new Map(), defines: [], inputs: new Map(), mode: 'network', hidden: 'logistic', output: 'identity', loss: 'squared',
+    consts: new Map(), defines: [], inputs: new Map(), mode: 'network', roles: new Map(), params: '\\theta', hidden: 'logistic', output: 'identity', loss: 'squared',
     weights: [-1, 1], inputRange: [-1, 1], draws: 3, tolerance: 1e-6, n: 1,
   };
   content.split('\n').forEach((rawLine, i) => {
     const lineText = rawLine.replace(/\s+#.*$/, '').replace(/^#.*$/, '').trim();
     if (!lineText) return;
-    const m = /^([a-zA-Z]+)\s*:\s*(.*)$/.exec(lineText);
+    const m = /^([a-zA-Z][a-zA-Z0-9]*)\s*:\s*(.*)$/.exec(lineText);
     if (!m) throw new BlockError(`expected "key: value", got '${lineText}'`, i);
     const handler = Object.hasOwn(keys, m[1]) ? keys[m[1]] : undefined;
     if (!handler) throw new BlockError(`unknown key '${m[1]}' (expected: ${Object.keys(keys).filter((k) => k !== 'range').join(', ')})`, i);
@@ -152,6 +179,11 @@ export function parseBlock(content: string): BlockSpec {
 
 function specOf(d: Declared): BlockSpec {
   const { consts, hidden, draws, tolerance } = d;
+  if (d.mode === 'optimizer') {
+    if (!d.method) throw new BlockError('mode: optimizer needs "method:", the reference the rule is compared with (sgd, momentum, nesterov, adam, rmsprop)', 0);
+    if (!d.roles.has('lr')) throw new BlockError('mode: optimizer needs "lr:", the learning rate as your text names it, e.g. lr: \\epsilon = 0.05', 0);
+    return { mode: 'optimizer', consts, hidden, draws, tolerance, optimizer: { method: d.method, roles: d.roles, params: d.params } };
+  }
   if (d.mode === 'graph') {
     if (!d.inputs.size) throw new BlockError('mode: graph needs "inputs:", e.g. inputs: (X_{in})_k', 0);
     const defines = new Map(d.defines.map((x) => [x.name, { index: x.index, body: x.body }]));

@@ -6,6 +6,7 @@ import type { GradcheckResult } from '../../protocol/gradcheck';
 import { checkClaim, type ClaimResult, isClaim } from './claims';
 import type { Env } from './quantities';
 import { scanMarkdown } from './markdownMath';
+import { checkRuleLines, type RuleLine } from './optimizerLines';
 import { Draw } from './network';
 
 export type FileResult = GradcheckResult;
@@ -38,7 +39,14 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
   let blockBroken = false;
   let blockHasMath = true;
   let blockAt: { line: number; column: number } | undefined;
+  /** The lines below an optimizer block: checked together, as one rule, when the block's math ends. */
+  let ruleLines: RuleLine[] = [];
+  const flushRule = () => {
+    if (ruleLines.length && spec?.optimizer) checkRuleLines(ruleLines, spec.optimizer).forEach(emit);
+    ruleLines = [];
+  };
   const noMathBelow = () => {
+    flushRule();
     if (blockAt && !blockHasMath) {
       emit({ ...blockAt, endLine: blockAt.line, endColumn: blockAt.column + 12, latex: '', verdict: 'inconclusive', message: '∅ this gradcheck block has no claim below it (math with "=", up to the next block or the end of the file)', sides: [], perDraw: [], warnings: [] });
     }
@@ -75,6 +83,7 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
       emit({ ...pos(item), latex: item.latex, verdict: 'parse-error', message: '⚠ not checked: the gradcheck block above has an error', sides: [], perDraw: [], warnings: [] });
       return;
     }
+    if (spec.optimizer) return void ruleLines.push({ ...pos(item), latex: item.latex });
     let r: ClaimResult;
     try {
       const block = spec;

@@ -217,6 +217,7 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, ctx: Ctx): Dual {
     case 'sign': r = C(Math.sign(x.v)); break;
     case 'max': r = args.reduce((m, a) => (a.v > m.v ? a : m)); break;
     case 'min': r = args.reduce((m, a) => (a.v < m.v ? a : m)); break;
+    case 'grad': throw new EvalError('\\nabla f(…) is read in update rules, under a block with mode: optimizer');
     default: throw new EvalError(`unknown function ${n.fn}`);
   }
   if (n.primes && !['h', 'sigma', 'tanh', 'relu', 'softplus', 'f', 'g', '\\phi', '\\varphi'].includes(n.fn)) throw new EvalError(`${n.fn}' is not supported: write the derivative out`);

@@ -46,14 +46,14 @@ export class Parser extends ConditionParser {
     const t = this.peek();
     if (!t) return false;
     if (t.t === 'num' || t.t === 'letter' || t.t === 'name' || t.t === '(' || t.t === '[' || t.t === '{') return true;
-    if (t.t === 'cmd') return !['\\cdot', '\\times', '\\le', '\\leq', '\\ge', '\\geq', '\\lt', '\\gt', '\\ne', '\\neq', '\\end', '\\pm'].includes(t.v);
+    if (t.t === 'cmd') return !['\\cdot', '\\times', '\\odot', '\\le', '\\leq', '\\ge', '\\geq', '\\lt', '\\gt', '\\ne', '\\neq', '\\end', '\\pm'].includes(t.v);
     return false;
   }
 
   private term(): Node {
     let l = this.unary();
     for (;;) {
-      if (this.is('cmd', '\\cdot') || this.is('cmd', '\\times') || this.is('*')) {
+      if (this.is('cmd', '\\cdot') || this.is('cmd', '\\times') || this.is('cmd', '\\odot') || this.is('*')) {
         this.next();
         l = { k: 'bin', op: '*', l, r: this.unary(), at: l.at };
       } else if (this.is('/')) {
@@ -163,6 +163,7 @@ export class Parser extends ConditionParser {
       }
       if (t.v === '\\begin') return this.environment();
       if (t.v === '\\indicator') return this.indicator();
+      if (t.v === '\\nabla') return this.gradient();
       if (functions[t.v]) {
         this.next();
         return this.call(functions[t.v], t.at);
@@ -174,6 +175,26 @@ export class Parser extends ConditionParser {
       throw new LatexError(`unsupported command ${t.v}`, t.at);
     }
     throw new LatexError(`unexpected '${t.v}'`, t.at);
+  }
+
+  /** \nabla f(\theta_t + \mu v_t), \nabla_\theta J(\theta): the gradient of the objective at a point. */
+  private gradient(): Node {
+    const at = this.next().at;
+    if (this.is('_')) {
+      this.next();
+      this.group(); // the variable it is taken in
+    }
+    const fn = this.next();
+    if (fn.t !== 'letter' && fn.t !== 'name' && fn.t !== 'cmd') throw new LatexError('\\nabla needs the function: \\nabla f(\\theta)', fn.at);
+    while (this.is('_')) {
+      this.next();
+      this.group(); // f_t: the objective at a step, the same function
+    }
+    if (!this.is('(') && !this.is('[')) throw new LatexError(`\\nabla ${fn.v} needs its point: \\nabla ${fn.v}(\\theta_t)`, fn.end);
+    const close = this.next().t === '(' ? ')' : ']';
+    const arg = this.expr();
+    this.expect(close);
+    return { k: 'call', fn: 'grad', primes: 0, args: [arg], at };
   }
 
   /** \sigma(x), \tanh^2(a), \exp x, h'(a): primes, an optional power, then (args) or one factor. */

@@ -55,6 +55,12 @@ export function tokenize(src: string): Token[] {
         i += alias[0].length;
         continue;
       }
+      if (alias && (v === '\\hat' || v === '\\tilde' || v === '\\bar')) {
+        // \hat{m}_t, \tilde{\theta}: a name of its own (bias-corrected moments, look-ahead points)
+        out.push({ t: 'letter', v: `${v}{${letter}}`, at: start, end: i + alias[0].length });
+        i += alias[0].length;
+        continue;
+      }
       if (v === '\\{' || v === '\\}') { out.push({ t: v === '\\{' ? '(' : ')', v, at: start, end: i }); continue; }
       const indicator = /^\s*\{\s*(1|I)\s*\}/.exec(src.slice(i));
       if (indicator && (v === '\\mathbb' || v === '\\mathds' || ((v === '\\mathbf' || v === '\\boldsymbol') && indicator[1] === '1'))) {
