@@ -153,6 +153,10 @@ function chain(relu: boolean): Claim[] {
   out.push({ latex: `\\delta^{(l)} = ${h('l')}\\, w^{(l)} \\delta^{(l+1)}`, correct: true });
   out.push({ latex: `\\delta^{(l)} = w^{(l)} \\delta^{(l+1)}`, correct: false });
   out.push({ latex: `\\frac{\\partial E_n}{\\partial w^{(l)}} = \\delta^{(l+1)} z^{(l)}`, correct: true });
+  out.push({ latex: `\\left| \\frac{\\partial E}{\\partial w^{(1)}} \\right| = |y - t| \\prod_{l=2}^{L-1} |w^{(l)}| \\, \\lvert x \\rvert \\prod_{l=2}^{L} \\left| ${h('l').replace(/\\mathbb\{1\}\[a\^\{\(l\)\}\s*>\s*0\]/, '\\mathbb{1}[a^{(l)} > 0]')} \\right|`, correct: !relu });
+  // ReLU hidden units, a linear output: the hidden layers are what the claim is about
+  out.push({ latex: relu ? 'z^{(l)} = \\max(0, w^{(l-1)} z^{(l-1)}), \\quad l = 2, \\dots, L-1' : 'z^{(l)} = \\sigma(w^{(l-1)} z^{(l-1)})', correct: true });
+  out.push({ latex: relu ? 'z^{(l)} = \\max(0, w^{(l)} z^{(l-1)})' : 'z^{(l)} = \\sigma(w^{(l)} z^{(l-1)})', correct: false }); // the weight of the wrong layer
   out.push({ latex: `\\frac{\\partial E_n}{\\partial w^{(l)}} = \\delta^{(l)} z^{(l)}`, correct: false });
   return out;
 }

@@ -194,7 +194,7 @@ function evaluateSides(sides: Node[], given: CheckOptions, range?: IndexRange): 
       const more = options.moreDraws(k, 5);
       more.forEach((e) => Object.assign(e, { warnings, work }));
       const again = comparison.run(more, options.envs.length + k);
-      if (again) return again;
+      if (again) return withOutputHint(again, comparison.failedAt, layerLetters, env0);
     }
     // a symbolic layer index: say for which layers the claim was checked
     const layers = [...layerLetters].filter((l) => all.includes(l)).map((l) => {

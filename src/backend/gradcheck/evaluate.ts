@@ -215,6 +215,7 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, ctx: Ctx): Dual {
       break;
     }
     case 'sign': r = C(Math.sign(x.v)); break;
+    case 'abs': r = lift(x, Math.abs, Math.sign, () => 0, '|x|'); break;
     case 'max': r = args.reduce((m, a) => (a.v > m.v ? a : m)); break;
     case 'min': r = args.reduce((m, a) => (a.v < m.v ? a : m)); break;
     case 'grad': throw new EvalError('\\nabla f(…) is read in update rules, under a block with mode: optimizer');

@@ -13,6 +13,9 @@ export { mentions, raw } from './latexAst';
 export type { Node } from './latexAst';
 
 export class Parser extends ConditionParser {
+  /** Inside |…|: a | closes it rather than opening another. */
+  private absDepth = 0;
+
   static parse(src: string): Node {
     const p = new Parser(tokenize(src), src.length);
     const n = p.expr();
@@ -46,6 +49,8 @@ export class Parser extends ConditionParser {
     const t = this.peek();
     if (!t) return false;
     if (t.t === 'num' || t.t === 'letter' || t.t === 'name' || t.t === '(' || t.t === '[' || t.t === '{') return true;
+    // |x| opens an absolute value; inside one, the next | closes it (and |_{…} is an evaluation bar)
+    if (t.t === '|') return this.absDepth === 0 && this.peek(1)?.t !== '_';
     if (t.t === 'cmd') return !['\\cdot', '\\times', '\\odot', '\\le', '\\leq', '\\ge', '\\geq', '\\lt', '\\gt', '\\ne', '\\neq', '\\end', '\\pm'].includes(t.v);
     return false;
   }
@@ -119,6 +124,14 @@ export class Parser extends ConditionParser {
       this.next();
       if (!/^\d*\.?\d+$/.test(t.v)) throw new LatexError(`malformed number '${t.v}'`, t.at);
       return { k: 'num', v: Number(t.v), at: t.at };
+    }
+    if (t.t === '|' && this.absDepth === 0) {
+      this.next();
+      this.absDepth++;
+      const e = this.expr();
+      this.absDepth--;
+      this.expect('|');
+      return { k: 'call', fn: 'abs', primes: 0, args: [e], at: t.at };
     }
     if (t.t === '(' || t.t === '[' || t.t === '{') {
       this.next();

@@ -61,6 +61,7 @@ export function tokenize(src: string): Token[] {
         i += alias[0].length;
         continue;
       }
+      if (v === '\\lvert' || v === '\\rvert' || v === '\\vert' || v === '\\mid') { out.push({ t: '|', v: '|', at: start, end: i }); continue; }
       if (v === '\\{' || v === '\\}') { out.push({ t: v === '\\{' ? '(' : ')', v, at: start, end: i }); continue; }
       const indicator = /^\s*\{\s*(1|I)\s*\}/.exec(src.slice(i));
       if (indicator && (v === '\\mathbb' || v === '\\mathds' || ((v === '\\mathbf' || v === '\\boldsymbol') && indicator[1] === '1'))) {

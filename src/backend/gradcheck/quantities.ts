@@ -1,7 +1,7 @@
 // What a symbol names: the network quantity (or graph input) behind w_{jk}^{(l)}, b_j^{(l)}, z_0 = 1, y_n, x_i with
 // its 0-based units, checked to exist; and the range an unbounded index takes from the quantities it indexes.
 import { type Node, raw } from './latex';
-import { children } from './latexAst';
+import { children, layered } from './latexAst';
 import { EvalError, NoSuchQuantity } from './evalErrors';
 import { type activations, type Draw, type Quantity } from './network';
 
@@ -164,9 +164,11 @@ export function inferRange(node: Node, index: string, env: Env, bind: Map<string
       const d = env.draw;
       const text = raw(n);
       if (env.graph && (env.graph.spec.inputs.has(n.name) || env.graph.spec.defines.has(n.name)) && isIndex(n.sub[0])) limit(1, env.graph.spec.n, text);
-      if (d && n.layer && isIndex(n.layer)) {
-        const [l, h] = n.name === 'w' || n.name === 'b' ? [1, d.L - 1] : n.name === 'z' ? [1, d.L] : [2, d.L];
-        limit(l, h, text);
+      // a layer index, or one shifted (w^{(l-1)} exists for l = 2..L): the layers where the quantity exists
+      const shift = n.layer?.k === 'bin' && (n.layer.op === '+' || n.layer.op === '-') && isIndex(n.layer.l) && n.layer.r.k === 'num' ? (n.layer.op === '+' ? n.layer.r.v : -n.layer.r.v) : 0;
+      if (d && n.layer && (isIndex(n.layer) || shift) && layered.has(n.name)) {
+        const [l, h] = n.name === 'w' || n.name === 'b' ? [1, d.L - 1] : n.name === 'z' || n.name === 'N' ? [1, d.L] : [2, d.L];
+        limit(l - shift, h - shift, text);
       }
       if (d && ['a', 'z', 'x', '\\delta', 'w', 'b', 'y', 't'].includes(n.name) && !(n.name === '\\delta' && !n.layer)) {
         let layer: number | undefined;
