@@ -24,9 +24,20 @@ export type OptimizerMethod = (typeof optimizerMethods)[number];
 export const optimizerRoles = ['lr', 'momentum', 'beta1', 'beta2', 'eps', 'decay'] as const;
 export type OptimizerRole = (typeof optimizerRoles)[number];
 
+/** mode: init — a weight initialization scheme, the symbols its text uses for fan-in and fan-out, the activation. */
+export interface InitSpec {
+  scheme: InitScheme;
+  fanIn: string;
+  fanOut?: string;
+  activation: 'relu' | 'tanh' | 'linear';
+}
+export const initSchemes = ['he', 'xavier', 'lecun'] as const;
+export type InitScheme = (typeof initSchemes)[number];
+
 export interface BlockSpec {
-  mode: 'network' | 'graph' | 'optimizer';
+  mode: 'network' | 'graph' | 'optimizer' | 'init';
   optimizer?: OptimizerSpec;
+  init?: InitSpec;
   net?: NetworkSpec;
   graph?: GraphSpec;
   consts: Map<string, number>;
@@ -65,8 +76,12 @@ interface Declared {
   defines: { name: string; index?: string; body: Node; line: number }[];
   inputs: Map<string, { indexed: boolean }>;
   units?: number[];
-  mode: 'network' | 'graph' | 'optimizer';
+  mode: 'network' | 'graph' | 'optimizer' | 'init';
   method?: OptimizerMethod;
+  scheme?: InitScheme;
+  fanIn?: string;
+  fanOut?: string;
+  activation: InitSpec['activation'];
   roles: Map<OptimizerRole, { name: string; value: number }>;
   params: string;
   hidden: keyof typeof activations;
@@ -111,8 +126,19 @@ function define(value: string, line: number, d: Declared): void {
 const keys: Record<string, (value: string, line: number, d: Declared) => void> = {
   network: (v, i, d) => (d.units = parseNetwork(v.trim(), i)),
   mode: (v, i, d) => {
-    if (v !== 'graph' && v !== 'network' && v !== 'optimizer') throw new BlockError(`mode: expected network, graph or optimizer, got '${v}'`, i);
+    if (v !== 'graph' && v !== 'network' && v !== 'optimizer' && v !== 'init') throw new BlockError(`mode: expected network, graph, optimizer or init, got '${v}'`, i);
     d.mode = v;
+  },
+  scheme: (v, i, d) => {
+    const name = v.toLowerCase().replace(/^(kaiming|glorot)$/, (m) => (m === 'kaiming' ? 'he' : 'xavier'));
+    if (!initSchemes.includes(name as InitScheme)) throw new BlockError(`scheme: expected he (kaiming), xavier (glorot) or lecun, got '${v}'`, i);
+    d.scheme = name as InitScheme;
+  },
+  fanIn: (v, i, d) => (d.fanIn = raw(parseSym(v, i, 'fanIn'))),
+  fanOut: (v, i, d) => (d.fanOut = raw(parseSym(v, i, 'fanOut'))),
+  activation: (v, i, d) => {
+    if (!['relu', 'tanh', 'linear'].includes(v)) throw new BlockError(`activation: expected relu, tanh or linear, got '${v}'`, i);
+    d.activation = v as InitSpec['activation'];
   },
   method: (v, i, d) => {
     if (!optimizerMethods.includes(v as OptimizerMethod)) throw new BlockError(`method: expected one of ${optimizerMethods.join(', ')}, got '${v}'`, i);
@@ -162,7 +188,7 @@ const keys: Record<string, (value: string, line: number, d: Declared) => void> =
 
 export function parseBlock(content: string): BlockSpec {
   const d: Declared = {
-    consts: new Map(), defines: [], inputs: new Map(), mode: 'network', roles: new Map(), params: '\\theta', hidden: 'logistic', output: 'identity', loss: 'squared',
+    consts: new Map(), defines: [], inputs: new Map(), mode: 'network', roles: new Map(), params: '\\theta', activation: 'relu', hidden: 'logistic', output: 'identity', loss: 'squared',
     weights: [-1, 1], inputRange: [-1, 1], draws: 3, tolerance: 1e-6, n: 1,
   };
   content.split('\n').forEach((rawLine, i) => {
@@ -179,6 +205,11 @@ export function parseBlock(content: string): BlockSpec {
 
 function specOf(d: Declared): BlockSpec {
   const { consts, hidden, draws, tolerance } = d;
+  if (d.mode === 'init') {
+    if (!d.scheme) throw new BlockError('mode: init needs "scheme:", he, xavier or lecun', 0);
+    if (!d.fanIn) throw new BlockError('mode: init needs "fanIn:", the symbol your text uses for a layer\'s inputs, e.g. fanIn: n_{in}', 0);
+    return { mode: 'init', consts, hidden, draws, tolerance, init: { scheme: d.scheme, fanIn: d.fanIn, fanOut: d.fanOut, activation: d.activation } };
+  }
   if (d.mode === 'optimizer') {
     if (!d.method) throw new BlockError('mode: optimizer needs "method:", the reference the rule is compared with (sgd, momentum, nesterov, adam, rmsprop)', 0);
     if (!d.roles.has('lr')) throw new BlockError('mode: optimizer needs "lr:", the learning rate as your text names it, e.g. lr: \\epsilon = 0.05', 0);

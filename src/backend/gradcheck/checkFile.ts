@@ -7,6 +7,7 @@ import { checkClaim, type ClaimResult, isClaim } from './claims';
 import type { Env } from './quantities';
 import { scanMarkdown } from './markdownMath';
 import { checkRuleLines, type RuleLine } from './optimizerLines';
+import { checkInitClaim } from './initClaims';
 import { Draw } from './network';
 
 export type FileResult = GradcheckResult;
@@ -88,7 +89,8 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
     try {
       const block = spec;
       // draws after the block's own, for claims whose every side was 0 in all of them (dead ReLUs): every unit active
-      r = checkClaim(item.latex, { envs, tolerance: spec.tolerance, moreDraws: (from, count) => environments(block, 1, envs[0]?.functions, block.draws + from, count, true) });
+      r = spec.init ? checkInitClaim(item.latex, spec.init)
+        : checkClaim(item.latex, { envs, tolerance: spec.tolerance, moreDraws: (from, count) => environments(block, 1, envs[0]?.functions, block.draws + from, count, true) });
     } catch (e) {
       // something we did not foresee: never a ✗ on math that was not evaluated
       r = { verdict: 'inconclusive', message: `∅ cannot check: ${(e as Error).message}`, sides: [], perDraw: [], warnings: [] };

@@ -19,6 +19,8 @@ export const functions: Record<string, string> = {
   '\\sinh': 'sinh', '\\cosh': 'cosh', '\\sqrt': 'sqrt', ReLU: 'relu', relu: 'relu', softplus: 'softplus', sgn: 'sign', sign: 'sign',
   // written as \operatorname{…} or \mathrm{…}
   exp: 'exp', ln: 'ln', log: 'ln', tanh: 'tanh', sinh: 'sinh', cosh: 'cosh', max: 'max', min: 'min', sigmoid: 'sigma',
+  // \mathrm{Var}(w), \operatorname{Var}[a^{(l)}]: a variance, read under mode: init
+  Var: 'var', var: 'var', Variance: 'var',
 };
 export const greek = new Set(['\\alpha', '\\beta', '\\gamma', '\\delta', '\\epsilon', '\\varepsilon', '\\eta', '\\theta', '\\lambda', '\\mu', '\\xi', '\\rho', '\\tau', '\\phi', '\\varphi', '\\psi', '\\omega', '\\kappa', '\\nu', '\\zeta', '\\chi', '\\Delta']);
 /** Symbols whose parenthesised superscript is a layer index, not a power. */
