@@ -34,8 +34,22 @@ export interface InitSpec {
 export const initSchemes = ['he', 'xavier', 'lecun'] as const;
 export type InitScheme = (typeof initSchemes)[number];
 
+/** mode: conv — one convolution layer y = x ⋆ w (or with the kernel flipped), its loss L = J(y) downstream. */
+export interface ConvSpec {
+  input: number[];
+  kernel: number[];
+  stride: number;
+  padding: number;
+  operation: 'correlation' | 'convolution';
+  /** The first index (0 or 1). */
+  base: number;
+  /** How the text names the input, the output and the kernel (x, y, w; y^{(l-1)}, y^{(l)}). */
+  names: { x: string; y: string; w: string };
+}
+
 export interface BlockSpec {
-  mode: 'network' | 'graph' | 'optimizer' | 'init';
+  mode: 'network' | 'graph' | 'optimizer' | 'init' | 'conv';
+  conv?: ConvSpec;
   optimizer?: OptimizerSpec;
   init?: InitSpec;
   net?: NetworkSpec;
@@ -76,7 +90,8 @@ interface Declared {
   defines: { name: string; index?: string; body: Node; line: number }[];
   inputs: Map<string, { indexed: boolean }>;
   units?: number[];
-  mode: 'network' | 'graph' | 'optimizer' | 'init';
+  mode: 'network' | 'graph' | 'optimizer' | 'init' | 'conv';
+  conv: Partial<ConvSpec> & { names: ConvSpec['names'] };
   method?: OptimizerMethod;
   scheme?: InitScheme;
   fanIn?: string;
@@ -93,6 +108,18 @@ interface Declared {
   draws: number;
   tolerance: number;
   n: number;
+}
+
+/** "6x6", "6 × 6", "8": sizes of 1 or 2 dimensions. */
+function dims(value: string, key: string, line: number): number[] {
+  const parts = value.split(/\s*(?:x|×|\\times)\s*/).map(Number);
+  if (parts.length > 2 || parts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new BlockError(`${key}: expected sizes like 6x6 or 8 (each 1..64), got '${value}'`, line);
+  return parts;
+}
+
+/** A name with its layer, as claims write it: y^{(l-1)} is not y^{(l)}. */
+export function convName(s: Extract<Node, { k: 'sym' }>): string {
+  return s.layer ? `${s.name}^{(${raw(s.layer)})}` : s.name;
 }
 
 function wholeNumber(value: string, key: string, max: number, line: number): number {
@@ -126,9 +153,25 @@ function define(value: string, line: number, d: Declared): void {
 const keys: Record<string, (value: string, line: number, d: Declared) => void> = {
   network: (v, i, d) => (d.units = parseNetwork(v.trim(), i)),
   mode: (v, i, d) => {
-    if (v !== 'graph' && v !== 'network' && v !== 'optimizer' && v !== 'init') throw new BlockError(`mode: expected network, graph, optimizer or init, got '${v}'`, i);
-    d.mode = v;
+    if (!['graph', 'network', 'optimizer', 'init', 'conv'].includes(v)) throw new BlockError(`mode: expected network, graph, optimizer, init or conv, got '${v}'`, i);
+    d.mode = v as Declared['mode'];
   },
+  input: (v, i, d) => (d.conv.input = dims(v, 'input', i)),
+  kernel: (v, i, d) => (d.conv.kernel = dims(v, 'kernel', i)),
+  stride: (v, i, d) => (d.conv.stride = wholeNumber(v, 'stride', 10, i)),
+  padding: (v, i, d) => {
+    d.conv.padding = Number(v);
+    if (!Number.isInteger(d.conv.padding) || d.conv.padding < 0 || d.conv.padding > 10) throw new BlockError(`padding: expected a whole number 0..10, got '${v}'`, i);
+  },
+  operation: (v, i, d) => {
+    if (v !== 'correlation' && v !== 'convolution') throw new BlockError(`operation: expected correlation or convolution (which one "convolution" means in your text), got '${v}'`, i);
+    d.conv.operation = v;
+  },
+  indices: (v, i, d) => {
+    if (v !== '0' && v !== '1') throw new BlockError(`indices: expected 0 or 1 (the first index), got '${v}'`, i);
+    d.conv.base = Number(v);
+  },
+  ...Object.fromEntries((['x', 'y', 'w'] as const).map((k) => [k, (v: string, i: number, d: Declared) => (d.conv.names[k] = convName(parseSym(v, i, k)))])),
   scheme: (v, i, d) => {
     const name = v.toLowerCase().replace(/^(kaiming|glorot)$/, (m) => (m === 'kaiming' ? 'he' : 'xavier'));
     if (!initSchemes.includes(name as InitScheme)) throw new BlockError(`scheme: expected he (kaiming), xavier (glorot) or lecun, got '${v}'`, i);
@@ -188,7 +231,8 @@ const keys: Record<string, (value: string, line: number, d: Declared) => void> =
 
 export function parseBlock(content: string): BlockSpec {
   const d: Declared = {
-    consts: new Map(), defines: [], inputs: new Map(), mode: 'network', roles: new Map(), params: '\\theta', activation: 'relu', hidden: 'logistic', output: 'identity', loss: 'squared',
+    consts: new Map(), defines: [], inputs: new Map(), mode: 'network', roles: new Map(), params: '\\theta', activation: 'relu',
+    conv: { names: { x: 'x', y: 'y', w: 'w' } }, hidden: 'logistic', output: 'identity', loss: 'squared',
     weights: [-1, 1], inputRange: [-1, 1], draws: 3, tolerance: 1e-6, n: 1,
   };
   content.split('\n').forEach((rawLine, i) => {
@@ -205,6 +249,14 @@ export function parseBlock(content: string): BlockSpec {
 
 function specOf(d: Declared): BlockSpec {
   const { consts, hidden, draws, tolerance } = d;
+  if (d.mode === 'conv') {
+    const c = d.conv;
+    if (!c.input || !c.kernel) throw new BlockError('mode: conv needs "input:" and "kernel:", e.g. input: 6x6 and kernel: 3x3 (or 8 and 3 in 1-D)', 0);
+    if (c.input.length !== c.kernel.length) throw new BlockError(`input and kernel: both 1-D or both 2-D (${c.input.join('x')} and ${c.kernel.join('x')})`, 0);
+    const conv: ConvSpec = { input: c.input, kernel: c.kernel, stride: c.stride ?? 1, padding: c.padding ?? 0, operation: c.operation ?? 'correlation', base: c.base ?? 0, names: c.names };
+    if (c.input.some((m, k) => m + 2 * conv.padding < c.kernel![k])) throw new BlockError('the kernel is larger than the (padded) input', 0);
+    return { mode: 'conv', consts, hidden, draws, tolerance, conv };
+  }
   if (d.mode === 'init') {
     if (!d.scheme) throw new BlockError('mode: init needs "scheme:", he, xavier or lecun', 0);
     if (!d.fanIn) throw new BlockError('mode: init needs "fanIn:", the symbol your text uses for a layer\'s inputs, e.g. fanIn: n_{in}', 0);

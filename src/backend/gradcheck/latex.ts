@@ -15,6 +15,8 @@ export type { Node } from './latexAst';
 export class Parser extends ConditionParser {
   /** Inside |…|: a | closes it rather than opening another. */
   private absDepth = 0;
+  /** The subscript being read is one expression (x_{2i+1-b}), not indices side by side (w_{1k}). */
+  private products = false;
 
   static parse(src: string): Node {
     const p = new Parser(tokenize(src), src.length);
@@ -246,6 +248,8 @@ export class Parser extends ConditionParser {
   private big(op: 'sum' | 'prod'): Node {
     const at = this.next().at;
     let index = '';
+    /** \sum_{i,j}: more letters summed over the same body (each over its inferred range). */
+    const more: string[] = [];
     let from: Node | undefined;
     let to: Node | undefined;
     if (this.is('_')) {
@@ -253,6 +257,10 @@ export class Parser extends ConditionParser {
       if (this.is('{')) {
         this.next();
         index = this.expect('letter', 'an index letter').v;
+        while (this.is(',')) {
+          this.next();
+          more.push(this.expect('letter', 'an index letter').v);
+        }
         if (this.is('=')) {
           this.next();
           from = this.expr();
@@ -275,9 +283,10 @@ export class Parser extends ConditionParser {
       factors.push(this.unary());
     }
     let last = factors.length - 1;
-    while (last > 0 && !mentions(factors[last], index)) last--;
+    while (last > 0 && ![index, ...more].some((i) => mentions(factors[last], i))) last--;
     const product = (xs: Node[]) => xs.reduce((l, r) => ({ k: 'bin', op: '*', l, r, at: l.at }) as Node);
-    const node: Node = { k: 'big', op, index, from, to, body: product(factors.slice(0, last + 1)), at };
+    const body = more.reduceRight<Node>((inner, i) => ({ k: 'big', op, index: i, body: inner, at }), product(factors.slice(0, last + 1)));
+    const node: Node = { k: 'big', op, index, from, to, body, at };
     return last + 1 < factors.length ? product([node, ...factors.slice(last + 1)]) : node;
   }
 
@@ -294,6 +303,11 @@ export class Parser extends ConditionParser {
     }
     this.next();
     const out: Node[] = [];
+    // with + or − and no comma, the subscript is one expression, where 2i is a product (x_{2i+1-b}); else
+    // letters and digits side by side are indices of their own (w_{1k}, w_{jk})
+    const close = this.toks.findIndex((x, n) => n >= this.i && x.t === '}');
+    const inside = this.toks.slice(this.i, close < 0 ? undefined : close);
+    this.products = inside.some((x) => x.t === '+' || x.t === '-') && !inside.some((x) => x.t === ',');
     while (!this.is('}')) {
       if (this.is(',')) { this.next(); continue; }
       const t = this.peek()!;
@@ -310,10 +324,21 @@ export class Parser extends ConditionParser {
   }
 
   private indexExpr(): Node {
-    let l: Node = this.indexAtom();
+    let l: Node = this.indexProduct();
     while (this.is('+') || this.is('-')) {
       const op = this.next().t as '+' | '-';
-      l = { k: 'bin', op, l, r: this.indexAtom(), at: l.at };
+      l = { k: 'bin', op, l, r: this.indexProduct(), at: l.at };
+    }
+    return l;
+  }
+
+  /** 2i, 2(i-1), s \cdot i: strides in a convolution's subscripts. */
+  private indexProduct(): Node {
+    let l: Node = this.indexAtom();
+    // in one-expression subscripts, a number before a letter or a bracket multiplies (2i, 2(i-1))
+    while ((this.products && l.k === 'num' && (this.is('(') || this.is('letter'))) || this.is('cmd', '\\cdot')) {
+      if (this.is('cmd', '\\cdot')) this.next();
+      l = { k: 'bin', op: '*', l, r: this.indexAtom(), at: l.at };
     }
     return l;
   }
@@ -323,6 +348,11 @@ export class Parser extends ConditionParser {
     if (t.t === 'num') return { k: 'num', v: Number(t.v), at: t.at };
     if (t.t === 'letter' || (t.t === 'cmd' && greek.has(t.v))) return { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
     if (t.t === 'name') return { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
+    if (t.t === '(') {
+      const e = this.indexExpr();
+      this.expect(')');
+      return e;
+    }
     throw new LatexError(`unexpected '${t.v}' in a subscript`, t.at);
   }
 

@@ -24,7 +24,7 @@ export const functions: Record<string, string> = {
 };
 export const greek = new Set(['\\alpha', '\\beta', '\\gamma', '\\delta', '\\epsilon', '\\varepsilon', '\\eta', '\\theta', '\\lambda', '\\mu', '\\xi', '\\rho', '\\tau', '\\phi', '\\varphi', '\\psi', '\\omega', '\\kappa', '\\nu', '\\zeta', '\\chi', '\\Delta']);
 /** Symbols whose parenthesised superscript is a layer index, not a power. */
-export const layered = new Set(['a', 'z', 'w', '\\delta', 'b', 'N']);
+export const layered = new Set(['a', 'z', 'w', '\\delta', 'b', 'N', 'y', 'x']);
 /** Letters that name a function when written with an argument or a prime: the activation by other names. */
 export const functionLetters = new Set(['f', 'g', '\\phi', '\\varphi']);
 /** Letters that take an argument list without meaning multiplication: E_n(w), y(x, w). */

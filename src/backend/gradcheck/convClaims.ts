@@ -1,0 +1,217 @@
+// mode: conv — claims in index form about one convolution layer (∂L/∂w_{a,b} = Σ_{i,j} ∂L/∂y_{i,j} x_{i+a,j+b}, the
+// input gradient as a full convolution with the flipped kernel, ∂y_{i,j}/∂w_{a,b} = …), evaluated on random layers
+// against exact backprop for every value of their free indices. Entries outside an array are 0 (zero padding).
+import { type ConvSpec, convName } from './blockSpec';
+import { freeIndices, splitSides } from './claims';
+import { claimText } from './claimText';
+import { ConvDraw } from './convLayer';
+import { EvalError } from './evalErrors';
+import { LatexError, type Node, Parser, raw } from './latex';
+import { children } from './latexAst';
+import type { ClaimResult } from './sideComparison';
+import { rng } from '../data/random';
+
+type Sym = Extract<Node, { k: 'sym' }>;
+type Role = 'x' | 'y' | 'w';
+
+/** What a symbol names: the block's own names, and the common ones when the block keeps the defaults. */
+function roleOf(s: Sym, spec: ConvSpec): Role | 'L' | undefined {
+  const name = convName(s);
+  if (!s.sub.length && !s.layer && /^[LEJ]$/.test(s.name)) return 'L';
+  const defaults = spec.names.x === 'x' && spec.names.y === 'y' && spec.names.w === 'w';
+  const aliases: Record<Role, string[]> = {
+    x: [spec.names.x, ...(defaults ? ['y^{(l-1)}', 'z^{(l-1)}', 'a^{(l-1)}'] : [])],
+    y: [spec.names.y, ...(defaults ? ['y^{(l)}', 'z^{(l)}'] : [])],
+    w: [spec.names.w, ...(defaults ? ['w^{(l)}', 'k', 'K', 'W'] : [])],
+  };
+  return (Object.keys(aliases) as Role[]).find((r) => aliases[r].includes(name));
+}
+
+interface Scope {
+  d: ConvDraw;
+  spec: ConvSpec;
+  bind: Map<string, number>;
+}
+
+function indexOf(n: Node, bind: Map<string, number>): number {
+  if (n.k === 'num') return n.v;
+  if (n.k === 'sym' && !n.sub.length && bind.has(n.name)) return bind.get(n.name)!;
+  if (n.k === 'neg') return -indexOf(n.e, bind);
+  if (n.k === 'bin' && ['+', '-', '*'].includes(n.op)) {
+    const [l, r] = [indexOf(n.l, bind), indexOf(n.r, bind)];
+    return n.op === '+' ? l + r : n.op === '-' ? l - r : l * r;
+  }
+  throw new EvalError(`the index ${raw(n)} is not a number or a bound index`);
+}
+
+const arrays = (d: ConvDraw): Record<Role, number[][]> => ({ x: d.x, y: d.y, w: d.w });
+
+function value(n: Node, s: Scope): number {
+  switch (n.k) {
+    case 'num': return n.v;
+    case 'neg': return -value(n.e, s);
+    case 'bin': {
+      const [l, r] = [value(n.l, s), value(n.r, s)];
+      return n.op === '+' ? l + r : n.op === '-' ? l - r : n.op === '*' ? l * r : n.op === '/' ? l / r : l ** r;
+    }
+    case 'sym': {
+      const role = roleOf(n, s.spec);
+      if (role === 'L') return s.d.L;
+      if (!role) throw new EvalError(`${raw(n)} is not the layer's input, output or kernel (name them in the block: x: …, y: …, w: …)`);
+      if (!n.sub.length) throw new EvalError(`${raw(n)} is a whole array: write the claim entry by entry (${raw(n)}_{i,j})`);
+      return ConvDraw.at(arrays(s.d)[role], n.sub.map((x) => indexOf(x, s.bind)), s.spec.base);
+    }
+    case 'big': return sum(n, s);
+    case 'deriv': return derivative(n, s);
+    default: throw new EvalError(`${raw(n)} is not read in a convolution claim (write it in index form)`);
+  }
+}
+
+function sum(n: Extract<Node, { k: 'big' }>, s: Scope): number {
+  const r = n.from && n.to ? { lo: indexOf(n.from, s.bind), hi: indexOf(n.to, s.bind) } : rangeOf(n.body, n.index, s.spec);
+  let acc = n.op === 'sum' ? 0 : 1;
+  for (let i = r.lo; i <= r.hi; i++) {
+    const v = value(n.body, { ...s, bind: new Map(s.bind).set(n.index, i) });
+    acc = n.op === 'sum' ? acc + v : acc * v;
+  }
+  return acc;
+}
+
+/** ∂L/∂(x, y, w entry) by exact backprop; ∂y_{i,j}/∂(w, x entry) from the layer's own formula. */
+function derivative(n: Extract<Node, { k: 'deriv' }>, s: Scope): number {
+  const [num, den] = [n.num, n.den];
+  if (num.k !== 'sym' || den.k !== 'sym') throw new EvalError(`∂${raw(num)}/∂${raw(den)}: derivatives of one entry by another are read`);
+  const [top, bottom] = [roleOf(num, s.spec), roleOf(den, s.spec)];
+  const at = (x: Sym) => x.sub.map((i) => indexOf(i, s.bind) - s.spec.base);
+  if (top === 'L' && bottom && bottom !== 'L' && den.sub.length) return ConvDraw.at({ x: s.d.dx, y: s.d.dy, w: s.d.dw }[bottom], at(den), 0);
+  if (top === 'y' && num.sub.length && (bottom === 'w' || bottom === 'x') && den.sub.length) return outputSlope(s, at(num), bottom, at(den));
+  throw new EvalError(`∂${raw(num)}/∂${raw(den)} is not one the checker knows (∂L/∂ an entry, or ∂y_{…}/∂w_{…} and ∂y_{…}/∂x_{…})`);
+}
+
+/** ∂y_o/∂w_k or ∂y_o/∂x_k: the layer is linear in each, so this is the other one's entry that meets it. */
+function outputSlope(s: Scope, o: number[], by: 'w' | 'x', k: number[]): number {
+  const { spec, d } = s;
+  const two = (v: number[]) => (v.length === 1 ? [0, v[0]] : v);
+  const [oi, oj] = two(o);
+  const [ki, kj] = two(k);
+  const [kh, kw] = two(spec.kernel);
+  const p = spec.input.length === 1 ? [0, spec.padding] : [spec.padding, spec.padding];
+  const flip = (a: number, b: number) => (spec.operation === 'convolution' ? [kh - 1 - a, kw - 1 - b] : [a, b]);
+  if (by === 'w') {
+    const [a, b] = flip(ki, kj);
+    return d.x[oi * spec.stride + a - p[0]]?.[oj * spec.stride + b - p[1]] ?? 0;
+  }
+  const [a, b] = [ki + p[0] - oi * spec.stride, kj + p[1] - oj * spec.stride];
+  if (a < 0 || a >= kh || b < 0 || b >= kw) return 0;
+  const [fa, fb] = flip(a, b);
+  return d.w[fa][fb];
+}
+
+/** An index's range from where it is used directly as an entry's subscript (x_{i,j}: the input's rows and columns). */
+function rangeOf(node: Node, index: string, spec: ConvSpec, fallback = true): { lo: number; hi: number } {
+  const sizes = layerSizes(spec);
+  let lo = -Infinity;
+  let hi = Infinity;
+  const walk = (n: Node) => {
+    if (n.k === 'sym') {
+      const role = roleOf(n, spec);
+      if (role && role !== 'L') n.sub.forEach((x, k) => {
+        if (x.k === 'sym' && x.name === index && !x.sub.length) {
+          const dim = n.sub.length === 1 ? sizes[role].at(-1)! : sizes[role][k];
+          lo = Math.max(lo, spec.base);
+          hi = Math.min(hi, spec.base + dim - 1);
+        }
+      });
+    }
+    if (n.k === 'big' && n.index === index) return;
+    children(n).forEach(walk);
+  };
+  walk(node);
+  // used only inside expressions (w_{2-a}, y_{m-a}): the range of the array it indexes, the kernel's first
+  if (!Number.isFinite(lo) && fallback) {
+    const inside = arraysIndexedWith(node, index, spec);
+    const role = (['w', 'y', 'x'] as const).find((r) => inside.has(r));
+    if (role) {
+      const k = inside.get(role)!;
+      return { lo: spec.base, hi: spec.base + sizes[role][k] - 1 };
+    }
+  }
+  if (!Number.isFinite(lo)) throw new EvalError(`the range of ${index} cannot be inferred: use it as an entry's subscript somewhere, or give it (\\sum_{${index}=0}^{…})`);
+  return { lo, hi };
+}
+
+/** The arrays whose subscripts use the index inside an expression, with the subscript's position. */
+function arraysIndexedWith(node: Node, index: string, spec: ConvSpec): Map<Role, number> {
+  const out = new Map<Role, number>();
+  const walk = (n: Node) => {
+    if (n.k === 'sym') {
+      const role = roleOf(n, spec);
+      if (role && role !== 'L') n.sub.forEach((x, k) => mentionsLetter(x, index) && !out.has(role) && out.set(role, n.sub.length === 1 ? spec.input.length - 1 : k));
+    }
+    children(n).forEach(walk);
+  };
+  walk(node);
+  return out;
+}
+
+const mentionsLetter = (n: Node, letter: string): boolean => (n.k === 'sym' && n.name === letter && !n.sub.length) || children(n).some((c) => mentionsLetter(c, letter));
+
+function layerSizes(spec: ConvSpec): Record<Role, number[]> {
+  const out = spec.input.map((m, k) => Math.floor((m + 2 * spec.padding - spec.kernel[k]) / spec.stride) + 1);
+  return { x: spec.input, y: out, w: spec.kernel };
+}
+
+/** Bare letters in a node (i in i+a, l in l-1). */
+const lettersIn = (n: Node): string[] => (n.k === 'sym' && !n.sub.length && !n.layer ? [n.name] : children(n).flatMap(lettersIn));
+const layerLetters = (n: Node): string[] => [...(n.k === 'sym' && n.layer ? lettersIn(n.layer) : []), ...children(n).filter((c) => !(n.k === 'sym' && c === n.layer)).flatMap(layerLetters)];
+const subscriptLetters = (n: Node): Set<string> => new Set([...(n.k === 'sym' ? n.sub.flatMap(lettersIn) : []), ...children(n).flatMap((c) => [...subscriptLetters(c)])]);
+
+export function checkConvClaim(latex: string, spec: ConvSpec): ClaimResult {
+  const none = { sides: [], perDraw: [], warnings: [] };
+  let sides: Node[];
+  try {
+    sides = splitSides(claimText(latex).math).map((p) => Parser.parse(p.text));
+  } catch (e) {
+    if (!(e instanceof LatexError)) throw e;
+    return { verdict: 'parse-error', message: `⚠ cannot parse: ${e.message}`, ...none };
+  }
+  try {
+    return compare(sides, spec);
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, ...none };
+  }
+}
+
+function compare(sides: Node[], spec: ConvSpec): ClaimResult {
+  // y^{(l)} and y^{(l-1)} are names: their layer letter is not an index to range over
+  const layerOnly = new Set(sides.flatMap((s) => layerLetters(s)));
+  const letters = [...new Set(sides.flatMap((s) => [...freeIndices(s)]))].filter((l) => !layerOnly.has(l) || sides.some((s) => subscriptLetters(s).has(l)));
+  // a free index's range from its direct uses (x_{m,n}); only when it has none, from the arrays it offsets (y_{m-a})
+  const ranges = letters.map((l) => {
+    const tryRange = (side: Node, fallback: boolean) => { try { return rangeOf(side, l, spec, fallback); } catch { return undefined; } };
+    const direct = sides.map((side) => tryRange(side, false)).filter((r) => r !== undefined);
+    const found = direct.length ? direct : sides.map((side) => tryRange(side, true)).filter((r) => r !== undefined);
+    if (!found.length) throw new EvalError(`the range of ${l} cannot be inferred from its uses`);
+    return { l, lo: Math.max(...found.map((r) => r.lo)), hi: Math.min(...found.map((r) => r.hi)) };
+  });
+  const binds: Map<string, number>[] = [new Map()];
+  for (const { l, lo, hi } of ranges) binds.splice(0, binds.length, ...binds.flatMap((b) => Array.from({ length: hi - lo + 1 }, (_, k) => new Map(b).set(l, lo + k))));
+  let maxRel = 0;
+  for (let draw = 0; draw < 3; draw++) {
+    const d = new ConvDraw(spec, rng(3 + 7919 * draw));
+    for (const bind of binds) {
+      const values = sides.map((side) => value(side, { d, spec, bind }));
+      for (let i = 1; i < values.length; i++) {
+        const rel = Math.abs(values[i] - values[0]) / Math.max(1e-12, Math.abs(values[0]), Math.abs(values[i]));
+        maxRel = Math.max(maxRel, rel);
+        if (!(rel <= 1e-9)) {
+          const where = [...bind].map(([k, v]) => `${k} = ${v}`).join(', ');
+          return { verdict: 'fail', message: `✗ side ${i + 1} ≠ side 1${where ? ` at ${where}` : ''}: side ${i + 1} = ${values[i].toPrecision(4)}, side 1 = ${values[0].toPrecision(4)} (${spec.operation}, input ${spec.input.join('×')}, kernel ${spec.kernel.join('×')}, stride ${spec.stride}, padding ${spec.padding})`, sides: values, perDraw: [values], warnings: [] };
+        }
+      }
+    }
+  }
+  const over = ranges.map((r) => `${r.l} = ${r.lo}..${r.hi}`).join(', ');
+  return { verdict: 'pass', message: `✓ ${sides.length} sides agree${over ? ` for ${over}` : ''} on 3 random layers (rel err ${maxRel.toExponential(1)})`, sides: [], perDraw: [], warnings: [] };
+}

@@ -1,0 +1,49 @@
+// Convolution claims under a mode: conv block (examples/derivation-conv.md), and the ground truth they are compared
+// with: the layer's exact ∂L/∂w and ∂L/∂x agree with central differences of L, for correlation and convolution,
+// with stride and padding, in 1-D and 2-D.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rng } from '../../src/backend/data/random';
+import type { ConvSpec } from '../../src/backend/gradcheck/blockSpec';
+import { checkMarkdown } from '../../src/backend/gradcheck/checkFile';
+import { ConvDraw } from '../../src/backend/gradcheck/convLayer';
+import { packageRoot } from '../../src/paths';
+
+const results = checkMarkdown(readFileSync(join(packageRoot(), 'examples', 'derivation-conv.md'), 'utf8'));
+const at = (line: number) => results.find((r) => r.line === line)!;
+
+test('the conv example: index-form forward pass and gradients pass; the classic mistakes fail at a concrete index', () => {
+  assert.deepEqual(results.map((r) => `${r.line} ${r.verdict}`), ['17 pass', '19 pass', '21 pass', '23 pass', '25 fail', '27 fail', '41 pass', '43 pass', '45 fail']);
+  assert.match(at(23).message, /for m = 0\.\.5, n = 0\.\.5/, 'the input gradient is checked at every input entry, the edges (a full convolution) included');
+  assert.match(at(27).message, /^✗ side 2 ≠ side 1 at m = \d, n = \d: .*\(correlation, input 6×6, kernel 3×3, stride 1, padding 0\)/);
+  assert.match(at(45).message, /\(convolution, input 8, kernel 3, stride 2, padding 1\)/);
+});
+
+test('ground truth: ∂L/∂w and ∂L/∂x of the drawn layer equal central differences of L', () => {
+  const names = { x: 'x', y: 'y', w: 'w' };
+  const specs: ConvSpec[] = [
+    { input: [5, 6], kernel: [3, 2], stride: 1, padding: 0, operation: 'correlation', base: 0, names },
+    { input: [7, 7], kernel: [3, 3], stride: 2, padding: 1, operation: 'convolution', base: 0, names },
+    { input: [9], kernel: [4], stride: 2, padding: 2, operation: 'convolution', base: 1, names },
+  ];
+  let compared = 0;
+  for (const spec of specs) {
+    const d = new ConvDraw(spec, rng(4));
+    const h = 1e-6;
+    for (const [array, grad] of [['x', d.dx], ['w', d.dw]] as const) {
+      grad.forEach((row, r) => row.forEach((g, q) => {
+        const nudged = (by: number) => {
+          const [x, w] = [d.x.map((v) => [...v]), d.w.map((v) => [...v])];
+          (array === 'x' ? x : w)[r][q] += by;
+          return d.loss(d.forward(x, w));
+        };
+        const fd = (nudged(h) - nudged(-h)) / (2 * h);
+        assert.ok(Math.abs(fd - g) <= 1e-6 * Math.max(1, Math.abs(g)), `${spec.operation} ${spec.input.join('x')}: ∂L/∂${array}[${r}][${q}] exact ${g}, differences ${fd}`);
+        compared++;
+      }));
+    }
+  }
+  assert.equal(compared, 30 + 6 + 49 + 9 + 9 + 4);
+});
