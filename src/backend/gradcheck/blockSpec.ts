@@ -47,8 +47,21 @@ export interface ConvSpec {
   names: { x: string; y: string; w: string };
 }
 
+/** mode: count — a conv layer's sizes as symbols (or numbers), and the symbols the text counts it with. */
+export interface CountSpec {
+  /** Symbol → a fixed value, or undefined to draw it (side m, channels C, kernel p, filters K). */
+  sizes: { side: string; channels: string; kernel: string; filters: string };
+  values: Map<string, number>;
+  padding: 'valid' | 'same';
+  /** What each counted quantity is called in the text. */
+  counts: Partial<Record<CountName, string>>;
+}
+export const countNames = ['params', 'local', 'dense', 'outputs', 'size'] as const;
+export type CountName = (typeof countNames)[number];
+
 export interface BlockSpec {
-  mode: 'network' | 'graph' | 'optimizer' | 'init' | 'conv';
+  mode: 'network' | 'graph' | 'optimizer' | 'init' | 'conv' | 'count';
+  count?: CountSpec;
   conv?: ConvSpec;
   optimizer?: OptimizerSpec;
   init?: InitSpec;
@@ -90,8 +103,9 @@ interface Declared {
   defines: { name: string; index?: string; body: Node; line: number }[];
   inputs: Map<string, { indexed: boolean }>;
   units?: number[];
-  mode: 'network' | 'graph' | 'optimizer' | 'init' | 'conv';
+  mode: 'network' | 'graph' | 'optimizer' | 'init' | 'conv' | 'count';
   conv: Partial<ConvSpec> & { names: ConvSpec['names'] };
+  count: { sizes: Partial<CountSpec['sizes']>; values: Map<string, number>; padding: CountSpec['padding']; counts: CountSpec['counts'] };
   method?: OptimizerMethod;
   scheme?: InitScheme;
   fanIn?: string;
@@ -115,6 +129,21 @@ function dims(value: string, key: string, line: number): number[] {
   const parts = value.split(/\s*(?:x|×|\\times)\s*/).map(Number);
   if (parts.length > 2 || parts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new BlockError(`${key}: expected sizes like 6x6 or 8 (each 1..64), got '${value}'`, line);
   return parts;
+}
+
+/** A size given as a symbol (drawn at random) or a number (a symbol of its own default name, fixed). */
+function countSymbol(text: string, fallback: string, line: number, d: Declared): string {
+  const eq = /^(.+?)\s*=\s*(\d+)$/.exec(text.trim());
+  if (eq) {
+    const name = raw(parseSym(eq[1], line, fallback));
+    d.count.values.set(name, Number(eq[2]));
+    return name;
+  }
+  if (/^\d+$/.test(text.trim())) {
+    d.count.values.set(fallback, Number(text));
+    return fallback;
+  }
+  return raw(parseSym(text, line, fallback));
 }
 
 /** A name with its layer, as claims write it: y^{(l-1)} is not y^{(l)}. */
@@ -153,13 +182,26 @@ function define(value: string, line: number, d: Declared): void {
 const keys: Record<string, (value: string, line: number, d: Declared) => void> = {
   network: (v, i, d) => (d.units = parseNetwork(v.trim(), i)),
   mode: (v, i, d) => {
-    if (!['graph', 'network', 'optimizer', 'init', 'conv'].includes(v)) throw new BlockError(`mode: expected network, graph, optimizer, init or conv, got '${v}'`, i);
+    if (!['graph', 'network', 'optimizer', 'init', 'conv', 'count'].includes(v)) throw new BlockError(`mode: expected network, graph, optimizer, init, conv or count, got '${v}'`, i);
     d.mode = v as Declared['mode'];
   },
-  input: (v, i, d) => (d.conv.input = dims(v, 'input', i)),
-  kernel: (v, i, d) => (d.conv.kernel = dims(v, 'kernel', i)),
+  input: (v, i, d) => {
+    if (d.mode !== 'count') return void (d.conv.input = dims(v, 'input', i));
+    // m \times m \times C: the side and the channels, as symbols or numbers
+    const parts = v.split(/\s*(?:\\times|×|x)\s*/).map((x) => x.trim());
+    if (parts.length !== 3 || parts[0] !== parts[1]) throw new BlockError(`input: expected a square image with channels, e.g. m \\times m \\times 3 or 128x128x3, got '${v}'`, i);
+    d.count.sizes.side = countSymbol(parts[0], 'm', i, d);
+    d.count.sizes.channels = countSymbol(parts[2], 'C', i, d);
+  },
+  kernel: (v, i, d) => (d.mode === 'count' ? (d.count.sizes.kernel = countSymbol(v.split(/\s*(?:\\times|×|x)\s*/)[0], 'p', i, d)) : (d.conv.kernel = dims(v, 'kernel', i))),
+  filters: (v, i, d) => (d.count.sizes.filters = countSymbol(v, 'K', i, d)),
+  ...Object.fromEntries(countNames.filter((c) => c !== 'params').map((c) => [c, (v: string, i: number, d: Declared) => (d.count.counts[c] = raw(parseSym(v, i, c)))])),
   stride: (v, i, d) => (d.conv.stride = wholeNumber(v, 'stride', 10, i)),
   padding: (v, i, d) => {
+    if (d.mode === 'count') {
+      if (v !== 'valid' && v !== 'same') throw new BlockError(`padding: expected valid or same, got '${v}'`, i);
+      return void (d.count.padding = v);
+    }
     d.conv.padding = Number(v);
     if (!Number.isInteger(d.conv.padding) || d.conv.padding < 0 || d.conv.padding > 10) throw new BlockError(`padding: expected a whole number 0..10, got '${v}'`, i);
   },
@@ -187,7 +229,8 @@ const keys: Record<string, (value: string, line: number, d: Declared) => void> =
     if (!optimizerMethods.includes(v as OptimizerMethod)) throw new BlockError(`method: expected one of ${optimizerMethods.join(', ')}, got '${v}'`, i);
     d.method = v as OptimizerMethod;
   },
-  params: (v, i, d) => (d.params = parseSym(v, i, 'params').name),
+  // the parameters' symbol in an update rule; in a counting block, the symbol for the layer's parameter count
+  params: (v, i, d) => (d.mode === 'count' ? (d.count.counts.params = raw(parseSym(v, i, 'params'))) : (d.params = parseSym(v, i, 'params').name)),
   ...Object.fromEntries(optimizerRoles.map((role) => [role, (v: string, i: number, d: Declared) => {
     const c = /^(.+?)\s*=\s*(-?[\d.]+(?:e-?\d+)?)$/.exec(v);
     if (!c) throw new BlockError(`${role}: expected "\\symbol = number", e.g. ${role === 'lr' ? '\\epsilon = 0.05' : '\\mu = 0.9'}, got '${v}'`, i);
@@ -232,7 +275,8 @@ const keys: Record<string, (value: string, line: number, d: Declared) => void> =
 export function parseBlock(content: string): BlockSpec {
   const d: Declared = {
     consts: new Map(), defines: [], inputs: new Map(), mode: 'network', roles: new Map(), params: '\\theta', activation: 'relu',
-    conv: { names: { x: 'x', y: 'y', w: 'w' } }, hidden: 'logistic', output: 'identity', loss: 'squared',
+    conv: { names: { x: 'x', y: 'y', w: 'w' } },
+    count: { sizes: {}, values: new Map(), padding: 'valid', counts: {} }, hidden: 'logistic', output: 'identity', loss: 'squared',
     weights: [-1, 1], inputRange: [-1, 1], draws: 3, tolerance: 1e-6, n: 1,
   };
   content.split('\n').forEach((rawLine, i) => {
@@ -249,6 +293,12 @@ export function parseBlock(content: string): BlockSpec {
 
 function specOf(d: Declared): BlockSpec {
   const { consts, hidden, draws, tolerance } = d;
+  if (d.mode === 'count') {
+    const s = d.count.sizes;
+    if (!s.side || !s.channels || !s.kernel || !s.filters) throw new BlockError('mode: count needs input: m \\times m \\times C, kernel: p and filters: K (symbols or numbers)', 0);
+    if (!Object.keys(d.count.counts).length) throw new BlockError(`mode: count needs the symbols the text counts with, e.g. params: P (also ${countNames.filter((c) => c !== 'params').join(', ')})`, 0);
+    return { mode: 'count', consts, hidden, draws, tolerance, count: { sizes: { side: s.side, channels: s.channels, kernel: s.kernel, filters: s.filters }, values: d.count.values, padding: d.count.padding, counts: d.count.counts } };
+  }
   if (d.mode === 'conv') {
     const c = d.conv;
     if (!c.input || !c.kernel) throw new BlockError('mode: conv needs "input:" and "kernel:", e.g. input: 6x6 and kernel: 3x3 (or 8 and 3 in 1-D)', 0);

@@ -9,6 +9,7 @@ import { scanMarkdown } from './markdownMath';
 import { checkRuleLines, type RuleLine } from './optimizerLines';
 import { checkInitClaim } from './initClaims';
 import { checkConvClaim } from './convClaims';
+import { checkCountClaim } from './countClaims';
 import { Draw } from './network';
 
 export type FileResult = GradcheckResult;
@@ -90,7 +91,7 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
     try {
       const block = spec;
       // draws after the block's own, for claims whose every side was 0 in all of them (dead ReLUs): every unit active
-      r = spec.init ? checkInitClaim(item.latex, spec.init) : spec.conv ? checkConvClaim(item.latex, spec.conv)
+      r = spec.init ? checkInitClaim(item.latex, spec.init) : spec.conv ? checkConvClaim(item.latex, spec.conv) : spec.count ? checkCountClaim(item.latex, spec.count)
         : checkClaim(item.latex, { envs, tolerance: spec.tolerance, moreDraws: (from, count) => environments(block, 1, envs[0]?.functions, block.draws + from, count, true) });
     } catch (e) {
       // something we did not foresee: never a ✗ on math that was not evaluated
