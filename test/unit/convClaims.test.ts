@@ -15,7 +15,12 @@ const results = checkMarkdown(readFileSync(join(packageRoot(), 'examples', 'deri
 const at = (line: number) => results.find((r) => r.line === line)!;
 
 test('the conv example: index-form forward pass and gradients pass; the classic mistakes fail at a concrete index', () => {
-  assert.deepEqual(results.map((r) => `${r.line} ${r.verdict}`), ['17 pass', '19 pass', '21 pass', '23 pass', '25 fail', '27 fail', '41 pass', '43 pass', '45 fail']);
+  assert.deepEqual(results.map((r) => `${r.line} ${r.verdict}`), [
+    '17 pass', '19 pass', '21 pass', '23 pass', '25 fail', '27 fail', // 2-D correlation, index form
+    '41 pass', '43 pass', '45 fail', // 1-D convolution, stride 2, padding 1, from 1
+    '56 pass', '58 pass', '60 pass', '62 fail', '64 fail', // whole arrays
+  ]);
+  assert.match(results.at(-1)!.message, /^✗ side 2 is 2×2, side 1 is 6×6/, 'without padding the input gradient has the wrong shape');
   assert.match(at(23).message, /for m = 0\.\.5, n = 0\.\.5/, 'the input gradient is checked at every input entry, the edges (a full convolution) included');
   assert.match(at(27).message, /^✗ side 2 ≠ side 1 at m = \d, n = \d: .*\(correlation, input 6×6, kernel 3×3, stride 1, padding 0\)/);
   assert.match(at(45).message, /\(convolution, input 8, kernel 3, stride 2, padding 1\)/);

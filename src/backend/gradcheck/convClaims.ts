@@ -5,6 +5,7 @@ import { type ConvSpec, convName } from './blockSpec';
 import { freeIndices, splitSides } from './claims';
 import { claimText } from './claimText';
 import { ConvDraw } from './convLayer';
+import { arrayValue, type Grid, isArraySide, ShapeMismatch } from './convArrays';
 import { EvalError } from './evalErrors';
 import { LatexError, type Node, Parser, raw } from './latex';
 import { children } from './latexAst';
@@ -183,7 +184,40 @@ export function checkConvClaim(latex: string, spec: ConvSpec): ClaimResult {
   }
 }
 
+/** Whole arrays on either side: compared entry by entry, shapes first (stride 1: stride > 1 needs index form). */
+function compareArrays(sides: Node[], spec: ConvSpec): ClaimResult {
+  if (spec.stride > 1) throw new EvalError('whole-array forms are read for stride 1: write a strided layer\'s claim entry by entry');
+  const role = (s: Sym) => roleOf(s, spec);
+  let maxRel = 0;
+  for (let draw = 0; draw < 3; draw++) {
+    const d = new ConvDraw(spec, rng(3 + 7919 * draw));
+    let values: (number | Grid)[];
+    try {
+      values = sides.map((side) => arrayValue(side, d, spec, role));
+    } catch (e) {
+      if (!(e instanceof ShapeMismatch)) throw e;
+      return { verdict: 'fail', message: `✗ the arrays' shapes do not match: ${e.message}`, sides: [], perDraw: [], warnings: [] };
+    }
+    const shape = (v: number | Grid) => (typeof v === 'number' ? 'a number' : `${v.length}×${v[0].length}`);
+    for (let i = 1; i < values.length; i++) {
+      const [a, b] = [values[0], values[i]];
+      if (shape(a) !== shape(b)) return { verdict: 'fail', message: `✗ side ${i + 1} is ${shape(b)}, side 1 is ${shape(a)} (${spec.operation}, input ${spec.input.join('×')}, kernel ${spec.kernel.join('×')}, padding ${spec.padding})`, sides: [], perDraw: [], warnings: [] };
+      const [fa, fb] = [typeof a === 'number' ? [a] : a.flat(), typeof b === 'number' ? [b] : b.flat()];
+      for (let k = 0; k < fa.length; k++) {
+        const rel = Math.abs(fa[k] - fb[k]) / Math.max(1e-12, Math.abs(fa[k]), Math.abs(fb[k]));
+        maxRel = Math.max(maxRel, rel);
+        if (!(rel <= 1e-9)) {
+          const at = typeof a === 'number' ? '' : ` at entry (${Math.floor(k / a[0].length) + spec.base}, ${(k % a[0].length) + spec.base})`;
+          return { verdict: 'fail', message: `✗ side ${i + 1} ≠ side 1${at}: side ${i + 1} = ${fb[k].toPrecision(4)}, side 1 = ${fa[k].toPrecision(4)} (${spec.operation}, input ${spec.input.join('×')}, kernel ${spec.kernel.join('×')}, padding ${spec.padding})`, sides: [], perDraw: [], warnings: [] };
+        }
+      }
+    }
+  }
+  return { verdict: 'pass', message: `✓ ${sides.length} sides agree as whole arrays on 3 random layers (rel err ${maxRel.toExponential(1)})`, sides: [], perDraw: [], warnings: [] };
+}
+
 function compare(sides: Node[], spec: ConvSpec): ClaimResult {
+  if (sides.some((s) => isArraySide(s, (x) => roleOf(x, spec)))) return compareArrays(sides, spec);
   // y^{(l)} and y^{(l-1)} are names: their layer letter is not an index to range over
   const layerOnly = new Set(sides.flatMap((s) => layerLetters(s)));
   const letters = [...new Set(sides.flatMap((s) => [...freeIndices(s)]))].filter((l) => !layerOnly.has(l) || sides.some((s) => subscriptLetters(s).has(l)));

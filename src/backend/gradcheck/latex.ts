@@ -53,7 +53,7 @@ export class Parser extends ConditionParser {
     if (t.t === 'num' || t.t === 'letter' || t.t === 'name' || t.t === '(' || t.t === '[' || t.t === '{') return true;
     // |x| opens an absolute value; inside one, the next | closes it (and |_{…} is an evaluation bar)
     if (t.t === '|') return this.absDepth === 0 && this.peek(1)?.t !== '_';
-    if (t.t === 'cmd') return !['\\cdot', '\\times', '\\odot', '\\le', '\\leq', '\\ge', '\\geq', '\\lt', '\\gt', '\\ne', '\\neq', '\\end', '\\pm'].includes(t.v);
+    if (t.t === 'cmd') return !['\\cdot', '\\times', '\\odot', '\\star', '\\circledast', '\\ast', '\\le', '\\leq', '\\ge', '\\geq', '\\lt', '\\gt', '\\ne', '\\neq', '\\end', '\\pm'].includes(t.v);
     return false;
   }
 
@@ -63,6 +63,10 @@ export class Parser extends ConditionParser {
       if (this.is('cmd', '\\cdot') || this.is('cmd', '\\times') || this.is('cmd', '\\odot') || this.is('*')) {
         this.next();
         l = { k: 'bin', op: '*', l, r: this.unary(), at: l.at };
+      } else if (this.is('cmd', '\\star') || this.is('cmd', '\\circledast') || this.is('cmd', '\\ast')) {
+        // between whole arrays: cross-correlation (\star) or convolution (\circledast, \ast), read in conv blocks
+        const fn = this.next().v === '\\star' ? 'correlate' : 'convolve';
+        l = { k: 'call', fn, primes: 0, args: [l, this.unary()], at: l.at };
       } else if (this.is('/')) {
         this.next();
         const r = this.unary();
