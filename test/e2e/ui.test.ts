@@ -104,6 +104,14 @@ test('a person trains the starter experiment from the palette and watches it in 
     await page.locator('.quick-input-widget input').press('Enter');
     await page.locator('.codelens-decoration', { hasText: '✗ index i is unbound — the claim holds if i = 1' }).waitFor({ timeout: 30_000 });
     await shoot(page, 'derivation-mistakes-dark');
+
+    // backprop through a convolution: ✓ above the index-form gradients, ✗ above the classic mistakes, in the dark theme
+    await openFile(page, 'conv.md');
+    const convPass = page.locator('.codelens-decoration', { hasText: '✓ 2 sides agree for a = 0..2, b = 0..2 on 3 random layers' }).first();
+    await waitSeen(convPass, 'the ✓ lens above ∂L/∂w of the conv layer');
+    const convFail = page.locator('.codelens-decoration', { hasText: '✗ side 2 ≠ side 1 at a = 0, b = 1' }).first();
+    await waitSeen(convFail, 'the ✗ lens above the offset with the wrong sign');
+    await shoot(page, 'conv-lenses-dark');
     await page.locator('.tab', { hasText: 'digits-mlp.experiment.json' }).click();
     await page.locator('.tab.active', { hasText: 'digits-mlp.experiment.json' }).waitFor();
 
