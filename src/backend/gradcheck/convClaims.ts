@@ -2,12 +2,12 @@
 // input gradient as a full convolution with the flipped kernel, ∂y_{i,j}/∂w_{a,b} = …), evaluated on random layers
 // against exact backprop for every value of their free indices. Entries outside an array are 0 (zero padding).
 import { type ConvSpec, convName } from './blockSpec';
-import { freeIndices, splitSides } from './claims';
-import { claimText } from './claimText';
+import { freeIndices } from './claims';
 import { ConvDraw } from './convLayer';
 import { arrayValue, type Grid, isArraySide, ShapeMismatch } from './convArrays';
 import { EvalError } from './evalErrors';
-import { LatexError, type Node, Parser, raw } from './latex';
+import { type Node, raw } from './latex';
+import { arithmetic, checkSides } from './claimSides';
 import { children } from './latexAst';
 import type { ClaimResult } from './sideComparison';
 import { rng } from '../data/random';
@@ -51,10 +51,7 @@ function value(n: Node, s: Scope): number {
   switch (n.k) {
     case 'num': return n.v;
     case 'neg': return -value(n.e, s);
-    case 'bin': {
-      const [l, r] = [value(n.l, s), value(n.r, s)];
-      return n.op === '+' ? l + r : n.op === '-' ? l - r : n.op === '*' ? l * r : n.op === '/' ? l / r : l ** r;
-    }
+    case 'bin': return arithmetic(n.op, value(n.l, s), value(n.r, s));
     case 'sym': {
       const role = roleOf(n, s.spec);
       if (role === 'L') return s.d.L;
@@ -168,20 +165,7 @@ const layerLetters = (n: Node): string[] => [...(n.k === 'sym' && n.layer ? lett
 const subscriptLetters = (n: Node): Set<string> => new Set([...(n.k === 'sym' ? n.sub.flatMap(lettersIn) : []), ...children(n).flatMap((c) => [...subscriptLetters(c)])]);
 
 export function checkConvClaim(latex: string, spec: ConvSpec): ClaimResult {
-  const none = { sides: [], perDraw: [], warnings: [] };
-  let sides: Node[];
-  try {
-    sides = splitSides(claimText(latex).math).map((p) => Parser.parse(p.text));
-  } catch (e) {
-    if (!(e instanceof LatexError)) throw e;
-    return { verdict: 'parse-error', message: `⚠ cannot parse: ${e.message}`, ...none };
-  }
-  try {
-    return compare(sides, spec);
-  } catch (e) {
-    if (!(e instanceof EvalError)) throw e;
-    return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, ...none };
-  }
+  return checkSides(latex, (sides) => compare(sides, spec));
 }
 
 /** Whole arrays on either side: compared entry by entry, shapes first (stride 1: stride > 1 needs index form). */

@@ -2,10 +2,9 @@
 // with same padding), its outputs, and what a locally-connected layer (the same connections, unshared weights) and a
 // fully-connected one (as many outputs) would have — checked at random integer sizes and at the block's own values.
 import type { CountName, CountSpec } from './blockSpec';
-import { splitSides } from './claims';
-import { claimText } from './claimText';
 import { EvalError } from './evalErrors';
-import { LatexError, type Node, Parser, raw } from './latex';
+import { type Node, raw } from './latex';
+import { arithmetic, checkSides } from './claimSides';
 import type { ClaimResult } from './sideComparison';
 import { rng } from '../data/random';
 
@@ -33,10 +32,7 @@ function value(n: Node, names: Map<string, number>): number {
   switch (n.k) {
     case 'num': return n.v;
     case 'neg': return -value(n.e, names);
-    case 'bin': {
-      const [l, r] = [value(n.l, names), value(n.r, names)];
-      return n.op === '+' ? l + r : n.op === '-' ? l - r : n.op === '*' ? l * r : n.op === '/' ? l / r : l ** r;
-    }
+    case 'bin': return arithmetic(n.op, value(n.l, names), value(n.r, names));
     case 'sym': {
       const v = names.get(raw(n));
       if (v === undefined) throw new EvalError(`${raw(n)} is neither a size of the layer nor a quantity the block counts`);
@@ -59,29 +55,20 @@ function drawSizes(spec: CountSpec): LayerSizes[] {
 }
 
 export function checkCountClaim(latex: string, spec: CountSpec): ClaimResult {
-  const none = { sides: [], perDraw: [], warnings: [] };
-  let sides: Node[];
-  try {
-    sides = splitSides(claimText(latex).math).map((p) => Parser.parse(p.text));
-  } catch (e) {
-    if (!(e instanceof LatexError)) throw e;
-    return { verdict: 'parse-error', message: `⚠ cannot parse: ${e.message}`, ...none };
-  }
-  try {
-    for (const sizes of drawSizes(spec)) {
-      const names = new Map<string, number>([[spec.sizes.side, sizes.m], [spec.sizes.channels, sizes.C], [spec.sizes.kernel, sizes.p], [spec.sizes.filters, sizes.K]]);
-      const c = counts(sizes);
-      for (const [what, symbol] of Object.entries(spec.counts)) names.set(symbol, c[what as CountName]);
-      const values = sides.map((s) => value(s, names));
-      const bad = values.findIndex((v) => Math.abs(v - values[0]) > 1e-9 * Math.max(1, Math.abs(values[0])));
-      if (bad > 0) {
-        const at = `${spec.sizes.side} = ${sizes.m}, ${spec.sizes.channels} = ${sizes.C}, ${spec.sizes.kernel} = ${sizes.p}, ${spec.sizes.filters} = ${sizes.K}`;
-        return { verdict: 'fail', message: `✗ side ${bad + 1} ≠ side 1 at ${at} (${spec.padding} padding): side ${bad + 1} = ${values[bad]}, side 1 = ${values[0]}`, sides: values, perDraw: [values], warnings: [] };
-      }
+  return checkSides(latex, (sides) => compare(sides, spec));
+}
+
+function compare(sides: Node[], spec: CountSpec): ClaimResult {
+  for (const sizes of drawSizes(spec)) {
+    const names = new Map<string, number>([[spec.sizes.side, sizes.m], [spec.sizes.channels, sizes.C], [spec.sizes.kernel, sizes.p], [spec.sizes.filters, sizes.K]]);
+    const c = counts(sizes);
+    for (const [what, symbol] of Object.entries(spec.counts)) names.set(symbol, c[what as CountName]);
+    const values = sides.map((s) => value(s, names));
+    const bad = values.findIndex((v) => Math.abs(v - values[0]) > 1e-9 * Math.max(1, Math.abs(values[0])));
+    if (bad > 0) {
+      const at = `${spec.sizes.side} = ${sizes.m}, ${spec.sizes.channels} = ${sizes.C}, ${spec.sizes.kernel} = ${sizes.p}, ${spec.sizes.filters} = ${sizes.K}`;
+      return { verdict: 'fail', message: `✗ side ${bad + 1} ≠ side 1 at ${at} (${spec.padding} padding): side ${bad + 1} = ${values[bad]}, side 1 = ${values[0]}`, sides: values, perDraw: [values], warnings: [] };
     }
-  } catch (e) {
-    if (!(e instanceof EvalError)) throw e;
-    return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, ...none };
   }
-  return { verdict: 'pass', message: `✓ ${sides.length} sides agree at the block's sizes and 5 random ones (${spec.padding} padding; biases counted)`, ...none };
+  return { verdict: 'pass', message: `✓ ${sides.length} sides agree at the block's sizes and 5 random ones (${spec.padding} padding; biases counted)`, sides: [], perDraw: [], warnings: [] };
 }

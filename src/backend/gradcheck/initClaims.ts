@@ -3,10 +3,9 @@
 // variance of the pre-activations through the layers (\mathrm{Var}(a^{(l+1)}) = \mathrm{Var}(a^{(l)})), checked by
 // pushing random data through a deep stack built with it (a statistical check, with its tolerance said).
 import type { ClaimResult } from './sideComparison';
-import { splitSides } from './claims';
-import { claimText } from './claimText';
 import { EvalError } from './evalErrors';
-import { LatexError, type Node, Parser, raw } from './latex';
+import { type Node, raw } from './latex';
+import { arithmetic, checkSides } from './claimSides';
 import { children } from './latexAst';
 import type { InitSpec } from './blockSpec';
 import { rng } from '../data/random';
@@ -75,10 +74,7 @@ function value(n: Node, s: Scope): number {
   switch (n.k) {
     case 'num': return n.v;
     case 'neg': return -value(n.e, s);
-    case 'bin': {
-      const [l, r] = [value(n.l, s), value(n.r, s)];
-      return n.op === '+' ? l + r : n.op === '-' ? l - r : n.op === '*' ? l * r : n.op === '/' ? l / r : l ** r;
-    }
+    case 'bin': return arithmetic(n.op, value(n.l, s), value(n.r, s));
     case 'sym': {
       const fan = s.fans.get(raw(n));
       if (fan !== undefined) return fan;
@@ -118,20 +114,7 @@ const layerLetters = (n: Node, out = new Set<string>()): Set<string> => {
 };
 
 export function checkInitClaim(latex: string, spec: InitSpec): ClaimResult {
-  const none = { sides: [], perDraw: [], warnings: [] };
-  let sides: Node[];
-  try {
-    sides = splitSides(claimText(latex).math).map((p) => Parser.parse(p.text));
-  } catch (e) {
-    if (!(e instanceof LatexError)) throw e;
-    return { verdict: 'parse-error', message: `⚠ cannot parse: ${e.message}`, ...none };
-  }
-  try {
-    return compareSides(sides, spec);
-  } catch (e) {
-    if (!(e instanceof EvalError)) throw e;
-    return { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}`, ...none };
-  }
+  return checkSides(latex, (sides) => compareSides(sides, spec));
 }
 
 function compareSides(sides: Node[], spec: InitSpec): ClaimResult {
