@@ -294,10 +294,6 @@ export class Parser extends ConditionParser {
     return last + 1 < factors.length ? product([node, ...factors.slice(last + 1)]) : node;
   }
 
-  /** Does the \sum or \prod at the cursor bind this index letter? */
-  private bindsSame(index: string): boolean {
-    return this.peek(1)?.t === '_' && (this.peek(2)?.v === index || (this.peek(2)?.t === '{' && this.peek(3)?.v === index));
-  }
 
   /** Subscript contents: w_{jk} → j, k; w_{12} → 1, 2; w_{j,k}; a_{j+1}; a single token. */
   private indices(): Node[] {
@@ -394,9 +390,5 @@ export class Parser extends ConditionParser {
       this.next();
     }
     return node;
-  }
-
-  private isLayerSuperscript(): boolean {
-    return this.peek(1)?.t === '{' && this.peek(2)?.t === '(';
   }
 }

@@ -31,4 +31,14 @@ export class TokenCursor {
     const tok = this.peek();
     return !!tok && tok.t === t && (v === undefined || tok.v === v);
   }
+
+  /** Does the \sum or \prod at the cursor bind this index letter? */
+  protected bindsSame(index: string): boolean {
+    return this.peek(1)?.t === '_' && (this.peek(2)?.v === index || (this.peek(2)?.t === '{' && this.peek(3)?.v === index));
+  }
+
+  /** ^{( after a name: a layer, a^{(l)}, not a power. */
+  protected isLayerSuperscript(): boolean {
+    return this.peek(1)?.t === '{' && this.peek(2)?.t === '(';
+  }
 }
