@@ -18,6 +18,7 @@ test('every line of each rule has the rule\'s verdict: Nesterov, heavy-ball mome
     '43 pass', // momentum without v
     '56 pass', '58 pass', '60 pass', '62 pass', '64 pass', '66 pass', // Adam
     '78 fail', '80 fail', '82 fail', // RMSProp without the square
+    '93 fail', '95 fail', // momentum with the sign of ε flipped
   ]);
   assert.match(at(17).message, /^✓ the update rule follows Nesterov's accelerated gradient: \\theta agrees for 12 steps on .*Rosenbrock/);
   assert.match(at(17).message, /\(the rule of lines 17, 19\)$/);
@@ -26,6 +27,7 @@ test('every line of each rule has the rule\'s verdict: Nesterov, heavy-ball mome
 test('a mistake is ✗ at the first step that differs, with both values, and the method the rule follows instead', () => {
   assert.match(at(30).message, /^✗ not Nesterov's accelerated gradient: at step 2 on a quadratic with condition number 20, your \\theta_2 = \(.*\), Nesterov's accelerated gradient's = \(.*\) — your rule is momentum/);
   assert.match(at(78).message, /^✗ not RMSProp: at step 1 /);
+  assert.match(at(93).message, /^✗ not momentum: at step 1 on a quadratic with condition number 20, your \\theta_1 = \(2\.02273, 1\.00796\), momentum's = \(1\.97727, 0\.992045\)/, 'a step up the gradient');
 });
 
 test('the rule must hold for any hyper-parameters: a rule right only for the block\'s values is ✗', () => {
