@@ -19,36 +19,43 @@ test('the conv example: index-form forward pass and gradients pass; the classic 
     '17 pass', '19 pass', '21 pass', '23 pass', '25 fail', '27 fail', // 2-D correlation, index form
     '41 pass', '43 pass', '45 fail', // 1-D convolution, stride 2, padding 1, from 1
     '56 pass', '58 pass', '60 pass', '62 fail', '64 fail', // whole arrays
+    '76 pass', '78 pass', '80 pass', '82 fail', // two kernels over three channels
   ]);
-  assert.match(results.at(-1)!.message, /^✗ side 2 is 2×2, side 1 is 6×6/, 'without padding the input gradient has the wrong shape');
+  assert.match(results.find((r) => r.line === 64)!.message, /^✗ side 2 is 2×2, side 1 is 6×6/, 'without padding the input gradient has the wrong shape');
+  assert.match(results.find((r) => r.line === 80)!.message, /for c = 0\.\.2, m = 0\.\.4, n = 0\.\.4/);
   assert.match(at(23).message, /for m = 0\.\.5, n = 0\.\.5/, 'the input gradient is checked at every input entry, the edges (a full convolution) included');
   assert.match(at(27).message, /^✗ side 2 ≠ side 1 at m = \d, n = \d: .*\(correlation, input 6×6, kernel 3×3, stride 1, padding 0\)/);
   assert.match(at(45).message, /\(convolution, input 8, kernel 3, stride 2, padding 1\)/);
 });
 
-test('ground truth: ∂L/∂w and ∂L/∂x of the drawn layer equal central differences of L', () => {
+test('ground truth: ∂L/∂w and ∂L/∂x of the drawn layer equal central differences of L (several kernels and channels too)', () => {
   const names = { x: 'x', y: 'y', w: 'w' };
   const specs: ConvSpec[] = [
-    { input: [5, 6], kernel: [3, 2], stride: 1, padding: 0, operation: 'correlation', base: 0, names },
-    { input: [7, 7], kernel: [3, 3], stride: 2, padding: 1, operation: 'convolution', base: 0, names },
-    { input: [9], kernel: [4], stride: 2, padding: 2, operation: 'convolution', base: 1, names },
+    { input: [5, 6], kernel: [3, 2], stride: 1, padding: 0, operation: 'correlation', base: 0, names, channels: 1, kernels: 1 },
+    { input: [7, 7], kernel: [3, 3], stride: 2, padding: 1, operation: 'convolution', base: 0, names, channels: 2, kernels: 3 },
+    { input: [9], kernel: [4], stride: 2, padding: 2, operation: 'convolution', base: 1, names, channels: 1, kernels: 2 },
   ];
   let compared = 0;
   for (const spec of specs) {
     const d = new ConvDraw(spec, rng(4));
     const h = 1e-6;
-    for (const [array, grad] of [['x', d.dx], ['w', d.dw]] as const) {
+    type Arrays = [number[][][], number[][][][]];
+    const grads = [
+      ...d.dxs.map((g, c) => ({ g, bump: ([xs]: Arrays) => xs[c] })),
+      ...d.dws.flatMap((gk, k) => gk.map((g, c) => ({ g, bump: ([, ws]: Arrays) => ws[k][c] }))),
+    ];
+    for (const { g: grad, bump } of grads) {
       grad.forEach((row, r) => row.forEach((g, q) => {
         const nudged = (by: number) => {
-          const [x, w] = [d.x.map((v) => [...v]), d.w.map((v) => [...v])];
-          (array === 'x' ? x : w)[r][q] += by;
-          return d.loss(d.forward(x, w));
+          const arrays: Arrays = [d.xs.map((m) => m.map((v) => [...v])), d.ws.map((wk) => wk.map((m) => m.map((v) => [...v])))];
+          bump(arrays)[r][q] += by;
+          return d.loss(d.forward(...arrays));
         };
         const fd = (nudged(h) - nudged(-h)) / (2 * h);
-        assert.ok(Math.abs(fd - g) <= 1e-6 * Math.max(1, Math.abs(g)), `${spec.operation} ${spec.input.join('x')}: ∂L/∂${array}[${r}][${q}] exact ${g}, differences ${fd}`);
+        assert.ok(Math.abs(fd - g) <= 1e-6 * Math.max(1, Math.abs(g)), `${spec.operation} ${spec.input.join('x')}: [${r}][${q}] exact ${g}, differences ${fd}`);
         compared++;
       }));
     }
   }
-  assert.equal(compared, 30 + 6 + 49 + 9 + 9 + 4);
+  assert.equal(compared, (30 + 6) + (2 * 49 + 3 * 2 * 9) + (9 + 2 * 4), 'every entry of x and of every kernel');
 });

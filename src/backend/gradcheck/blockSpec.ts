@@ -43,6 +43,9 @@ export interface ConvSpec {
   operation: 'correlation' | 'convolution';
   /** The first index (0 or 1). */
   base: number;
+  /** Input channels and kernels: with more than one, x_{c,i,j}, w_{k,c,a,b}, y_{k,i,j} (the extra indices first). */
+  channels: number;
+  kernels: number;
   /** How the text names the input, the output and the kernel (x, y, w; y^{(l-1)}, y^{(l)}). */
   names: { x: string; y: string; w: string };
 }
@@ -195,6 +198,8 @@ const keys: Record<string, (value: string, line: number, d: Declared) => void> =
   },
   kernel: (v, i, d) => (d.mode === 'count' ? (d.count.sizes.kernel = countSymbol(v.split(/\s*(?:\\times|×|x)\s*/)[0], 'p', i, d)) : (d.conv.kernel = dims(v, 'kernel', i))),
   filters: (v, i, d) => (d.count.sizes.filters = countSymbol(v, 'K', i, d)),
+  channels: (v, i, d) => (d.conv.channels = wholeNumber(v, 'channels', 8, i)),
+  kernels: (v, i, d) => (d.conv.kernels = wholeNumber(v, 'kernels', 8, i)),
   ...Object.fromEntries(countNames.filter((c) => c !== 'params').map((c) => [c, (v: string, i: number, d: Declared) => (d.count.counts[c] = raw(parseSym(v, i, c)))])),
   stride: (v, i, d) => (d.conv.stride = wholeNumber(v, 'stride', 10, i)),
   padding: (v, i, d) => {
@@ -303,7 +308,7 @@ function specOf(d: Declared): BlockSpec {
     const c = d.conv;
     if (!c.input || !c.kernel) throw new BlockError('mode: conv needs "input:" and "kernel:", e.g. input: 6x6 and kernel: 3x3 (or 8 and 3 in 1-D)', 0);
     if (c.input.length !== c.kernel.length) throw new BlockError(`input and kernel: both 1-D or both 2-D (${c.input.join('x')} and ${c.kernel.join('x')})`, 0);
-    const conv: ConvSpec = { input: c.input, kernel: c.kernel, stride: c.stride ?? 1, padding: c.padding ?? 0, operation: c.operation ?? 'correlation', base: c.base ?? 0, names: c.names };
+    const conv: ConvSpec = { input: c.input, kernel: c.kernel, stride: c.stride ?? 1, padding: c.padding ?? 0, operation: c.operation ?? 'correlation', base: c.base ?? 0, names: c.names, channels: c.channels ?? 1, kernels: c.kernels ?? 1 };
     if (c.input.some((m, k) => m + 2 * conv.padding < c.kernel![k])) throw new BlockError('the kernel is larger than the (padded) input', 0);
     return { mode: 'conv', consts, hidden, draws, tolerance, conv };
   }

@@ -45,7 +45,24 @@ function indexOf(n: Node, bind: Map<string, number>): number {
   throw new EvalError(`the index ${raw(n)} is not a number or a bound index`);
 }
 
-const arrays = (d: ConvDraw): Record<Role, number[][]> => ({ x: d.x, y: d.y, w: d.w });
+/** The extra indices an array takes before its positions: x_{c,…} with channels, y_{k,…} with kernels, w_{k,c,…}. */
+function leading(role: Role, spec: ConvSpec): ('k' | 'c')[] {
+  const k = spec.kernels > 1 ? ['k' as const] : [];
+  const c = spec.channels > 1 ? ['c' as const] : [];
+  return role === 'x' ? c : role === 'y' ? k : [...k, ...c];
+}
+
+/** An entry (0-based indices) of x, y or w, or of its gradient; outside the array, 0. */
+function entry(d: ConvDraw, spec: ConvSpec, role: Role, gradient: boolean, index: number[]): number {
+  const lead = leading(role, spec);
+  if (index.length !== lead.length + spec.input.length) {
+    throw new EvalError(`${role} takes ${lead.length + spec.input.length} indices here (${[...lead, ...(spec.input.length === 2 ? ['i', 'j'] : ['i'])].join(', ')}), not ${index.length}`);
+  }
+  const at = (name: 'k' | 'c') => (lead.includes(name) ? index[lead.indexOf(name)] : 0);
+  const [k, c] = [at('k'), at('c')];
+  const grid = role === 'x' ? (gradient ? d.dxs : d.xs)[c] : role === 'y' ? (gradient ? d.dys : d.ys)[k] : (gradient ? d.dws : d.ws)[k]?.[c];
+  return grid ? ConvDraw.at(grid, index.slice(lead.length)) : 0;
+}
 
 function value(n: Node, s: Scope): number {
   switch (n.k) {
@@ -57,7 +74,7 @@ function value(n: Node, s: Scope): number {
       if (role === 'L') return s.d.L;
       if (!role) throw new EvalError(`${raw(n)} is not the layer's input, output or kernel (name them in the block: x: …, y: …, w: …)`);
       if (!n.sub.length) throw new EvalError(`${raw(n)} is a whole array: write the claim entry by entry (${raw(n)}_{i,j})`);
-      return ConvDraw.at(arrays(s.d)[role], n.sub.map((x) => indexOf(x, s.bind)), s.spec.base);
+      return entry(s.d, s.spec, role, false, n.sub.map((x) => indexOf(x, s.bind) - s.spec.base));
     }
     case 'big': return sum(n, s);
     case 'deriv': return derivative(n, s);
@@ -81,28 +98,34 @@ function derivative(n: Extract<Node, { k: 'deriv' }>, s: Scope): number {
   if (num.k !== 'sym' || den.k !== 'sym') throw new EvalError(`∂${raw(num)}/∂${raw(den)}: derivatives of one entry by another are read`);
   const [top, bottom] = [roleOf(num, s.spec), roleOf(den, s.spec)];
   const at = (x: Sym) => x.sub.map((i) => indexOf(i, s.bind) - s.spec.base);
-  if (top === 'L' && bottom && bottom !== 'L' && den.sub.length) return ConvDraw.at({ x: s.d.dx, y: s.d.dy, w: s.d.dw }[bottom], at(den), 0);
+  if (top === 'L' && bottom && bottom !== 'L' && den.sub.length) return entry(s.d, s.spec, bottom, true, at(den));
   if (top === 'y' && num.sub.length && (bottom === 'w' || bottom === 'x') && den.sub.length) return outputSlope(s, at(num), bottom, at(den));
   throw new EvalError(`∂${raw(num)}/∂${raw(den)} is not one the checker knows (∂L/∂ an entry, or ∂y_{…}/∂w_{…} and ∂y_{…}/∂x_{…})`);
 }
 
 /** ∂y_o/∂w_k or ∂y_o/∂x_k: the layer is linear in each, so this is the other one's entry that meets it. */
-function outputSlope(s: Scope, o: number[], by: 'w' | 'x', k: number[]): number {
+function outputSlope(s: Scope, out: number[], by: 'w' | 'x', idx: number[]): number {
   const { spec, d } = s;
   const two = (v: number[]) => (v.length === 1 ? [0, v[0]] : v);
-  const [oi, oj] = two(o);
-  const [ki, kj] = two(k);
+  const [ly, lb] = [leading('y', spec), leading(by, spec)];
+  if (out.length !== ly.length + spec.input.length || idx.length !== lb.length + spec.input.length) throw new EvalError('∂y/∂…: the indices do not match the layer\'s kernels and channels');
+  const kernel = ly.length ? out[0] : 0;
+  const pick = (name: 'k' | 'c') => (lb.includes(name) ? idx[lb.indexOf(name)] : name === 'k' ? kernel : 0);
+  if (by === 'w' && pick('k') !== kernel) return 0; // another kernel's weight: y_k does not depend on it
+  const c = pick('c');
+  const [oi, oj] = two(out.slice(ly.length));
+  const [ki, kj] = two(idx.slice(lb.length));
   const [kh, kw] = two(spec.kernel);
   const p = spec.input.length === 1 ? [0, spec.padding] : [spec.padding, spec.padding];
   const flip = (a: number, b: number) => (spec.operation === 'convolution' ? [kh - 1 - a, kw - 1 - b] : [a, b]);
   if (by === 'w') {
     const [a, b] = flip(ki, kj);
-    return d.x[oi * spec.stride + a - p[0]]?.[oj * spec.stride + b - p[1]] ?? 0;
+    return d.xs[c]?.[oi * spec.stride + a - p[0]]?.[oj * spec.stride + b - p[1]] ?? 0;
   }
   const [a, b] = [ki + p[0] - oi * spec.stride, kj + p[1] - oj * spec.stride];
   if (a < 0 || a >= kh || b < 0 || b >= kw) return 0;
   const [fa, fb] = flip(a, b);
-  return d.w[fa][fb];
+  return d.ws[kernel]?.[c]?.[fa]?.[fb] ?? 0;
 }
 
 /** An index's range from where it is used directly as an entry's subscript (x_{i,j}: the input's rows and columns). */
@@ -115,7 +138,8 @@ function rangeOf(node: Node, index: string, spec: ConvSpec, fallback = true): { 
       const role = roleOf(n, spec);
       if (role && role !== 'L') n.sub.forEach((x, k) => {
         if (x.k === 'sym' && x.name === index && !x.sub.length) {
-          const dim = n.sub.length === 1 ? sizes[role].at(-1)! : sizes[role][k];
+          const dim = n.sub.length === sizes[role].length ? sizes[role][k] : undefined;
+          if (dim === undefined) return;
           lo = Math.max(lo, spec.base);
           hi = Math.min(hi, spec.base + dim - 1);
         }
@@ -144,7 +168,7 @@ function arraysIndexedWith(node: Node, index: string, spec: ConvSpec): Map<Role,
   const walk = (n: Node) => {
     if (n.k === 'sym') {
       const role = roleOf(n, spec);
-      if (role && role !== 'L') n.sub.forEach((x, k) => mentionsLetter(x, index) && !out.has(role) && out.set(role, n.sub.length === 1 ? spec.input.length - 1 : k));
+      if (role && role !== 'L') n.sub.forEach((x, k) => mentionsLetter(x, index) && !out.has(role) && out.set(role, k));
     }
     children(n).forEach(walk);
   };
@@ -156,7 +180,8 @@ const mentionsLetter = (n: Node, letter: string): boolean => (n.k === 'sym' && n
 
 function layerSizes(spec: ConvSpec): Record<Role, number[]> {
   const out = spec.input.map((m, k) => Math.floor((m + 2 * spec.padding - spec.kernel[k]) / spec.stride) + 1);
-  return { x: spec.input, y: out, w: spec.kernel };
+  const dims = (role: Role) => leading(role, spec).map((l) => (l === 'k' ? spec.kernels : spec.channels));
+  return { x: [...dims('x'), ...spec.input], y: [...dims('y'), ...out], w: [...dims('w'), ...spec.kernel] };
 }
 
 /** Bare letters in a node (i in i+a, l in l-1). */
@@ -171,6 +196,7 @@ export function checkConvClaim(latex: string, spec: ConvSpec): ClaimResult {
 /** Whole arrays on either side: compared entry by entry, shapes first (stride 1: stride > 1 needs index form). */
 function compareArrays(sides: Node[], spec: ConvSpec): ClaimResult {
   if (spec.stride > 1) throw new EvalError('whole-array forms are read for stride 1: write a strided layer\'s claim entry by entry');
+  if (spec.kernels > 1 || spec.channels > 1) throw new EvalError('whole-array forms are read for one kernel on one channel: write the claim entry by entry');
   const role = (s: Sym) => roleOf(s, spec);
   let maxRel = 0;
   for (let draw = 0; draw < 3; draw++) {
