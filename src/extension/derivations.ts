@@ -2,6 +2,7 @@
 // panel at their exact range, a hover with each side's value per draw. The checks run in the backend process;
 // results arrive claim by claim, and results for an older version of the document are dropped.
 import * as vscode from 'vscode';
+import { Commands } from './commandIds';
 import { config } from './config';
 import type { GradcheckResult } from '../protocol/gradcheck';
 import { type BackendClient } from './backendClient';
@@ -122,6 +123,13 @@ export class DerivationChecks implements vscode.CodeLensProvider, vscode.HoverPr
       r.perDraw.forEach((values, d) => md.appendMarkdown(`| ${d + 1} | ${values.map((v) => v.toPrecision(6)).join(' | ')} |\n`));
     }
     for (const w of r.warnings) md.appendMarkdown(`\n\n⚠ ${w.replace(/[\\`*_{}[\]()#+\-.!|]/g, '\\$&')}`);
+    // an initialization claim about a deep stack: the vanishing-gradient lab has the matching network to train
+    const starter = deepStarterFor(r.message);
+    if (starter) {
+      md.isTrusted = { enabledCommands: [Commands.newExperiment] };
+      md.appendMarkdown(`\n\n[$(beaker) Open "${starter}" to watch its gradients](command:${Commands.newExperiment}?${encodeURIComponent(JSON.stringify([starter]))})`);
+      md.supportThemeIcons = true;
+    }
     return new vscode.Hover(md, range(r));
   }
 
@@ -146,3 +154,13 @@ export const gradcheckTemplate = [
   '```',
   '',
 ].join('\n');
+
+/** The deep-mlp starter that matches a sampled initialization claim's stack ("(relu, he; sampled …)"). */
+function deepStarterFor(message: string): string | undefined {
+  const m = /in a stack of \d+ layers of \d+ units \((\w+), (\w+)/.exec(message);
+  if (!m) return undefined;
+  const [, activation, scheme] = m;
+  if (activation === 'relu' && scheme === 'he') return '20-layer ReLU, width 32, with He init';
+  if (scheme === 'xavier') return '20-layer sigmoid, fully connected width 32';
+  return undefined;
+}

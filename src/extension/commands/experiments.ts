@@ -28,8 +28,9 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
   }
 }
 
-async function newExperiment(): Promise<void> {
-  const pick = await vscode.window.showQuickPick(starters.map((s) => ({ ...s, description: s.fileName })), { placeHolder: 'Starter experiment' });
+/** A starter written into the workspace and opened; `label` picks it without asking (a hover's link). */
+async function newExperiment(label?: string): Promise<void> {
+  const pick = starters.find((s) => s.label === label) ?? await vscode.window.showQuickPick(starters.map((s) => ({ ...s, description: s.fileName })), { placeHolder: 'Starter experiment' });
   if (!pick) return;
   const root = vscode.workspace.workspaceFolders?.[0]?.uri;
   const target = root ? vscode.Uri.joinPath(root, pick.fileName) : await vscode.window.showSaveDialog({ filters: { 'Experiment': ['experiment.json'] } });
@@ -107,7 +108,7 @@ async function exportKeras(lab: Lab, target?: vscode.Uri | RunsNode) {
 export const experimentCommands: CommandFactories = {
   trainExperiment: (lab) => (uri?: vscode.Uri) => trainExperiment(lab, uri),
   runSweep: (lab) => (uri?: vscode.Uri) => runSweep(lab, uri),
-  newExperiment: () => newExperiment,
+  newExperiment: () => (label?: string) => newExperiment(typeof label === 'string' ? label : undefined),
   probeGradients: (lab) => (uri?: vscode.Uri) => probeGradients(lab, uri),
   showModelSummary: (lab) => (uri?: vscode.Uri) => showModelSummary(lab, uri),
   createImageFolder: (lab) => (given?: Parameters<typeof createImageFolder>[2]) => createImageFolder(lab.client, lab.log, given),

@@ -257,6 +257,21 @@ export function extensionSuite(): void {
       assert.equal(summary.rows.at(-1)?.trainable, true);
     });
 
+    test('the hover of an initialization claim offers the matching deep network; its link writes that starter', async () => {
+      const uri = file('init.md');
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.commands.executeCommand(Commands.checkDerivations, uri);
+      const line = document.getText().split('\n').findIndex((l) => l.includes('\\mathrm{Var}(a^{(l+1)}) = \\mathrm{Var}(a^{(l)})'));
+      const hovers = await until('the hover of the He + ReLU stack claim', async () => {
+        const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 4));
+        return h.length && h;
+      });
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+      assert.match(text, /Open "20-layer ReLU, width 32, with He init" to watch its gradients\]\(command:gradientLab\.newExperiment\?/);
+      await vscode.commands.executeCommand(Commands.newExperiment, '20-layer ReLU, width 32, with He init');
+      await until('the starter written into the workspace', () => existsSync(join(workspace().fsPath, 'relu-width32-he.experiment.json')));
+    });
+
     test('Export as Keras Script… on an experiment writes train_keras.py, its splits and its initial weights beside it', async () => {
       const done = await vscode.commands.executeCommand<{ folder: string; files: string[] } | undefined>(Commands.exportKeras, file('quick.experiment.json'));
       assert.ok(done, 'exported');
