@@ -20,7 +20,9 @@ test('the conv example: index-form forward pass and gradients pass; the classic 
     '41 pass', '43 pass', '45 fail', // 1-D convolution, stride 2, padding 1, from 1
     '56 pass', '58 pass', '60 pass', '62 fail', '64 fail', // whole arrays
     '76 pass', '78 pass', '80 pass', '82 fail', // two kernels over three channels
+    '94 pass', '96 pass', '98 fail', // stride 2 as whole arrays: dilate
   ]);
+  assert.match(results.find((r) => r.line === 98)!.message, /^✗ side 2 is 5×5, side 1 is 3×3/);
   assert.match(results.find((r) => r.line === 64)!.message, /^✗ side 2 is 2×2, side 1 is 6×6/, 'without padding the input gradient has the wrong shape');
   assert.match(results.find((r) => r.line === 80)!.message, /for c = 0\.\.2, m = 0\.\.4, n = 0\.\.4/);
   assert.match(at(23).message, /for m = 0\.\.5, n = 0\.\.5/, 'the input gradient is checked at every input entry, the edges (a full convolution) included');

@@ -1,7 +1,8 @@
 // Whole-array claims about a convolution layer — \frac{\partial L}{\partial w} = x \star \frac{\partial L}{\partial y},
 // \frac{\partial L}{\partial x} = \text{pad}(\frac{\partial L}{\partial y}, 2) \star \text{rot180}(w) — evaluated as
 // arrays: ⋆ is the valid cross-correlation, * (between arrays), ∗ and ⊛ the valid convolution (the second array
-// flipped), rot180 (or flip) turns an array, pad(A, k) adds k zeros on every side (1-D arrays: at both ends).
+// flipped), rot180 (or flip) turns an array, pad(A, k) adds k zeros on every side (1-D arrays: at both ends),
+// dilate(A, s) puts s − 1 zeros between neighbouring entries (a strided layer's gradient, spread back).
 import type { ConvSpec } from './blockSpec';
 import type { ConvDraw } from './convLayer';
 import { EvalError } from './evalErrors';
@@ -31,7 +32,7 @@ function pad(A: Grid, k: number, oneD: boolean): Grid {
 /** Whether a side is about whole arrays (an array without subscripts, or an operator between arrays). */
 export function isArraySide(n: Node, roleOf: (s: Extract<Node, { k: 'sym' }>) => Role): boolean {
   if (n.k === 'sym') return !n.sub.length && ['x', 'y', 'w'].includes(roleOf(n) ?? '');
-  if (n.k === 'call' && ['correlate', 'convolve', 'rot180', 'pad'].includes(n.fn)) return true;
+  if (n.k === 'call' && ['correlate', 'convolve', 'rot180', 'pad', 'dilate'].includes(n.fn)) return true;
   if (n.k === 'deriv') return n.den.k === 'sym' && !n.den.sub.length && ['x', 'y', 'w'].includes(roleOf(n.den) ?? '');
   const kids: Node[] = n.k === 'bin' ? [n.l, n.r] : n.k === 'neg' ? [n.e] : [];
   return kids.some((k) => isArraySide(k, roleOf));
@@ -67,6 +68,11 @@ export function arrayValue(n: Node, d: ConvDraw, spec: ConvSpec, roleOf: (s: Ext
       if (n.fn === 'correlate') return correlate(grid(value(n.args[0]), '⋆'), grid(value(n.args[1]), '⋆'));
       if (n.fn === 'convolve') return correlate(grid(value(n.args[0]), '∗'), rot180(grid(value(n.args[1]), '∗')));
       if (n.fn === 'rot180') return rot180(grid(value(n.args[0]), 'rot180'));
+      if (n.fn === 'dilate') {
+        const s = n.args[1] ? value(n.args[1]) : undefined;
+        if (typeof s !== 'number' || s < 1) throw new EvalError('dilate(A, s): the stride, 1 or more');
+        return dilate(grid(value(n.args[0]), 'dilate'), s, spec.input.length === 1);
+      }
       if (n.fn === 'pad') {
         const k = n.args[1] ? value(n.args[1]) : undefined;
         if (typeof k !== 'number') throw new EvalError('pad(A, k): the zeros to add on each side');
@@ -76,6 +82,14 @@ export function arrayValue(n: Node, d: ConvDraw, spec: ConvSpec, roleOf: (s: Ext
     }
     default: throw new EvalError(`${raw(n)} in a whole-array claim`);
   }
+}
+
+function dilate(A: Grid, s: number, oneD: boolean): Grid {
+  const spread = (row: number[]) => row.flatMap((v, j) => (j === row.length - 1 ? [v] : [v, ...new Array<number>(s - 1).fill(0)]));
+  const rows = A.map(spread);
+  if (oneD) return rows;
+  const zeros = () => new Array<number>(rows[0].length).fill(0);
+  return rows.flatMap((row, i) => (i === rows.length - 1 ? [row] : [row, ...Array.from({ length: s - 1 }, zeros)]));
 }
 
 const map = (v: Value, f: (x: number) => number): Value => (typeof v === 'number' ? f(v) : v.map((row) => row.map(f)));

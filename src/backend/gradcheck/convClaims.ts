@@ -195,7 +195,11 @@ export function checkConvClaim(latex: string, spec: ConvSpec): ClaimResult {
 
 /** Whole arrays on either side: compared entry by entry, shapes first (stride 1: stride > 1 needs index form). */
 function compareArrays(sides: Node[], spec: ConvSpec): ClaimResult {
-  if (spec.stride > 1) throw new EvalError('whole-array forms are read for stride 1: write a strided layer\'s claim entry by entry');
+  // with a stride that does not divide the padded input, the last rows meet no output: their gradient needs more than
+  // dilate and pad, which texts leave out — entry by entry it is exact
+  if (spec.input.some((m, k) => (m + 2 * spec.padding - spec.kernel[k]) % spec.stride !== 0)) {
+    throw new EvalError(`whole-array forms are read when the stride divides the padded input minus the kernel (here it does not): write the claim entry by entry`);
+  }
   if (spec.kernels > 1 || spec.channels > 1) throw new EvalError('whole-array forms are read for one kernel on one channel: write the claim entry by entry');
   const role = (s: Sym) => roleOf(s, spec);
   let maxRel = 0;
