@@ -21,6 +21,8 @@ test('the conv example: index-form forward pass and gradients pass; the classic 
     '56 pass', '58 pass', '60 pass', '62 fail', '64 fail', // whole arrays
     '76 pass', '78 pass', '80 pass', '82 fail', // two kernels over three channels
     '94 pass', '96 pass', '98 fail', // stride 2 as whole arrays: dilate
+    '113 inconclusive', '113 pass', '115 fail', '117 fail', '119 pass', '121 pass', '123 fail', // translation equivariance
+    '134 inconclusive', '136 pass', '138 fail', // … with a stride
   ]);
   assert.match(results.find((r) => r.line === 98)!.message, /^✗ side 2 is 5×5, side 1 is 3×3/);
   assert.match(results.find((r) => r.line === 64)!.message, /^✗ side 2 is 2×2, side 1 is 6×6/, 'without padding the input gradient has the wrong shape');
@@ -28,6 +30,25 @@ test('the conv example: index-form forward pass and gradients pass; the classic 
   assert.match(at(23).message, /for m = 0\.\.5, n = 0\.\.5/, 'the input gradient is checked at every input entry, the edges (a full convolution) included');
   assert.match(at(27).message, /^✗ side 2 ≠ side 1 at m = \d, n = \d: .*\(correlation, input 6×6, kernel 3×3, stride 1, padding 0\)/);
   assert.match(at(45).message, /\(convolution, input 8, kernel 3, stride 2, padding 1\)/);
+});
+
+test('translation equivariance: x′ defined, y′ the layer on it; borders skipped and counted; invariance and a stride-blind shift fail', () => {
+  const [definition, claim] = results.filter((r) => r.line === 113);
+  assert.match(definition.message, /^∅ x′ defined here, so nothing to check; .*u, v take the values 1, 2 and −1/);
+  assert.match(claim.message, /^✓ 2 sides agree for i = 0\.\.5, j = 0\.\.5 on 3 random layers, shifted by u = 1, 2, -1; v = 2, -1, 1 \(rel err .*; (\d+) of 108 comparisons at the borders skipped/);
+  const skipped = Number(/(\d+) of 108/.exec(claim.message)![1]);
+  assert.ok(skipped > 0 && skipped < 108, `some entries compared, the border ones skipped (${skipped})`);
+  assert.match(at(115).message, /^✗ side 2 ≠ side 1 at u = -?\d, v = -?\d, i = \d, j = \d: /, 'invariance fails at an entry away from the borders');
+  assert.match(at(123).message, /^✗ side 2 ≠ side 1 at entry \(\d, \d\) with s = -?\d/);
+  assert.match(at(136).message, /shifted by s = 2, 4, -2/, 'a stride-2 layer is shifted by whole strides');
+  assert.match(at(138).message, /^✗ side 2 ≠ side 1 at s = -?\d, i = \d: side 2 = -?\d/);
+});
+
+test('translation equivariance: y′ without a definition of x′ is not guessed', () => {
+  const md = '```gradcheck\nmode: conv\ninput: 8\nkernel: 3\n```\n\n$$y\'_{i} = y_{i-s}$$\n';
+  const [r] = checkMarkdown(md);
+  assert.equal(r.verdict, 'inconclusive');
+  assert.match(r.message, /define x′ first/);
 });
 
 test('ground truth: ∂L/∂w and ∂L/∂x of the drawn layer equal central differences of L (several kernels and channels too)', () => {

@@ -11,7 +11,7 @@ export interface Chain {
 }
 
 /** What joins two claims in one formula: \Rightarrow, or words — ", \quad \text{where} …", "\text{and}". */
-const joiner = /^(,\s*)?((\\q?quad|\\[,;])\s*)*(\\(Rightarrow|implies|Longrightarrow)(?![a-zA-Z])|\\(text|mbox)\s*\{\s*,?\s*(where|with|and|since|so|hence|thus|i\.e\.)\s*,?\s*\})/;
+const joiner = /^(,\s*)?((\\q?quad|\\[,;])\s*)*(\\(Rightarrow|implies|Longrightarrow)(?![a-zA-Z])|\\(text|mbox)\s*\{\s*,?\s*(where|with|and|since|so|then|hence|thus|i\.e\.)\s*,?\s*\})/;
 
 /** The claims of one formula: its rows' chains, each split where \Rightarrow (or where, and) joins two claims. */
 export function formulaChains(latex: string): Chain[] {

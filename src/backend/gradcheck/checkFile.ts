@@ -9,6 +9,7 @@ import { scanMarkdown } from './markdownMath';
 import { checkRuleLines, type RuleLine } from './optimizerLines';
 import { checkInitClaim } from './initClaims';
 import { checkConvClaim } from './convClaims';
+import type { ConvState } from './convShift';
 import { checkCountClaim } from './countClaims';
 import { Draw } from './network';
 
@@ -40,6 +41,8 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
   let spec: BlockSpec | undefined;
   let envs: Env[] = [];
   let blockBroken = false;
+  /** What a conv block's claims have defined (x′), for the claims below them. */
+  let convState: ConvState = {};
   let blockHasMath = true;
   let blockAt: { line: number; column: number } | undefined;
   /** The lines below an optimizer block: checked together, as one rule, when the block's math ends. */
@@ -61,6 +64,7 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
       blockHasMath = false;
       try {
         spec = parseBlock(item.content);
+        convState = {};
         envs = environments(spec, 1, new Map());
         blockBroken = false;
       } catch (e) {
@@ -91,7 +95,7 @@ export function checkMarkdown(text: string, onResult?: (r: FileResult) => void):
     try {
       const block = spec;
       // draws after the block's own, for claims whose every side was 0 in all of them (dead ReLUs): every unit active
-      r = spec.init ? checkInitClaim(item.latex, spec.init) : spec.conv ? checkConvClaim(item.latex, spec.conv) : spec.count ? checkCountClaim(item.latex, spec.count)
+      r = spec.init ? checkInitClaim(item.latex, spec.init) : spec.conv ? checkConvClaim(item.latex, spec.conv, convState) : spec.count ? checkCountClaim(item.latex, spec.count)
         : checkClaim(item.latex, { envs, tolerance: spec.tolerance, moreDraws: (from, count) => environments(block, 1, envs[0]?.functions, block.draws + from, count, true) });
     } catch (e) {
       // something we did not foresee: never a ✗ on math that was not evaluated

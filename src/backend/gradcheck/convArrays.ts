@@ -2,9 +2,11 @@
 // \frac{\partial L}{\partial x} = \text{pad}(\frac{\partial L}{\partial y}, 2) \star \text{rot180}(w) — evaluated as
 // arrays: ⋆ is the valid cross-correlation, * (between arrays), ∗ and ⊛ the valid convolution (the second array
 // flipped), rot180 (or flip) turns an array, pad(A, k) adds k zeros on every side (1-D arrays: at both ends),
-// dilate(A, s) puts s − 1 zeros between neighbouring entries (a strided layer's gradient, spread back).
+// dilate(A, s) puts s − 1 zeros between neighbouring entries (a strided layer's gradient, spread back); shift(A, s)
+// and T_s A move A by s (T_{u,v}, shift(A, u, v): by u rows, v columns), f(A) and y(A) are the layer applied to A.
 import type { ConvSpec } from './blockSpec';
 import type { ConvDraw } from './convLayer';
+import { layerOn, shiftGrid, unprimed } from './convShift';
 import { EvalError } from './evalErrors';
 import { type Node, raw } from './latex';
 
@@ -32,14 +34,21 @@ function pad(A: Grid, k: number, oneD: boolean): Grid {
 /** Whether a side is about whole arrays (an array without subscripts, or an operator between arrays). */
 export function isArraySide(n: Node, roleOf: (s: Extract<Node, { k: 'sym' }>) => Role): boolean {
   if (n.k === 'sym') return !n.sub.length && ['x', 'y', 'w'].includes(roleOf(n) ?? '');
-  if (n.k === 'call' && ['correlate', 'convolve', 'rot180', 'pad', 'dilate'].includes(n.fn)) return true;
+  if (n.k === 'call' && ['correlate', 'convolve', 'rot180', 'pad', 'dilate', 'shift'].includes(n.fn)) return true;
   if (n.k === 'deriv') return n.den.k === 'sym' && !n.den.sub.length && ['x', 'y', 'w'].includes(roleOf(n.den) ?? '');
   const kids: Node[] = n.k === 'bin' ? [n.l, n.r] : n.k === 'neg' ? [n.e] : [];
   return kids.some((k) => isArraySide(k, roleOf));
 }
 
-export function arrayValue(n: Node, d: ConvDraw, spec: ConvSpec, roleOf: (s: Extract<Node, { k: 'sym' }>) => Role): Value {
-  const value = (m: Node) => arrayValue(m, d, spec, roleOf);
+/** Shift letters' values, and x′ and y′ in this draw (claims about a shifted input). */
+export interface ArrayScope {
+  letters: Map<string, number>;
+  primed?: { x: Grid; y: Grid };
+}
+
+export function arrayValue(n: Node, d: ConvDraw, spec: ConvSpec, roleOf: (s: Extract<Node, { k: 'sym' }>) => Role, scope: ArrayScope = { letters: new Map() }): Value {
+  const value = (m: Node) => arrayValue(m, d, spec, roleOf, scope);
+  const oneD = spec.input.length === 1;
   const grid = (v: Value, what: string): Grid => {
     if (typeof v === 'number') throw new EvalError(`${what} needs an array`);
     return v;
@@ -50,6 +59,11 @@ export function arrayValue(n: Node, d: ConvDraw, spec: ConvSpec, roleOf: (s: Ext
     case 'sym': {
       const role = roleOf(n);
       if (role === 'L') return d.L;
+      if (!role && !n.sub.length && scope.letters.has(n.name)) return scope.letters.get(n.name)!;
+      if ((role === 'x' || role === 'y') && !n.sub.length && unprimed(n).primed) {
+        if (!scope.primed) throw new EvalError(`${raw(n)}: define ${spec.names.x}′ first (x' = \\text{shift}(x, s), or x'_{i} = x_{i-s})`);
+        return scope.primed[role];
+      }
       if (role && !n.sub.length) return { x: d.x, y: d.y, w: d.w }[role];
       throw new EvalError(`${raw(n)} in a whole-array claim: name the layer's arrays (x, y, w) without indices`);
     }
@@ -59,6 +73,8 @@ export function arrayValue(n: Node, d: ConvDraw, spec: ConvSpec, roleOf: (s: Ext
       throw new EvalError(`∂${raw(n.num)}/∂${raw(n.den)}: the gradient of L with respect to x, y or w`);
     }
     case 'bin': {
+      const applied = n.op === '*' ? operatorOn(n.l, value(n.r), n.r) : undefined;
+      if (applied) return applied;
       const [l, r] = [value(n.l), value(n.r)];
       if (n.op === '*' && typeof l !== 'number' && typeof r !== 'number') return correlate(l, rot180(r)); // A * B between arrays: a convolution
       if (n.op === '+' || n.op === '-' || n.op === '*' || n.op === '/') return combine(l, r, n.op);
@@ -68,6 +84,8 @@ export function arrayValue(n: Node, d: ConvDraw, spec: ConvSpec, roleOf: (s: Ext
       if (n.fn === 'correlate') return correlate(grid(value(n.args[0]), '⋆'), grid(value(n.args[1]), '⋆'));
       if (n.fn === 'convolve') return correlate(grid(value(n.args[0]), '∗'), rot180(grid(value(n.args[1]), '∗')));
       if (n.fn === 'rot180') return rot180(grid(value(n.args[0]), 'rot180'));
+      if (n.fn === 'shift') return shiftGrid(grid(value(n.args[0]), 'shift'), n.args.slice(1).map((a) => number(value(a), 'shift(A, s)')), oneD);
+      if ((n.fn === 'f' || n.fn === 'g') && n.args.length === 1 && !n.primes) return layerOn(d, [grid(value(n.args[0]), `${n.fn}(…)`)])[0];
       if (n.fn === 'dilate') {
         const s = n.args[1] ? value(n.args[1]) : undefined;
         if (typeof s !== 'number' || s < 1) throw new EvalError('dilate(A, s): the stride, 1 or more');
@@ -82,6 +100,19 @@ export function arrayValue(n: Node, d: ConvDraw, spec: ConvSpec, roleOf: (s: Ext
     }
     default: throw new EvalError(`${raw(n)} in a whole-array claim`);
   }
+
+  /** T_s A (T_{u,v} A): A shifted; y(A), written y next to an array: the layer applied to A. Else undefined. */
+  function operatorOn(left: Node, right: Value, rightNode: Node): Grid | undefined {
+    if (left.k !== 'sym' || typeof right === 'number') return undefined;
+    if (left.name === 'T' && left.sub.length && !roleOf(left)) return shiftGrid(right, left.sub.map((s) => number(value(s), 'T_s')), oneD);
+    if (roleOf(left) === 'y' && !left.sub.length && !unprimed(left).primed && rightNode.k !== 'deriv') return layerOn(d, [right])[0];
+    return undefined;
+  }
+}
+
+function number(v: Value, what: string): number {
+  if (typeof v !== 'number') throw new EvalError(`${what}: the shift is a number (or a letter), not an array`);
+  return v;
 }
 
 function dilate(A: Grid, s: number, oneD: boolean): Grid {

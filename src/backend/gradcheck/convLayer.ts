@@ -52,12 +52,12 @@ export class ConvDraw {
   get dw(): Grid { return this.dws[0][0]; }
   get dy(): Grid { return this.dys[0]; }
 
-  /** y for any input and kernels, as the layer computes it. */
-  forward(xs: Grid[], ws: Grid[][]): Grid[] {
+  /** y for any input and kernels, as the layer computes it; `outside` is what the padding holds (0, or unknown). */
+  forward(xs: Grid[], ws: Grid[][], outside = 0): Grid[] {
     const ys = ws.map(() => grid(this.outputShape(), () => 0));
     this.visit((k, c, i, j, a, b, r, q) => {
       const [ka, kb] = this.kernelEntry(a, b);
-      ys[k][i][j] += ws[k][c][ka][kb] * (xs[c][r]?.[q] ?? 0);
+      ys[k][i][j] += ws[k][c][ka][kb] * (xs[c][r]?.[q] ?? outside);
     });
     return ys;
   }

@@ -336,9 +336,11 @@ export class Parser extends ConditionParser {
   private indexProduct(): Node {
     let l: Node = this.indexAtom();
     // in one-expression subscripts, a number before a letter or a bracket multiplies (2i, 2(i-1))
-    while ((this.products && l.k === 'num' && (this.is('(') || this.is('letter'))) || this.is('cmd', '\\cdot')) {
-      if (this.is('cmd', '\\cdot')) this.next();
-      l = { k: 'bin', op: '*', l, r: this.indexAtom(), at: l.at };
+    while ((this.products && l.k === 'num' && (this.is('(') || this.is('letter'))) || this.is('cmd', '\\cdot') || this.is('/')) {
+      // s/2: a shift in units of a stride (x_{i-s/2}); checked to be a whole number where it is used
+      const op = this.is('/') ? '/' : '*';
+      if (this.is('cmd', '\\cdot') || this.is('/')) this.next();
+      l = { k: 'bin', op, l, r: this.indexAtom(), at: l.at };
     }
     return l;
   }
@@ -348,6 +350,11 @@ export class Parser extends ConditionParser {
     if (t.t === 'num') return { k: 'num', v: Number(t.v), at: t.at };
     if (t.t === 'letter' || (t.t === 'cmd' && greek.has(t.v))) return { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
     if (t.t === 'name') return { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
+    if (t.t === 'cmd' && (t.v === '\\frac' || t.v === '\\tfrac')) {
+      const brace = () => { this.expect('{'); const e = this.indexExpr(); this.expect('}'); return e; };
+      const top = brace();
+      return { k: 'bin', op: '/', l: top, r: brace(), at: t.at };
+    }
     if (t.t === '(') {
       const e = this.indexExpr();
       this.expect(')');

@@ -21,8 +21,8 @@ export const functions: Record<string, string> = {
   exp: 'exp', ln: 'ln', log: 'ln', tanh: 'tanh', sinh: 'sinh', cosh: 'cosh', max: 'max', min: 'min', sigmoid: 'sigma',
   // \mathrm{Var}(w), \operatorname{Var}[a^{(l)}]: a variance, read under mode: init
   Var: 'var', var: 'var', Variance: 'var',
-  // whole arrays in conv blocks: \text{rot180}(w), \operatorname{flip}(w), \text{pad}(A, 2)
-  rot180: 'rot180', flip: 'rot180', pad: 'pad', dilate: 'dilate',
+  // whole arrays in conv blocks: \text{rot180}(w), \operatorname{flip}(w), \text{pad}(A, 2), \text{shift}(x, s)
+  rot180: 'rot180', flip: 'rot180', pad: 'pad', dilate: 'dilate', shift: 'shift', translate: 'shift',
 };
 export const greek = new Set(['\\alpha', '\\beta', '\\gamma', '\\delta', '\\epsilon', '\\varepsilon', '\\eta', '\\theta', '\\lambda', '\\mu', '\\xi', '\\rho', '\\tau', '\\phi', '\\varphi', '\\psi', '\\omega', '\\kappa', '\\nu', '\\zeta', '\\chi', '\\Delta']);
 /** Symbols whose parenthesised superscript is a layer index, not a power. */
