@@ -123,6 +123,8 @@ export class DerivationChecks implements vscode.CodeLensProvider, vscode.HoverPr
       r.perDraw.forEach((values, d) => md.appendMarkdown(`| ${d + 1} | ${values.map((v) => v.toPrecision(6)).join(' | ')} |\n`));
     }
     for (const w of r.warnings) md.appendMarkdown(`\n\n⚠ ${w.replace(/[\\`*_{}[\]()#+\-.!|]/g, '\\$&')}`);
+    // base64: a data URI with spaces or quotes in it is not drawn
+    if (r.picture) md.appendMarkdown(`\n\n![${r.picture.caption.replace(/[[\]]/g, '')}](data:image/svg+xml;base64,${Buffer.from(r.picture.svg).toString('base64')})`);
     // an initialization claim about a deep stack: the vanishing-gradient lab has the matching network to train
     const starter = deepStarterFor(r.message);
     if (starter) {

@@ -15,6 +15,8 @@ export interface GradcheckResult {
   /** Each side's value per draw, for hovers. */
   perDraw: number[][];
   warnings: string[];
+  /** An SVG the hover shows (an update rule's trajectory beside the reference method's, over the contours). */
+  picture?: { svg: string; caption: string };
 }
 
 export interface GradcheckFileParams {

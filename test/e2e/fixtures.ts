@@ -30,6 +30,7 @@ export async function e2eWorkspaceInto(dir: string): Promise<string> {
   copyFileSync(join(packageRoot(), 'examples', 'backprop-3-4-4-1.md'), join(dir, 'backprop.md'));
   copyFileSync(join(packageRoot(), 'examples', 'derivation-conv.md'), join(dir, 'conv.md'));
   copyFileSync(join(packageRoot(), 'examples', 'derivation-init.md'), join(dir, 'init.md'));
+  copyFileSync(join(packageRoot(), 'examples', 'derivation-optimizers.md'), join(dir, 'optimizers.md'));
   write('undeclared.md', '# Notes\n\nThe output delta is $\\delta_1^{(3)} = y - t_n$ and $a_1^{(2)} = w_{11}^{(1)} x_1 + w_{12}^{(1)} x_2$.\n');
   // a fine-tune of the real MobileNetV2 backbone on a small image folder of real digits, one class named like markup
   const digits = await loadDataset({ source: 'embedded-digits', trainLimit: 80, validationLimit: 20, testLimit: 20 });

@@ -112,6 +112,21 @@ test('a person trains the starter experiment from the palette and watches it in 
     const convFail = page.locator('.codelens-decoration', { hasText: '✗ side 2 ≠ side 1 at a = 0, b = 1' }).first();
     await waitSeen(convFail, 'the ✗ lens above the offset with the wrong sign');
     await shoot(page, 'conv-lenses-dark');
+
+    // an update rule's hover draws both trajectories over the test function's contours: the picture is seen
+    await openFile(page, 'optimizers.md');
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(':93');
+    await page.locator('.quick-input-widget input').press('Enter');
+    await waitSeen(page.locator('.codelens-decoration', { hasText: '✗ not momentum: at step 1' }).first(), 'the ✗ lens above momentum with ε\'s sign flipped');
+    const rule = page.locator('.view-lines .view-line', { hasText: /v_\{t\+1\}\s=\s\\mu\sv_t\s\+\s\\epsilon/ }).first();
+    await rule.hover({ position: { x: 30, y: 6 } });
+    const picture = page.locator('.monaco-hover img[src^="data:image/svg+xml;base64,"]').first();
+    await waitSeen(picture, 'the trajectories picture in the hover');
+    const drawn = await picture.evaluate((el) => ({ w: (el as unknown as { naturalWidth: number }).naturalWidth, h: (el as unknown as { naturalHeight: number }).naturalHeight }));
+    assert.deepEqual(drawn, { w: 400, h: 270 }, 'the SVG decoded and laid out at its size');
+    await shoot(page, 'optimizer-hover-dark');
+    await page.keyboard.press('Escape');
     await page.locator('.tab', { hasText: 'digits-mlp.experiment.json' }).click();
     await page.locator('.tab.active', { hasText: 'digits-mlp.experiment.json' }).waitFor();
 

@@ -52,3 +52,18 @@ test('not an update, an unknown name, a missing parameter update: "cannot check"
   const [withParams] = checkMarkdown(block.replace('lr:', 'params: w\nlr:') + '$$w_{t+1} = w_t - \\eta \\nabla f(w_t)$$\n');
   assert.equal(withParams.verdict, 'pass', withParams.message);
 });
+
+test('the hover\'s picture: both trajectories over the contours — one path for a right rule, two that part for a wrong one', () => {
+  const polylines = (svg: string) => [...svg.matchAll(/<polyline class="(\w+)" points="([^"]+)"/g)].map((m) => ({ name: m[1], points: m[2].split(' ').map((p) => p.split(',').map(Number)) }));
+  const right = polylines(at(17).picture!.svg);
+  assert.deepEqual(right.map((p) => p.name), ['reference', 'ours']);
+  assert.equal(right[0].points.length, 41, 'θ_0 … θ_40 drawn');
+  assert.deepEqual(right[1].points, right[0].points, 'a right rule draws on top of the reference');
+  assert.ok(right[0].points.every(([x, y]) => x >= 28 && x <= 372 && y >= 28 && y <= 242), 'the reference path lies inside the plot');
+  const wrong = polylines(at(93).picture!.svg);
+  assert.deepEqual(wrong[0].points[0], wrong[1].points[0], 'both start at θ_0');
+  assert.notDeepEqual(wrong[1].points[1], wrong[0].points[1], 'they part at step 1, where the message says');
+  assert.match(at(93).picture!.caption, /^your rule and momentum on a quadratic with condition number 20$/);
+  assert.ok((at(17).picture!.svg.match(/<rect /g) ?? []).length > 50, 'contour bands drawn under the paths');
+  assert.equal(at(93).picture!.svg, at(95).picture!.svg, 'every line of the rule shows the same picture');
+});

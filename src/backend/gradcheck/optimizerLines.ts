@@ -6,6 +6,7 @@ import { splitSides } from './claims';
 import { claimText } from './claimText';
 import { EvalError } from './evalErrors';
 import { LatexError, type Node, Parser } from './latex';
+import { type TrajectoryPicture, trajectorySvg } from './optimizerPicture';
 import { checkRule, type Update, updateOf } from './optimizerRule';
 
 export interface RuleLine {
@@ -41,14 +42,15 @@ export function checkRuleLines(lines: RuleLine[], spec: OptimizerSpec): Gradchec
   }
   if (ruleLines.length) {
     const where = ` (the rule of line${ruleLines.length > 1 ? 's' : ''} ${ruleLines.map((l) => l.line).join(', ')})`;
-    let verdict: { verdict: GradcheckResult['verdict']; message: string };
+    let verdict: { verdict: GradcheckResult['verdict']; message: string; picture?: TrajectoryPicture };
     try {
       verdict = checkRule(updates, spec);
     } catch (e) {
       if (!(e instanceof EvalError)) throw e;
       verdict = { verdict: 'inconclusive', message: `∅ cannot check: ${e.message}` };
     }
-    for (const l of ruleLines) out.set(l, result(l, verdict.verdict, verdict.message + where));
+    const picture = verdict.picture && { svg: trajectorySvg(verdict.picture), caption: `your rule and ${verdict.picture.method} on ${verdict.picture.problem.name}` };
+    for (const l of ruleLines) out.set(l, { ...result(l, verdict.verdict, verdict.message + where), ...(picture ? { picture } : {}) });
   }
   return lines.map((l) => out.get(l)!);
 }

@@ -9,6 +9,8 @@ export type Hyper = Record<OptimizerRole, number>;
 export interface TestProblem {
   name: string;
   start: Vec;
+  /** The function itself (pictures draw its contours). */
+  f(theta: Vec): number;
   grad(theta: Vec): Vec;
 }
 
@@ -16,6 +18,7 @@ export interface TestProblem {
 function quadratic(name: string, a: number[][], b: number[], start: number[]): TestProblem {
   return {
     name, start: Float64Array.from(start),
+    f: (t) => a.reduce((s, row, i) => s + 0.5 * t[i] * row.reduce((r, aij, j) => r + aij * t[j], 0) - b[i] * t[i], 0),
     grad: (t) => Float64Array.from(a, (row, i) => row.reduce((s, aij, j) => s + aij * t[j], 0) - b[i]),
   };
 }
@@ -29,6 +32,7 @@ export const testProblems: TestProblem[] = [
   quadratic('a quadratic with condition number 20', turned, [1, -2], [2, 1]),
   {
     name: 'Rosenbrock\'s function', start: Float64Array.from([-1.2, 1]),
+    f: ([x, y]) => (1 - x) ** 2 + 100 * (y - x * x) ** 2,
     grad: ([x, y]) => Float64Array.from([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)]),
   },
   quadratic('a 3-D quadratic', [[3, 1, 0.5], [1, 2, 0.2], [0.5, 0.2, 1.5]], [0.3, -1, 0.7], [1, -1, 0.5]),

@@ -6,6 +6,7 @@ import { children, type Node, raw } from './latexAst';
 import { optimizerMethods, type OptimizerSpec } from './blockSpec';
 import { EvalError } from './evalErrors';
 import { type Hyper, methodNames, referenceTrajectories, type TestProblem, testProblems, type Vec } from './optimizerReference';
+import type { TrajectoryPicture } from './optimizerPicture';
 import { rng } from '../data/random';
 
 type Value = number | Vec;
@@ -38,8 +39,8 @@ function timeOffset(n: Node): number | undefined {
   return undefined;
 }
 
-/** The rule's θ_1 … θ_steps on a problem with these hyper-parameters. */
-function simulate(updates: Map<string, Update>, spec: OptimizerSpec, p: TestProblem, h: Hyper): Vec[] {
+/** The rule's θ_1 … θ_count on a problem with these hyper-parameters. */
+function simulate(updates: Map<string, Update>, spec: OptimizerSpec, p: TestProblem, h: Hyper, count = steps): Vec[] {
   const consts = new Map<string, number>([...spec.roles].map(([role, { name }]) => [name, h[role]]));
   const memo = new Map<string, Vec>();
   const busy = new Set<string>();
@@ -83,7 +84,7 @@ function simulate(updates: Map<string, Update>, spec: OptimizerSpec, p: TestProb
     if (c.fn === 'exp') return map1(x, Math.exp);
     throw new EvalError(`${c.fn} is not read in an update rule`);
   };
-  return Array.from({ length: steps }, (_, i) => at(spec.params, i + 1));
+  return Array.from({ length: count }, (_, i) => at(spec.params, i + 1));
 }
 
 const ops: Record<'+' | '-' | '*' | '/' | '^', (a: number, b: number) => number> = {
@@ -122,6 +123,8 @@ function settings(spec: OptimizerSpec): Hyper[] {
 export interface RuleVerdict {
   verdict: 'pass' | 'fail';
   message: string;
+  /** Both trajectories on a 2-D test function (where they part, for a wrong rule), for the hover's picture. */
+  picture?: TrajectoryPicture;
 }
 
 /** The rule against the block's method on every test function; a mismatch names the step and the values. */
@@ -137,16 +140,24 @@ export function checkRule(updates: Map<string, Update>, spec: OptimizerSpec): Ru
     const best = errors.reduce((a, b) => (Math.max(...b) < Math.max(...a) ? b : a));
     const step = best.findIndex((e) => !(e <= tolerance));
     if (step >= 0) {
+      const picture = trajectories(updates, spec, p.start.length === 2 ? p : testProblems[0], p.start.length === 2 ? h : hypers[0]);
       const other = optimizerMethods.find((m) => m !== spec.method && referenceTrajectories(m, p, h, steps).some((ref) => ref.every((r, k) => relErr(ours[k], r) <= tolerance)));
       return {
         verdict: 'fail',
         message: `✗ not ${methodNames[spec.method]}: at step ${step + 1} on ${p.name}, your ${spec.params}_${step + 1} = ${fmt(ours[step])}, ${methodNames[spec.method]}'s = ${fmt(refs[0][step])}` +
           (other ? ` — your rule is ${methodNames[other]}` : ''),
+        picture,
       };
     }
     maxRel = Math.max(maxRel, ...best);
   }
-  return { verdict: 'pass', message: `✓ the update rule follows ${methodNames[spec.method]}: ${spec.params} agrees for ${steps} steps on ${testProblems.map((p) => p.name).join(', ')} (max rel err ${maxRel.toExponential(1)})` };
+  return { verdict: 'pass', picture: trajectories(updates, spec, testProblems[0], hypers[0]), message: `✓ the update rule follows ${methodNames[spec.method]}: ${spec.params} agrees for ${steps} steps on ${testProblems.map((p) => p.name).join(', ')} (max rel err ${maxRel.toExponential(1)})` };
+}
+
+/** Both trajectories over more steps than are compared, so the picture shows where each one goes. */
+function trajectories(updates: Map<string, Update>, spec: OptimizerSpec, p: TestProblem, h: Hyper): TrajectoryPicture {
+  const count = 40;
+  return { problem: p, method: methodNames[spec.method], ours: [p.start, ...simulate(updates, spec, p, h, count)], reference: [p.start, ...referenceTrajectories(spec.method, p, h, count)[0]] };
 }
 
 function relErr(a: Vec, b: Vec): number {
