@@ -16,6 +16,7 @@ import { packageRoot } from '../../src/paths';
 import { runCli } from '../helpers/backendProcess';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 import { useBackend } from '../helpers/tfSetup';
+import { pretrainedFixture } from '../helpers/pretrained';
 
 const python = join(packageRoot(), '.cache', 'python', 'venv', 'bin', 'python');
 
@@ -144,11 +145,53 @@ test('a sweep exports one script per member and a runner: every member trains wi
   assert.deepEqual(rates.sort(), [0.003, 0.01]);
 });
 
-test('what cannot be exported exactly is refused with where it is set and why: pseudo-labels, augmentation', () => {
+/** MobileNetV2 (the real backbone) on the embedded digits: 28×28 grey resized to 48×48 and copied to three channels,
+ *  scaled to −1..1, a head on its pooled features, then its top layers unfrozen. */
+const fineTune = {
+  name: 'mobilenet fine-tune', seed: 1, engine: 'wasm',
+  data: { source: 'embedded-digits', trainLimit: 200, validationLimit: 50, testLimit: 100 },
+  base: { model: pretrainedFixture('mobilenet_v2'), inputSize: [48, 48], preprocess: '-1..1' },
+  head: { dense: [32] }, optimizer: { name: 'adam', learningRate: 0.003 },
+  training: { epochs: 2, batchSize: 32, gradients: { enabled: false } }, unfreeze: { layers: 3, epochs: 1 },
+};
+
+test('a fine-tune exports with its base converted to Keras — the same features — and trains as the same run: head on the features, then the top of the base', (t) => {
+  if (!keras(t)) return;
+  const dir = tempDir();
+  const file = writeExperiment(dir, fineTune);
+  assert.equal(runCli(['train', file, '--runs', join(dir, 'gl')], { cwd: dir }).code, 0);
+  const exported = runCli(['export-keras', file, '--out', join(dir, 'keras')], { cwd: dir });
+  assert.equal(exported.code, 0, exported.stderr);
+  for (const f of ['base/base.json', 'base/base.weights.bin', 'data/train-features.npy', 'data/test-images.idx.gz']) assert.ok(existsSync(join(dir, 'keras', f)), f);
+  // the converted base: Keras' features of the 100 test images against the ones Gradient Lab computed
+  const check = JSON.parse(py([join(dir, 'keras', 'train_keras.py'), '--check-base'], dir).trim().split('\n').at(-1)!) as { images: number; dim: number; maxAbsDiff: number; maxAbsFeature: number };
+  console.log(`converted MobileNetV2 base: max |Δ feature| ${check.maxAbsDiff} over ${check.images} images × ${check.dim} (features up to ${check.maxAbsFeature})`);
+  assert.deepEqual([check.images, check.dim], [100, 1280]);
+  assert.ok(check.maxAbsDiff <= 1e-4 * Math.max(1, check.maxAbsFeature), `max |Δ| = ${check.maxAbsDiff}`);
+  py([join(dir, 'keras', 'train_keras.py'), '--runs', join(dir, 'kr')], dir);
+  const [ours, theirs] = [readEvents(only(join(dir, 'gl'))).events, readEvents(only(join(dir, 'kr'))).events];
+  const kinds = (events: RunEvent[]) => events.map((e) => e.type).filter((k) => ['features', 'phase', 'epoch', 'finished'].includes(k));
+  assert.deepEqual(kinds(theirs), kinds(ours), 'the same phases: features, 2 head epochs, unfreeze, 1 epoch, finished');
+  const phase = (events: RunEvent[]) => {
+    const p = events.find((e): e is Extract<RunEvent, { type: 'phase' }> => e.type === 'phase')!;
+    return [p.epoch, p.reason, p.unfrozenLayers, p.trainableParams, p.learningRate];
+  };
+  assert.deepEqual(phase(theirs), phase(ours));
+  const [a, b] = [ours, theirs].map((events) => events.filter((e): e is BatchEvent => e.type === 'batch').map((e) => e.loss));
+  assert.equal(b.length, a.length);
+  const worst = Math.max(...a.map((loss, i) => Math.abs(loss - b[i])));
+  console.log(`fine-tune step losses, Gradient Lab vs Keras: max |Δ| ${worst.toExponential(2)} over ${a.length} steps (unfreeze phase from step ${a.length - 6})`);
+  assert.ok(worst <= 1e-3, `every step's loss, the unfrozen ones too: max |Δ| = ${worst}`);
+  const accuracy = (events: RunEvent[]) => (events.at(-1) as Extract<RunEvent, { type: 'finished' }>).test!.accuracy;
+  assert.ok(Math.abs(accuracy(theirs) - accuracy(ours)) <= 0.02, `test accuracy ${accuracy(ours)} vs ${accuracy(theirs)}`);
+});
+
+test('what cannot be exported exactly is refused with where it is set and why: pseudo-labels, augmentation, a graph base', () => {
   const dir = tempDir();
   const cases: [object, RegExp][] = [
     [{ ...mlp, semiSupervised: { labeled: 100, method: 'pseudo-label' } }, /semiSupervised: cannot be exported exactly: pseudo-labelling rounds/],
     [{ ...mlp, training: { ...mlp.training, augment: { shift: 2 } } }, /training\.augment: cannot be exported exactly/],
+    [{ ...fineTune, base: { model: pretrainedFixture('mobilenet_v2_mid'), inputSize: [96, 96] }, unfreeze: undefined }, /base\.model: cannot be exported exactly: .* is a graph model, which has no layers to convert/],
   ];
   for (const [experiment, message] of cases) {
     const r = runCli(['export-keras', writeExperiment(dir, experiment)], { cwd: dir });

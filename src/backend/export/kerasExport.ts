@@ -13,6 +13,7 @@ import { planLayers } from '../models/layerPlan';
 import { loadCheckpoint, readPointer } from '../training/checkpoint';
 import { prepare } from '../jobs/prepare';
 import { expandSweep } from '../jobs/sweep';
+import { type FineTuneScript, writeFineTune } from './fineTuneExport';
 import { exportNotes, kerasLayers, unexportable } from './kerasModel';
 import template from './train_keras.py';
 
@@ -55,6 +56,7 @@ async function exportOne(experiment: Experiment, file: string, origin: string, f
   const prep = await prepare({ experiment: portable, experimentPath: origin, runsFolder: '' });
   try {
     mkdirSync(join(folder, 'data'), { recursive: true });
+    if (prep.fineTune) mkdirSync(join(folder, 'base'), { recursive: true });
     const files: string[] = [];
     const write = (name: string, data: string | Uint8Array) => {
       writeFileSync(join(folder, name), data);
@@ -65,6 +67,12 @@ async function exportOne(experiment: Experiment, file: string, origin: string, f
       const [images, labels] = idxFiles(data[split], [data.height, data.width, data.channels ?? 1]);
       write(`data/${split}-images.idx.gz`, images);
       write(`data/${split}-labels.idx.gz`, labels);
+    }
+    if (prep.fineTune) {
+      if (weightsFrom) throw new ExperimentError([{ path: 'base', message: 'a fine-tune\'s trained weights are not exported yet (export the experiment and train it with Keras)' }], file);
+      const ft = await writeFineTune(prep, prep.experiment, data, write, (model, name) => writeWeights(model, name, write));
+      write('train_keras.py', script(prep.experiment, ft.layers, data.classNames, origin, ft.fineTune));
+      return { folder, files, notes: exportNotes(experiment) };
     }
     writeWeights(prep.model, 'initial', write);
     if (weightsFrom) await writeTrainedWeights(weightsFrom, write);
@@ -96,13 +104,14 @@ sys.exit(1 if failed else 0)
 }
 
 /** The template with this experiment filled in (JSON inside a raw triple-quoted Python string). */
-function script(experiment: Experiment, layers: string[], classNames: string[], source: string): string {
+function script(experiment: Experiment, layers: string[], classNames: string[], source: string, fineTune?: FineTuneScript): string {
   const json = (v: unknown) => JSON.stringify(v).replace(/"""/g, '\\u0022\\u0022\\u0022');
   return template
     .replace('@@TITLE@@', `${experiment.name}: trained with Keras 3 on TensorFlow, as Gradient Lab trains it`)
     .replace('@@SOURCE@@', source)
     .replace('@@EXPERIMENT@@', json(experiment))
     .replace('@@CLASS_NAMES@@', json(classNames))
+    .replace('@@FINE_TUNE@@', fineTune ? json(fineTune) : 'null')
     .replace('@@LAYERS@@', layers.map((l) => `        ${l}`).join('\n'))
     .replace('@@MODEL_NAME@@', experiment.name.replace(/[^A-Za-z0-9_]+/g, '_'));
 }

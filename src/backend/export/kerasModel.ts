@@ -58,7 +58,6 @@ export function kerasLayers(plan: PlannedLayer[], input: [number, number, number
 /** What the Keras export cannot reproduce exactly: each refused with where it is set and why. */
 export function unexportable(experiment: Experiment): Problem[] {
   const problems: Problem[] = [];
-  if (experiment.base) problems.push({ path: 'base', message: 'fine-tunes are not exported yet (the base would have to be converted to Keras layer by layer)' });
   if (experiment.semiSupervised) problems.push({ path: 'semiSupervised', message: 'pseudo-labelling rounds are not exported yet' });
   const a = experiment.training.augment;
   if (a && (a.shift || a.flip || a.crop || a.brightness)) problems.push({ path: 'training.augment', message: 'Gradient Lab\'s augmentation draws from its own generator; the export does not reproduce it yet' });

@@ -10,7 +10,13 @@
 #   python train_keras.py [--epochs N] [--runs DIR]
 #     --fresh-init        Keras' own initializers (same schemes and seeds) instead of Gradient Lab's initial weights
 #     --to-keras FILE     no training: the model with trained.weights.bin (exported from a run), saved as FILE
+#     --check-base        a fine-tune: the Keras base's features of the test images against Gradient Lab's (base/)
 #     --distribute mirrored | multi-worker
+#
+# A fine-tune trains as Gradient Lab trains it: the head on the base's features (data/*-features.npy, computed by
+# Gradient Lab at export — its feature cache, as arrays), then, with "unfreeze", the top layers of the base with the
+# head, end to end on the images, at the smaller learning rate. The base is the TF.js model cut where Gradient Lab
+# cuts it, rebuilt by Keras from its layer config (base/base.json) with its weights set layer by layer.
 #
 # Distributed training (tf.distribute). With --distribute mirrored, one process trains on every GPU of this host,
 # one replica per device (on a host without GPUs, one replica on the CPU). With --distribute multi-worker, start
@@ -38,6 +44,7 @@ import keras  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXPERIMENT = json.loads(r"""@@EXPERIMENT@@""")
 CLASS_NAMES = json.loads(r"""@@CLASS_NAMES@@""")
+FINE_TUNE = json.loads(r"""@@FINE_TUNE@@""")
 SEED = EXPERIMENT.get("seed", 1)
 TRAINING = EXPERIMENT["training"]
 
@@ -58,6 +65,12 @@ def load_split(name):
         images = images[..., None]
     # bytes to 0..1 as Gradient Lab does it: a float64 product rounded to float32
     return (images.astype(np.float64) * (1 / 255)).astype(np.float32), labels
+
+
+def load_features(name):
+    """A fine-tune's head-phase data: the base's features of a split, as Gradient Lab computed them."""
+    labels = read_idx(os.path.join(HERE, "data", f"{name}-labels.idx.gz")).astype(np.int32)
+    return np.load(os.path.join(HERE, "data", f"{name}-features.npy")), labels
 
 
 # ── the batch order: Gradient Lab's own seeded shuffle (mulberry32, Fisher–Yates), so each step sees its images ──
@@ -91,10 +104,10 @@ def shuffled(n, random):
 class EpochBatches(keras.utils.PyDataset):
     """The training split in Gradient Lab's batch order: a new seeded shuffle every epoch."""
 
-    def __init__(self, x, y, batch_size):
+    def __init__(self, x, y, batch_size, random=None):
         super().__init__()
         self.x, self.y, self.batch_size = x, y, batch_size
-        self.random = Mulberry32(SEED)
+        self.random = random or Mulberry32(SEED)  # a fine-tune's unfreeze phase goes on with the head phase's stream
         self.order = np.arange(len(x))  # Keras peeks at a batch or two before the first epoch begins
 
     def __len__(self):
@@ -147,9 +160,9 @@ class GradientLabAdam(keras.optimizers.Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
-def make_optimizer():
+def make_optimizer(learning_rate=None):
     o = EXPERIMENT["optimizer"]
-    lr, momentum = o["learningRate"], o.get("momentum", 0.9)
+    lr, momentum = learning_rate or o["learningRate"], o.get("momentum", 0.9)
     if o["name"] == "adam":
         return GradientLabAdam(lr)
     if o["name"] == "sgd":
@@ -158,7 +171,8 @@ def make_optimizer():
 
 
 def load_weights(model, name):
-    """Weights exported by Gradient Lab: float32 little-endian, layer by layer, each layer's in Keras' order."""
+    """Weights exported by Gradient Lab: float32 little-endian, layer by layer (by position, or by name for a
+    base), each layer's in Keras' order."""
     with open(os.path.join(HERE, f"{name}.weights.json")) as f:
         layers = json.load(f)["layers"]
     flat = np.fromfile(os.path.join(HERE, f"{name}.weights.bin"), dtype="<f4")
@@ -169,7 +183,75 @@ def load_weights(model, name):
             n = int(np.prod(shape))
             weights.append(flat[at:at + n].reshape(shape))
             at += n
-        model.layers[entry["index"]].set_weights(weights)
+        layer = model.get_layer(entry["name"]) if "name" in entry else model.layers[entry["index"]]
+        layer.set_weights(weights)
+
+
+# ── a fine-tune's base, and the images fed to it as Gradient Lab feeds them ──────────────────────────────────────
+def build_base():
+    with open(os.path.join(HERE, "base", "base.json")) as f:
+        config = json.load(f)
+    base = keras.Model.from_config(config["config"])  # the TF.js topology is a (Keras 2) functional config
+    load_weights(base, os.path.join("base", "base"))
+    base.trainable = False
+    for layer in all_layers(base):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            inference_only(layer)
+    return base
+
+
+def inference_only(layer):
+    """A batch norm as Gradient Lab runs a base's: with its moving statistics, also once unfrozen (γ and β train).
+    Keras would switch an unfrozen one to the batch's statistics whatever training= the base was called with."""
+    call = layer.call
+    layer.call = lambda inputs, training=None, mask=None: call(inputs, training=False, mask=mask)
+
+
+def fixed_1x1(x, kernel, bias, name):
+    """A 1×1 convolution with fixed weights: channel mixing (colour → grey, Caffe's BGR scaling)."""
+    layer = keras.layers.Conv2D(kernel.shape[1], 1, trainable=False, name=name)
+    y = layer(x)
+    layer.set_weights([kernel.reshape(1, 1, *kernel.shape).astype(np.float32), bias.astype(np.float32)])
+    return y
+
+
+def image_features(base):
+    """Images → the base's features: resized (bilinear, half-pixel centres), channels matched (grey → three
+    copies, colour → their mean), scaled as the base was trained, the base in inference mode (its batch norms too)."""
+    (h, w, c), (bh, bw, bc) = FINE_TUNE["imageShape"], FINE_TUNE["baseInput"]
+    inputs = keras.Input((h, w, c))
+    x = inputs
+    if (h, w) != (bh, bw):
+        x = keras.layers.Resizing(bh, bw, interpolation="bilinear", name="resize")(x)
+    if c != bc:
+        x = keras.layers.Concatenate(name="grey_to_rgb")([x] * bc) if c == 1 else fixed_1x1(x, np.full((c, 1), 1 / c), np.zeros(1), "rgb_to_grey")
+    if FINE_TUNE["preprocess"] == "-1..1":
+        x = keras.layers.Rescaling(2.0, offset=-1.0, name="scale")(x)
+    elif FINE_TUNE["preprocess"] == "caffe":
+        kernel = np.zeros((3, 3))
+        for o in range(3):
+            kernel[2 - o, o] = 255.0
+        x = fixed_1x1(x, kernel, -np.array([103.939, 116.779, 123.68]), "caffe")
+    features = base(x, training=False)
+    if isinstance(features, (list, tuple)):  # a legacy config names its outputs as a list, of one here
+        features = features[0]
+    return keras.Model(inputs, features, name="base_features")
+
+
+def build_full(features, head):
+    x = keras.layers.Reshape((1, 1, FINE_TUNE["featureDim"]))(features.output)
+    return keras.Model(features.input, head(x), name="fine_tuned")
+
+
+def unfreeze(base, n):
+    """The top n layers of the base (all with "all") become trainable; the names of those with weights."""
+    layers = [layer for layer in base.layers if not isinstance(layer, keras.layers.InputLayer)]
+    top = layers if n == "all" else layers[-n:]
+    base.trainable = True
+    chosen = {id(layer) for layer in top}
+    for layer in layers:
+        layer.trainable = id(layer) in chosen
+    return [layer.name for layer in top if layer.count_params() > 0]
 
 
 # ── the run, written as Gradient Lab writes one ──────────────────────────────────────────────────────────────────
@@ -197,19 +279,26 @@ def class_report(confusion):
     return rows
 
 
+def all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from all_layers(layer)
+
+
 def dense_l2(model):
     """½Σw² over the dense layers' weights and biases (without λ), as Gradient Lab's batch events carry it."""
-    ws = [w for layer in model.layers if isinstance(layer, keras.layers.Dense) for w in layer.trainable_weights]
+    ws = [w for layer in all_layers(model) if isinstance(layer, keras.layers.Dense) for w in layer.trainable_weights]
     return float(sum(tf.reduce_sum(tf.square(w)) for w in ws)) / 2 if ws else 0.0
 
 
 class GradientLabRun(keras.callbacks.Callback):
     """metrics.jsonl events as they happen; validation every validateEvery epochs (and at the last); the best
-    weights kept and checkpointed; early stopping on patience."""
+    weights kept and checkpointed; early stopping on patience. A fine-tune's phases share one run."""
 
-    def __init__(self, folder, run_id, data, epochs, chief):
+    def __init__(self, folder, run_id, train_count, validation, epochs, chief):
         super().__init__()
-        self.folder, self.run_id, self.data, self.epochs, self.chief = folder, run_id, data, epochs, chief
+        self.folder, self.run_id, self.train_count, self.validation, self.epochs, self.chief = folder, run_id, train_count, validation, epochs, chief
         self.step, self.best, self.since_best, self.best_weights = 0, None, 0, None
         self.samples, self.train_seconds, self.stopped_early, self.epochs_done = 0, 0.0, False, 0
 
@@ -226,7 +315,7 @@ class GradientLabRun(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         ms = 1000 * (time.perf_counter() - self.t0)
-        n = min(TRAINING["batchSize"], len(self.data["train"][1]) - batch * TRAINING["batchSize"])
+        n = min(TRAINING["batchSize"], self.train_count - batch * TRAINING["batchSize"])
         # Keras reports running means over the epoch's samples: each batch's own value is recovered from them
         loss = ((self.seen + n) * logs["loss"] - self.seen * self.mean_loss) / n
         acc = ((self.seen + n) * logs["accuracy"] - self.seen * self.mean_acc) / n
@@ -235,11 +324,7 @@ class GradientLabRun(keras.callbacks.Callback):
         self.samples += n
         self.train_seconds += ms / 1000
         lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        self.event({"type": "batch", "epoch": self.epoch_no, "step": self.step, "loss": loss, "accuracy": acc, "samples": n, "stepMs": ms, "learningRate": lr, "l2": dense_l2(self.model)})
-
-    @property
-    def epoch_no(self):
-        return self.epochs_done + 1
+        self.event({"type": "batch", "epoch": self.epochs_done + 1, "step": self.step, "loss": loss, "accuracy": acc, "samples": n, "stepMs": ms, "learningRate": lr, "l2": dense_l2(self.model)})
 
     def on_epoch_end(self, epoch, logs=None):
         epoch_no = epoch + 1
@@ -247,12 +332,12 @@ class GradientLabRun(keras.callbacks.Callback):
         val_loss = val_acc = None
         is_best = False
         every = TRAINING.get("validateEvery", 1)
-        x_val, y_val = self.data["validation"]
+        x_val, y_val = self.validation
         if len(y_val) and (epoch_no % every == 0 or epoch_no == self.epochs):
             val_loss, val_acc, _, _ = evaluate(self.model, x_val, y_val)
             if self.best is None or val_loss < self.best[1]:
                 self.best, self.since_best, is_best = (epoch_no, val_loss), 0, True
-                self.best_weights = self.model.get_weights()
+                self.best_weights = (self.model, self.model.get_weights())
                 if self.chief:
                     self.model.save_weights(os.path.join(self.folder, "checkpoints", "best.weights.h5"))
             else:
@@ -279,8 +364,13 @@ def run_folder(runs):
     return folder
 
 
-def summary_rows(model):
-    rows = [{"name": layer.name, "type": type(layer).__name__, "outputShape": str(tuple(layer.output.shape)), "params": layer.count_params(), "trainable": layer.trainable} for layer in model.layers]
+def summary_rows(*models):
+    """The layers of the model (a fine-tune: of its base, then its head), as Gradient Lab's model summary lists them."""
+    def shape(layer):
+        out = layer.output
+        return str(tuple((out[0] if isinstance(out, (list, tuple)) else out).shape))
+    rows = [{"name": layer.name, "type": type(layer).__name__, "outputShape": shape(layer), "params": layer.count_params(), "trainable": layer.trainable and layer.count_params() > 0}
+            for model in models for layer in model.layers]
     total = sum(r["params"] for r in rows)
     return {"rows": rows, "totalParams": total, "trainableParams": sum(r["params"] for r in rows if r["trainable"])}
 
@@ -298,75 +388,162 @@ def is_chief(kind):
     return kind != "multi-worker" or task.get("index", 0) == 0
 
 
+def compile_model(model, learning_rate=None):
+    model.compile(optimizer=make_optimizer(learning_rate), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+
+
+class Run:
+    """The run folder, its started and finished events and its summary, as Gradient Lab writes them."""
+
+    def __init__(self, args, chief, sizes, epochs):
+        self.folder, self.chief = run_folder(args.runs), chief
+        self.run_id = os.path.basename(self.folder)
+        self.started_at = datetime.datetime.now(datetime.timezone.utc)
+        self.engine = "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
+        if chief:
+            with open(os.path.join(self.folder, "experiment.json"), "w") as f:
+                json.dump({**EXPERIMENT, "$source": os.path.abspath(__file__)}, f, indent=2)
+        self.sizes = sizes
+        self.callback = GradientLabRun(self.folder, self.run_id, sizes[0], None, epochs, chief)
+
+    def started(self, models, steps_per_epoch):
+        self.callback.event({
+            "type": "started", "folder": os.path.abspath(self.folder), "engine": self.engine, "tensorflow": tf.__version__, "experiment": EXPERIMENT,
+            "trainSize": self.sizes[0], "validationSize": self.sizes[1], "testSize": self.sizes[2],
+            "stepsPerEpoch": steps_per_epoch, "totalEpochs": self.callback.epochs, "classNames": CLASS_NAMES, "time": self.started_at.isoformat(), "summary": summary_rows(*models),
+        })
+
+    def finished(self, model, test, restored):
+        run = self.callback
+        finished = {"type": "finished", "status": "completed", "engine": self.engine, "epochsDone": run.epochs_done, "steps": run.step,
+                    "samplesPerSec": run.samples / run.train_seconds if run.train_seconds else 0, "seconds": (datetime.datetime.now(datetime.timezone.utc) - self.started_at).total_seconds()}
+        if run.best is not None:
+            finished.update(bestEpoch=run.best[0], bestValLoss=run.best[1])
+        if restored is not None:
+            finished["restoredEpoch"] = restored
+        if run.stopped_early:
+            finished["stoppedEarly"] = True
+        x_test, y_test = test
+        if len(y_test):
+            finished.update(self.tested(model, x_test, y_test))
+        run.event(finished)
+        if self.chief:
+            summary = {k: v for k, v in finished.items() if k not in ("type", "test", "outputs")}
+            summary.update(runId=self.run_id, name=EXPERIMENT["name"], startedAt=self.started_at.isoformat(), finishedAt=datetime.datetime.now(datetime.timezone.utc).isoformat())
+            if "test" in finished:
+                summary.update(testAccuracy=finished["test"]["accuracy"], testLoss=finished["test"]["loss"])
+            with open(os.path.join(self.folder, "summary.json"), "w") as f:
+                json.dump(summary, f, indent=2)
+            print(f"run folder: {self.folder}")
+
+    def tested(self, model, x_test, y_test):
+        loss, accuracy, predicted, _ = evaluate(model, x_test, y_test)
+        k = len(CLASS_NAMES)
+        confusion = [[int(((y_test == t) & (predicted == p)).sum()) for p in range(k)] for t in range(k)]
+        out = {"test": {"loss": loss, "accuracy": accuracy, "confusion": confusion, "perClass": class_report(confusion)}}
+        if self.chief:
+            with open(os.path.join(self.folder, "predictions.csv"), "w") as f:
+                f.write("ImageId,Label\n" + "".join(f"{i + 1},{p}\n" for i, p in enumerate(predicted)))
+            out["outputs"] = [os.path.abspath(os.path.join(self.folder, "predictions.csv"))]
+        print(f"test accuracy {100 * accuracy:.2f}% (loss {loss:.4f})")
+        return out
+
+
+def train_plain(args, strategy, chief):
+    data = {name: load_split(name) for name in ("train", "validation", "test")}
+    with strategy.scope():
+        model = build_model()
+        if not args.fresh_init:
+            load_weights(model, "initial")
+        compile_model(model)
+    run = Run(args, chief, [len(data[s][1]) for s in ("train", "validation", "test")], args.epochs)
+    run.callback.validation = data["validation"]
+    batches = EpochBatches(*data["train"], TRAINING["batchSize"])
+    run.started([model], len(batches))
+    model.fit(batches, epochs=args.epochs, shuffle=False, verbose=2, callbacks=[run.callback])
+    restored = None
+    if TRAINING.get("restoreBest") and run.callback.best is not None:
+        model.set_weights(run.callback.best_weights[1])
+        restored = run.callback.best[0]
+    run.finished(model, data["test"], restored)
+
+
+def train_fine_tune(args, strategy, chief):
+    """The head on the features; then, with "unfreeze", the top of the base with it on the images."""
+    features = {name: load_features(name) for name in ("train", "validation", "test")}
+    images = {name: load_split(name) for name in ("train", "validation", "test")}
+    unfreezing = FINE_TUNE.get("unfreeze")
+    with strategy.scope():
+        head = build_model()
+        if not args.fresh_init:
+            load_weights(head, "initial")
+        compile_model(head)
+        base = build_base()
+        full = build_full(image_features(base), head)
+    head_epochs = args.epochs
+    run = Run(args, chief, [len(images[s][1]) for s in ("train", "validation", "test")], head_epochs + (unfreezing["epochs"] if unfreezing else 0))
+    cb = run.callback
+    cb.validation = features["validation"]
+    batches = EpochBatches(*features["train"], TRAINING["batchSize"])
+    run.started([base, head], len(batches))
+    cb.event({"type": "features", "cache": "hit", "folder": os.path.join(HERE, "data"), "images": sum(len(images[s][1]) for s in images), "dim": FINE_TUNE["featureDim"], "seconds": 0,
+              "stepsPerEpoch": len(batches), "note": "computed by Gradient Lab when the experiment was exported (data/*-features.npy)"})
+    head.fit(batches, epochs=head_epochs, shuffle=False, verbose=2, callbacks=[cb])
+    base_weights = base.get_weights()
+    if unfreezing:
+        reason = "patience" if cb.stopped_early else "epochs"
+        cb.stopped_early, cb.since_best = False, 0
+        start = cb.epochs_done
+        cb.epochs = start + unfreezing["epochs"]
+        with strategy.scope():
+            names = unfreeze(base, unfreezing["layers"])
+            compile_model(full, unfreezing["learningRate"])
+        cb.validation = images["validation"]
+        image_batches = EpochBatches(*images["train"], TRAINING["batchSize"], batches.random)
+        # counted as Gradient Lab counts them: every parameter of a trainable layer (a batch norm's statistics too)
+        trainable = sum(layer.count_params() for layer in [*base.layers, *head.layers] if layer.trainable)
+        cb.event({"type": "phase", "phase": "unfreeze", "epoch": start + 1, "reason": reason, "unfrozenLayers": names, "trainableParams": int(trainable),
+                  "learningRate": unfreezing["learningRate"], "stepsPerEpoch": len(image_batches), "totalEpochs": cb.epochs})
+        full.fit(image_batches, initial_epoch=start, epochs=cb.epochs, shuffle=False, verbose=2, callbacks=[cb])
+    restored = None
+    if TRAINING.get("restoreBest") and cb.best is not None:
+        model, weights = cb.best_weights
+        if model is head:  # the best epoch was in the head phase: the base as it was then, too
+            base.set_weights(base_weights)
+        model.set_weights(weights)
+        restored = cb.best[0]
+    run.finished(full, images["test"], restored)
+
+
+def check_base():
+    """The Keras base's features of the exported test images against Gradient Lab's: the same base, converted."""
+    x_test, _ = load_split("test")
+    expected, _ = load_features("test")
+    ours = image_features(build_base()).predict(x_test, batch_size=32, verbose=0)
+    diff = float(np.abs(ours - expected.reshape(ours.shape)).max())
+    print(json.dumps({"images": len(x_test), "dim": int(ours.shape[1]), "maxAbsDiff": diff, "maxAbsFeature": float(np.abs(expected).max())}))
+
+
 def main():
     parser = argparse.ArgumentParser(description=f"Train {EXPERIMENT['name']} with Keras, as Gradient Lab would.")
     parser.add_argument("--epochs", type=int, default=TRAINING["epochs"])
     parser.add_argument("--runs", default=os.path.join(".gradient-lab", "runs"))
     parser.add_argument("--fresh-init", action="store_true")
     parser.add_argument("--to-keras", metavar="FILE")
+    parser.add_argument("--check-base", action="store_true")
     parser.add_argument("--distribute", choices=["mirrored", "multi-worker"])
     args = parser.parse_args()
     keras.utils.set_random_seed(SEED)
+    if args.check_base:
+        return check_base() if FINE_TUNE else parser.error("--check-base: this experiment is not a fine-tune")
     if args.to_keras:
         model = build_model()
         load_weights(model, "trained")
         model.save(args.to_keras)
         print(f"saved {args.to_keras}")
         return
-    data = {name: load_split(name) for name in ("train", "validation", "test")}
     strategy, chief = strategy_for(args.distribute), is_chief(args.distribute)
-    with strategy.scope():
-        model = build_model()
-        if not args.fresh_init:
-            load_weights(model, "initial")
-        model.compile(optimizer=make_optimizer(), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    folder = run_folder(args.runs)
-    run_id = os.path.basename(folder)
-    started_at = datetime.datetime.now(datetime.timezone.utc)
-    engine = "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
-    if chief:
-        with open(os.path.join(folder, "experiment.json"), "w") as f:
-            json.dump({**EXPERIMENT, "$source": os.path.abspath(__file__)}, f, indent=2)
-    batches = EpochBatches(*data["train"], TRAINING["batchSize"])
-    run = GradientLabRun(folder, run_id, data, args.epochs, chief)
-    run.event({
-        "type": "started", "folder": os.path.abspath(folder), "engine": engine, "tensorflow": tf.__version__, "experiment": EXPERIMENT,
-        "trainSize": len(data["train"][1]), "validationSize": len(data["validation"][1]), "testSize": len(data["test"][1]),
-        "stepsPerEpoch": len(batches), "totalEpochs": args.epochs, "classNames": CLASS_NAMES, "time": started_at.isoformat(), "summary": summary_rows(model),
-    })
-    model.fit(batches, epochs=args.epochs, shuffle=False, verbose=2, callbacks=[run])
-    restored = None
-    if TRAINING.get("restoreBest") and run.best is not None:
-        model.set_weights(run.best_weights)
-        restored = run.best[0]
-    finished = {"type": "finished", "status": "completed", "engine": engine, "epochsDone": run.epochs_done, "steps": run.step,
-                "samplesPerSec": run.samples / run.train_seconds if run.train_seconds else 0, "seconds": (datetime.datetime.now(datetime.timezone.utc) - started_at).total_seconds()}
-    if run.best is not None:
-        finished.update(bestEpoch=run.best[0], bestValLoss=run.best[1])
-    if restored is not None:
-        finished["restoredEpoch"] = restored
-    if run.stopped_early:
-        finished["stoppedEarly"] = True
-    x_test, y_test = data["test"]
-    if len(y_test):
-        loss, accuracy, predicted, _ = evaluate(model, x_test, y_test)
-        k = len(CLASS_NAMES)
-        confusion = [[int(((y_test == t) & (predicted == p)).sum()) for p in range(k)] for t in range(k)]
-        finished["test"] = {"loss": loss, "accuracy": accuracy, "confusion": confusion, "perClass": class_report(confusion)}
-        if chief:
-            with open(os.path.join(folder, "predictions.csv"), "w") as f:
-                f.write("ImageId,Label\n" + "".join(f"{i + 1},{p}\n" for i, p in enumerate(predicted)))
-            finished["outputs"] = [os.path.abspath(os.path.join(folder, "predictions.csv"))]
-        print(f"test accuracy {100 * accuracy:.2f}% (loss {loss:.4f})")
-    run.event(finished)
-    if chief:
-        summary = {k: v for k, v in finished.items() if k not in ("type", "test", "outputs")}
-        summary.update(runId=run_id, name=EXPERIMENT["name"], startedAt=started_at.isoformat(), finishedAt=datetime.datetime.now(datetime.timezone.utc).isoformat())
-        if "test" in finished:
-            summary.update(testAccuracy=finished["test"]["accuracy"], testLoss=finished["test"]["loss"])
-        with open(os.path.join(folder, "summary.json"), "w") as f:
-            json.dump(summary, f, indent=2)
-        print(f"run folder: {folder}")
+    (train_fine_tune if FINE_TUNE else train_plain)(args, strategy, chief)
 
 
 if __name__ == "__main__":

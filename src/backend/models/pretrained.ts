@@ -18,6 +18,8 @@ export interface LoadedBase {
   cutAt: string;
   /** [height, width, channels] the base is fed. */
   input: [number, number, number];
+  /** How 0..1 pixels are scaled for it (the experiment's, else a named base's own). */
+  preprocess: NonNullable<BaseSpec['preprocess']>;
   featureDim: number;
   /** Layers bases: input → features [n, dim] as one layers model, whose layers can be unfrozen. */
   cut?: tf.LayersModel;
@@ -193,7 +195,7 @@ export async function loadBase(file: string, spec: BaseSpec, defaults: { cutAt?:
   const cut = tf.model({ inputs: full.inputs, outputs: out, name: 'base' });
   for (const l of cut.layers) l.trainable = false;
   return {
-    kind: 'layers', file, cutAt, input, featureDim: out.shape[1]!, cut,
+    kind: 'layers', file, cutAt, input, preprocess, featureDim: out.shape[1]!, cut,
     features: (xs) => tf.tidy(() => cut.apply(preprocessPixels(adaptInput(xs, input), preprocess), { training: false }) as tf.Tensor2D),
     fingerprint: fingerprintOf(file, artifacts, { cutAt, input, preprocess }),
     summary: () => layerSummary(cut),
@@ -224,7 +226,7 @@ async function loadGraphBase(file: string, artifacts: tf.io.ModelArtifacts, spec
   });
   const featureDim = tf.tidy(() => features(tf.zeros([1, ...input]) as tf.Tensor4D).shape[1]);
   return {
-    kind: 'graph', file, cutAt, input, featureDim, features,
+    kind: 'graph', file, cutAt, input, preprocess, featureDim, features,
     fingerprint: fingerprintOf(file, artifacts, { cutAt, input, preprocess }),
     summary: () => [{ name: cutAt, type: `graph model (${nodes.length} nodes), cut here`, outputShape: `[None,${featureDim}]`, params: artifacts.weightSpecs!.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0), trainable: false }],
     dispose: () => model.dispose(),
