@@ -17,6 +17,7 @@ import { runCli } from '../helpers/backendProcess';
 import { tempDir, writeExperiment } from '../helpers/fixtures';
 import { useBackend } from '../helpers/tfSetup';
 import { pretrainedFixture } from '../helpers/pretrained';
+import { nativeEnv } from '../helpers/nativeEngine';
 
 const python = join(packageRoot(), '.cache', 'python', 'venv', 'bin', 'python');
 
@@ -184,6 +185,45 @@ test('a fine-tune exports with its base converted to Keras — the same features
   assert.ok(worst <= 1e-3, `every step's loss, the unfrozen ones too: max |Δ| = ${worst}`);
   const accuracy = (events: RunEvent[]) => (events.at(-1) as Extract<RunEvent, { type: 'finished' }>).test!.accuracy;
   assert.ok(Math.abs(accuracy(theirs) - accuracy(ours)) <= 0.02, `test accuracy ${accuracy(ours)} vs ${accuracy(theirs)}`);
+});
+
+test('weights the other way: a Keras SavedModel and a .keras file as a fine-tune base, run by the native engine — the same features as the TF.js base they came from', (t) => {
+  if (!keras(t)) return;
+  const env = nativeEnv(t);
+  if (!env) return;
+  const dir = tempDir();
+  const headOnly = { ...fineTune, unfreeze: undefined, training: { ...fineTune.training, epochs: 2 } };
+  const file = writeExperiment(dir, headOnly);
+  assert.equal(runCli(['train', file, '--runs', join(dir, 'tfjs')], { cwd: dir }).code, 0);
+  assert.equal(runCli(['export-keras', file, '--out', join(dir, 'keras')], { cwd: dir }).code, 0);
+  // the Keras base (converted from the TF.js one) saved both ways, as a Keras user would hand it over
+  py(['-c', [
+    'import sys, keras', `sys.path.insert(0, ${JSON.stringify(join(dir, 'keras'))})`, 'import train_keras as t',
+    'base = t.build_base()', 'x = keras.Input((48, 48, 3))', 'y = base(x, training=False)', 'y = y[0] if isinstance(y, (list, tuple)) else y',
+    'm = keras.Model(x, y)', `m.export(${JSON.stringify(join(dir, 'saved'))}, verbose=False)`, `m.save(${JSON.stringify(join(dir, 'base.keras'))})`,
+  ].join('\n')], dir);
+  const epochs = (runs: string) => readEvents(only(runs)).events.filter((e): e is Extract<RunEvent, { type: 'epoch' }> => e.type === 'epoch').map((e) => [e.trainLoss, e.valLoss!]);
+  const reference = epochs(join(dir, 'tfjs'));
+  const cache = join(dir, 'model-cache');
+  for (const model of ['saved', 'base.keras']) {
+    const other = writeExperiment(dir, { ...headOnly, name: `base from ${model}`, engine: 'cpu', base: { model, preprocess: '-1..1' } });
+    const runs = join(dir, `runs-${model}`);
+    const r = runCli(['train', other, '--runs', runs, '--model-cache', cache], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const got = epochs(runs);
+    assert.equal(got.length, reference.length);
+    got.flat().forEach((v, i) => assert.ok(Math.abs(v - reference.flat()[i]) <= 1e-4, `${model}: ${v} vs the TF.js base's ${reference.flat()[i]}`));
+    const started = readEvents(only(runs)).events[0] as Extract<RunEvent, { type: 'started' }>;
+    assert.equal(started.summary?.base?.kind, 'graph', 'a fixed feature extractor');
+  }
+  assert.equal(readdirSync(cache).filter((f) => f.startsWith('keras-')).length, 1, 'the .keras file converted once, into the model cache');
+  // what cannot be: a SavedModel without the native engine, or unfrozen
+  const wasm = runCli(['train', writeExperiment(dir, { ...headOnly, base: { model: 'saved' } }), '--runs', join(dir, 'no')], { cwd: dir });
+  assert.equal(wasm.code, 1);
+  assert.match(wasm.stderr, /base\.model: .*saved is a TensorFlow SavedModel, which only the native engine can run \(this process runs wasm\)/);
+  const unfrozen = runCli(['train', writeExperiment(dir, { ...fineTune, engine: 'cpu', base: { model: 'saved' } }), '--runs', join(dir, 'no')], { cwd: dir, env });
+  assert.equal(unfrozen.code, 1);
+  assert.match(unfrozen.stderr, /unfreeze: .*saved is a TensorFlow SavedModel, run by the native engine as a fixed feature extractor/);
 });
 
 test('what cannot be exported exactly is refused with where it is set and why: pseudo-labels, augmentation, a graph base', () => {

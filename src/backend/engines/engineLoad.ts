@@ -26,6 +26,23 @@ export function onEngineLoaded(report: (info: EngineInfo) => void): void {
   reporter = report;
 }
 const nativePaths = new Map<EngineName, string>();
+/** The native engine's package once loaded: what only it can do (TensorFlow SavedModels). */
+let nativeModule: NativeNode | undefined;
+
+/** tfjs-node's SavedModel API, as far as Gradient Lab uses it. */
+export interface NativeNode {
+  loadSavedModel(path: string, tags?: string[], signature?: string): Promise<{
+    inputs: { name: string; shape?: number[]; dtype: string }[];
+    outputs: { name: string; shape?: number[]; dtype: string }[];
+    predict(x: tf.Tensor): tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>;
+    dispose(): void;
+  }>;
+}
+
+/** The native engine's SavedModel loader, or undefined when this process runs another engine. */
+export function nativeNode(): NativeNode | undefined {
+  return nativeModule;
+}
 
 async function tryWasm(): Promise<TryResult> {
   setWasmPaths(join(distDir(), 'wasm') + '/'); // the trailing '/' matters: without it the load fails quietly
@@ -59,7 +76,7 @@ async function tryEngine(name: EngineName): Promise<TryResult> {
 async function activate(engine: EngineName): Promise<void> {
   if (engine === 'gpu' || engine === 'cpu') {
     restoreNodeUtil(createRequire(__filename)('node:util'));
-    createRequire(__filename)(nativePaths.get(engine)!); // registers the 'tensorflow' backend
+    nativeModule = (createRequire(__filename)(nativePaths.get(engine)!) as { node: NativeNode }).node; // registers the 'tensorflow' backend
   }
   if (!(await tf.setBackend(backendOf[engine]))) {
     throw new EngineUnavailableError(`the ${engine} engine passed its probe but TF.js could not switch to it`, []);

@@ -13,6 +13,7 @@ import { buildModel } from './buildModel';
 import { planLayers } from './layerPlan';
 import { layerSummary, type LoadedBase, loadBase } from './pretrained';
 import { type DownloadReport, resolveBaseModel } from './modelSource';
+import { isSavedModel, loadSavedModelBase } from './savedModelBase';
 import { baseFeatures, cacheKey, withAugmentedCopies } from './featureCache';
 import type { Stage } from './stage';
 
@@ -43,11 +44,14 @@ export async function prepareFineTune(experiment: Experiment, loadImages: (size:
     throw new ExperimentError([{ path: 'base.augmentCopies', message: 'needs training.augment: it says how each copy is drawn (e.g. { "shift": 2, "flip": true })' }], options.experimentPath);
   }
   const baseDir = options.experimentPath ? dirname(options.experimentPath) : undefined;
-  const resolved = await resolveBaseModel(spec.model, { baseDir, cacheDir: options.modelCache, onProgress: options.onProgress });
-  const base = await loadBase(resolved.file, spec, { cutAt: resolved.named?.cutAt, preprocess: resolved.named?.preprocess });
+  const resolved = await resolveBaseModel(spec.model, { baseDir, cacheDir: options.modelCache, cutAt: spec.cutAt, onProgress: options.onProgress });
+  const base = isSavedModel(resolved.file)
+    ? await loadSavedModelBase(resolved.file, resolved.kerasCut ? { ...spec, cutAt: undefined } : spec, spec.preprocess ?? '0..1', resolved.kerasCut)
+    : await loadBase(resolved.file, spec, { cutAt: resolved.named?.cutAt, preprocess: resolved.named?.preprocess });
   try {
     if (experiment.unfreeze && base.kind === 'graph') {
-      throw new ExperimentError([{ path: 'unfreeze', message: `${resolved.file} is a graph model, which TF.js cannot train: use a layers model to unfreeze, or drop "unfreeze"` }], options.experimentPath);
+      const what = isSavedModel(resolved.file) ? 'a TensorFlow SavedModel, run by the native engine as a fixed feature extractor' : 'a graph model, which TF.js cannot train';
+      throw new ExperimentError([{ path: 'unfreeze', message: `${resolved.file} is ${what}: use a layers model to unfreeze, or drop "unfreeze"` }], options.experimentPath);
     }
     const images = await loadImages([base.input[0], base.input[1]]);
     const classes = images.classNames.length;

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { BaseSpec } from '../../protocol/experiment';
 import { DataError } from '../data/idxReader';
+import { savedModelFromKeras } from './kerasBase';
 
 export interface NamedBase {
   url: string;
@@ -41,12 +42,14 @@ export function defaultModelCache(): string {
 
 export interface ResolvedBase {
   file: string;
+  /** A .keras file converted to a SavedModel (file): the layer Keras cut it at. */
+  kerasCut?: string;
   named?: Omit<NamedBase, 'cutAt'> & { cutAt?: string };
 }
 
 export type DownloadReport = (message: string, done?: number, total?: number) => void;
 
-export async function resolveBaseModel(model: string, options: { baseDir?: string; cacheDir?: string; onProgress?: DownloadReport }): Promise<ResolvedBase> {
+export async function resolveBaseModel(model: string, options: { baseDir?: string; cacheDir?: string; cutAt?: string; onProgress?: DownloadReport }): Promise<ResolvedBase> {
   const cacheDir = options.cacheDir ?? defaultModelCache();
   const named = namedBases[model];
   if (named) return { file: await cachedDownload(named.url, join(cacheDir, model), model, options.onProgress), named };
@@ -60,8 +63,15 @@ export async function resolveBaseModel(model: string, options: { baseDir?: strin
   if (!existsSync(path)) {
     throw new DataError(`base.model: ${path} not found — give a folder with model.json, a model.json file, a URL, or one of: ${[...Object.keys(namedBases), ...Object.keys(namedGraphBases)].join(', ')}`);
   }
+  if (/\.keras$/i.test(path) && statSync(path).isFile()) {
+    options.onProgress?.(`converting ${path} to a SavedModel with Keras (once; kept in ${cacheDir})`);
+    const converted = savedModelFromKeras(path, options.cutAt, cacheDir);
+    return { file: converted.folder, kerasCut: converted.cutAt };
+  }
+  // a TensorFlow SavedModel (the native engine runs it): the folder itself
+  if (statSync(path).isDirectory() && existsSync(join(path, 'saved_model.pb'))) return { file: path };
   const file = statSync(path).isDirectory() ? join(path, 'model.json') : path;
-  if (!existsSync(file)) throw new DataError(`base.model: ${path} has no model.json`);
+  if (!existsSync(file)) throw new DataError(`base.model: ${path} has no model.json (a TF.js model) and no saved_model.pb (a TensorFlow SavedModel)`);
   return { file };
 }
 
