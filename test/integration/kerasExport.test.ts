@@ -14,7 +14,7 @@ import { loadCheckpoint } from '../../src/backend/training/checkpoint';
 import { readEvents } from '../../src/runs/runFolder';
 import { packageRoot } from '../../src/paths';
 import { runCli } from '../helpers/backendProcess';
-import { tempDir, writeExperiment } from '../helpers/fixtures';
+import { requireFashion, tempDir, writeExperiment } from '../helpers/fixtures';
 import { useBackend } from '../helpers/tfSetup';
 import { pretrainedFixture } from '../helpers/pretrained';
 import { nativeEnv } from '../helpers/nativeEngine';
@@ -185,6 +185,31 @@ test('a fine-tune exports with its base converted to Keras — the same features
   assert.ok(worst <= 1e-3, `every step's loss, the unfrozen ones too: max |Δ| = ${worst}`);
   const accuracy = (events: RunEvent[]) => (events.at(-1) as Extract<RunEvent, { type: 'finished' }>).test!.accuracy;
   assert.ok(Math.abs(accuracy(theirs) - accuracy(ours)) <= 0.02, `test accuracy ${accuracy(ours)} vs ${accuracy(theirs)}`);
+});
+
+test('--data source reads the data where the experiment names it — Fashion-MNIST\'s IDX files, an image folder through image_dataset_from_directory — into the same splits', (t) => {
+  if (!keras(t)) return;
+  const dir = tempDir();
+  assert.equal(runCli(['image-folder', '--digits', '--out', join(dir, 'images'), '--train', '300', '--validation', '60', '--test', '60'], { cwd: dir }).code, 0);
+  const small = { model: { kind: 'mlp', dense: [32] }, optimizer: { name: 'adam', learningRate: 0.003 }, training: { epochs: 1, batchSize: 50, gradients: { enabled: false } } };
+  const experiments = [
+    { name: 'fashion from its files', seed: 3, data: { source: 'idx-folder', path: requireFashion(), trainLimit: 500, validationLimit: 100, testLimit: 200 }, ...small },
+    { name: 'digit images, five classes', seed: 3, data: { source: 'image-folder', path: 'images', classes: [0, 1, 2, 3, 4] }, ...small },
+  ];
+  for (const experiment of experiments) {
+    const out = join(dir, experiment.name.replace(/\W+/g, '-'));
+    assert.equal(runCli(['export-keras', writeExperiment(dir, experiment), '--out', out], { cwd: dir }).code, 0);
+    const run = (mode: string) => {
+      py([join(out, 'train_keras.py'), '--data', mode, '--runs', join(out, `runs-${mode}`)], dir);
+      const events = readEvents(only(join(out, `runs-${mode}`))).events;
+      const started = events[0] as Extract<RunEvent, { type: 'started' }>;
+      return { sizes: [started.trainSize, started.validationSize, started.testSize], losses: events.filter((e): e is BatchEvent => e.type === 'batch').map((e) => e.loss) };
+    };
+    const [exported, source] = [run('exported'), run('source')];
+    assert.deepEqual(source.sizes, exported.sizes, `${experiment.name}: the same split sizes`);
+    assert.ok(exported.sizes[0] > 0 && exported.sizes[2] > 0);
+    source.losses.forEach((loss, i) => assert.ok(Math.abs(loss - exported.losses[i]) <= 1e-6, `${experiment.name}, step ${i + 1}: ${loss} vs ${exported.losses[i]} — the same images in the same order`));
+  }
 });
 
 test('weights the other way: a Keras SavedModel and a .keras file as a fine-tune base, run by the native engine — the same features as the TF.js base they came from', (t) => {

@@ -49,6 +49,10 @@ test('translation equivariance: y′ without a definition of x′ is not guessed
   const [r] = checkMarkdown(md);
   assert.equal(r.verdict, 'inconclusive');
   assert.match(r.message, /define x′ first/);
+  // a shift letter the definition did not name is not ranged over as if it were an index
+  const other = checkMarkdown('```gradcheck\nmode: conv\ninput: 8\nkernel: 3\n```\n\n$$x\'_{i} = x_{i-s}$$\n\n$$y\'_{i} = y_{i-t}$$\n');
+  assert.equal(other[1].verdict, 'inconclusive');
+  assert.match(other[1].message, /t shifts an index, but the definition of x′ above shifts by s/);
 });
 
 test('ground truth: ∂L/∂w and ∂L/∂x of the drawn layer equal central differences of L (several kernels and channels too)', () => {

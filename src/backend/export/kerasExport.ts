@@ -71,14 +71,14 @@ async function exportOne(experiment: Experiment, file: string, origin: string, f
     if (prep.fineTune) {
       if (weightsFrom) throw new ExperimentError([{ path: 'base', message: 'a fine-tune\'s trained weights are not exported yet (export the experiment and train it with Keras)' }], file);
       const ft = await writeFineTune(prep, prep.experiment, data, write, (model, name) => writeWeights(model, name, write));
-      write('train_keras.py', script(prep.experiment, ft.layers, data.classNames, origin, ft.fineTune));
+      write('train_keras.py', script(prep.experiment, ft.layers, data.classNames, origin, ft.fineTune, [data.height, data.width, data.channels ?? 1]));
       return { folder, files, notes: exportNotes(experiment) };
     }
     writeWeights(prep.model, 'initial', write);
     if (weightsFrom) await writeTrainedWeights(weightsFrom, write);
     const input: [number, number, number] = [data.height, data.width, data.channels ?? 1];
     const plan = planLayers(prep.experiment.model!, { height: input[0], width: input[1], channels: input[2] }, data.classNames.length);
-    write('train_keras.py', script(prep.experiment, kerasLayers(plan, input, prep.experiment), data.classNames, origin));
+    write('train_keras.py', script(prep.experiment, kerasLayers(plan, input, prep.experiment), data.classNames, origin, undefined, input));
     return { folder, files, notes: exportNotes(experiment) };
   } finally {
     prep.dispose();
@@ -104,7 +104,9 @@ sys.exit(1 if failed else 0)
 }
 
 /** The template with this experiment filled in (JSON inside a raw triple-quoted Python string). */
-function script(experiment: Experiment, layers: string[], classNames: string[], source: string, fineTune?: FineTuneScript): string {
+function script(experiment: Experiment, layers: string[], classNames: string[], source: string, fineTune: FineTuneScript | undefined, imageShape: number[]): string {
+  // the data where the experiment names it, for --data source: a relative path is relative to the experiment file
+  const data = experiment.data.path ? { ...experiment.data, path: resolve(dirname(source), experiment.data.path) } : experiment.data;
   const json = (v: unknown) => JSON.stringify(v).replace(/"""/g, '\\u0022\\u0022\\u0022');
   return template
     .replace('@@TITLE@@', `${experiment.name}: trained with Keras 3 on TensorFlow, as Gradient Lab trains it`)
@@ -112,6 +114,8 @@ function script(experiment: Experiment, layers: string[], classNames: string[], 
     .replace('@@EXPERIMENT@@', json(experiment))
     .replace('@@CLASS_NAMES@@', json(classNames))
     .replace('@@FINE_TUNE@@', fineTune ? json(fineTune) : 'null')
+    .replace('@@DATA_SOURCE@@', json(data))
+    .replace('@@IMAGE_SHAPE@@', json(imageShape))
     .replace('@@LAYERS@@', layers.map((l) => `        ${l}`).join('\n'))
     .replace('@@MODEL_NAME@@', experiment.name.replace(/[^A-Za-z0-9_]+/g, '_'));
 }

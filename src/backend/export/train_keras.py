@@ -11,6 +11,9 @@
 #     --fresh-init        Keras' own initializers (same schemes and seeds) instead of Gradient Lab's initial weights
 #     --to-keras FILE     no training: the model with trained.weights.bin (exported from a run), saved as FILE
 #     --check-base        a fine-tune: the Keras base's features of the test images against Gradient Lab's (base/)
+#     --data source       read the data where the experiment names it (an IDX folder, MNIST or Fashion-MNIST via
+#                         keras.datasets, an image folder via keras.utils.image_dataset_from_directory) instead of the
+#                         exact splits exported in data/ — for a bigger copy of the dataset, on another machine
 #     --distribute mirrored | multi-worker
 #
 # A fine-tune trains as Gradient Lab trains it: the head on the base's features (data/*-features.npy, computed by
@@ -45,13 +48,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EXPERIMENT = json.loads(r"""@@EXPERIMENT@@""")
 CLASS_NAMES = json.loads(r"""@@CLASS_NAMES@@""")
 FINE_TUNE = json.loads(r"""@@FINE_TUNE@@""")
+SOURCE = json.loads(r"""@@DATA_SOURCE@@""")  # the experiment's data, its path made absolute (--data source)
+IMAGE_SHAPE = json.loads(r"""@@IMAGE_SHAPE@@""")  # [height, width, channels] of the images the model is fed
 SEED = EXPERIMENT.get("seed", 1)
 TRAINING = EXPERIMENT["training"]
 
 
 # ── data: the splits Gradient Lab trained on, exported as IDX files in data/ ────────────────────────────────────
 def read_idx(path):
-    with gzip.open(path, "rb") as f:
+    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
         raw = f.read()
     ndim = raw[3]
     dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
@@ -65,6 +70,82 @@ def load_split(name):
         images = images[..., None]
     # bytes to 0..1 as Gradient Lab does it: a float64 product rounded to float32
     return (images.astype(np.float64) * (1 / 255)).astype(np.float32), labels
+
+
+# ── --data source: the same splitting rules as Gradient Lab, applied to the data where it lives ─────────────────
+IDX_PATTERNS = {"train_images": r"^(train|training)\b.*images?.*idx3", "train_labels": r"^(train|training)\b.*labels?.*idx1",
+                "test_images": r"^(t10k|test)\b.*images?.*idx3", "test_labels": r"^(t10k|test)\b.*labels?.*idx1"}
+
+
+def held_back(x_train, y_train, x_test, y_test):
+    """Keras' validation_split, as Gradient Lab takes it: the last part of the training file."""
+    n_val = round(len(y_train) * SOURCE.get("validationSplit", 0.1))
+    cut = len(y_train) - n_val
+    return {"train": (x_train[:cut], y_train[:cut]), "validation": (x_train[cut:], y_train[cut:]), "test": (x_test, y_test)}
+
+
+def idx_source(folder):
+    files = sorted(os.listdir(folder))
+    def find(key):
+        match = [f for f in files if re.search(IDX_PATTERNS[key], re.sub(r"^emnist-[a-z]+-", "", f), re.I)]
+        if not match:
+            raise SystemExit(f"{folder}: no {key.replace('_', ' ')} IDX file (found: {', '.join(files)})")
+        return read_idx(os.path.join(folder, match[0]))
+    return held_back(find("train_images"), find("train_labels"), find("test_images"), find("test_labels"))
+
+
+def image_folder_source(folder):
+    """train/, validation/, test/ with a folder per class, decoded and resized as Gradient Lab does it (bilinear)."""
+    h, w, c = IMAGE_SHAPE
+    out = {}
+    for split in ("train", "validation", "test"):
+        path = os.path.join(folder, split)
+        if not os.path.isdir(path):
+            out[split] = (np.zeros((0, h, w, c), np.uint8), np.zeros(0, np.int64))
+            continue
+        ds = keras.utils.image_dataset_from_directory(path, label_mode="int", color_mode="rgb" if c == 3 else "grayscale", image_size=(h, w),
+                                                      interpolation="bilinear", shuffle=False, batch_size=256, verbose=False)
+        batches = [(x.numpy(), y.numpy()) for x, y in ds]
+        x = np.concatenate([b[0] for b in batches]).round().clip(0, 255).astype(np.uint8)
+        y = np.concatenate([b[1] for b in batches])
+        # interleaved by class, as Gradient Lab lists the files: any prefix (trainLimit) holds every class
+        rank = np.zeros(len(y), np.int64)
+        for label in np.unique(y):
+            rank[y == label] = np.arange((y == label).sum())
+        order = np.lexsort((y, rank))
+        out[split] = (x[order], y[order])
+    return out
+
+
+def source_splits():
+    """The images of each split from the data's source, with data.classes and the limits applied."""
+    kind = SOURCE["source"]
+    if kind == "embedded-digits":
+        raise SystemExit("--data source: the embedded digits ship with Gradient Lab; data/ holds them")
+    if kind == "download":
+        module = keras.datasets.fashion_mnist if SOURCE.get("dataset") == "fashion-mnist" else keras.datasets.mnist
+        (x_train, y_train), (x_test, y_test) = module.load_data()
+        splits = held_back(x_train, y_train, x_test, y_test)
+    else:
+        splits = (image_folder_source if kind == "image-folder" else idx_source)(SOURCE["path"])
+    classes = SOURCE.get("classes")
+    out = {}
+    for name, (x, y) in splits.items():
+        if classes:
+            keep = np.isin(y, classes)
+            x, y = x[keep], np.array([classes.index(v) for v in y[keep]], dtype=np.int64)
+        n = SOURCE.get(f"{name}Limit")
+        x, y = (x[:n], y[:n]) if n is not None else (x, y)
+        x = x[..., None] if x.ndim == 3 else x
+        out[name] = ((x.astype(np.float64) * (1 / 255)).astype(np.float32), y.astype(np.int32))
+    return out
+
+
+def image_splits(args):
+    """The images of each split: the exported ones, or (--data source) read from the source."""
+    if args.data == "source":
+        return source_splits()
+    return {name: load_split(name) for name in ("train", "validation", "test")}
 
 
 def load_features(name):
@@ -450,7 +531,7 @@ class Run:
 
 
 def train_plain(args, strategy, chief):
-    data = {name: load_split(name) for name in ("train", "validation", "test")}
+    data = image_splits(args)
     with strategy.scope():
         model = build_model()
         if not args.fresh_init:
@@ -470,8 +551,7 @@ def train_plain(args, strategy, chief):
 
 def train_fine_tune(args, strategy, chief):
     """The head on the features; then, with "unfreeze", the top of the base with it on the images."""
-    features = {name: load_features(name) for name in ("train", "validation", "test")}
-    images = {name: load_split(name) for name in ("train", "validation", "test")}
+    images = image_splits(args)
     unfreezing = FINE_TUNE.get("unfreeze")
     with strategy.scope():
         head = build_model()
@@ -479,15 +559,21 @@ def train_fine_tune(args, strategy, chief):
             load_weights(head, "initial")
         compile_model(head)
         base = build_base()
-        full = build_full(image_features(base), head)
+        base_features = image_features(base)
+        full = build_full(base_features, head)
+    if args.data == "source":  # the features of the source's images, computed here by the converted base
+        features = {name: (base_features.predict(x, batch_size=64, verbose=0).reshape(len(x), 1, 1, -1), y) for name, (x, y) in images.items()}
+    else:
+        features = {name: load_features(name) for name in ("train", "validation", "test")}
     head_epochs = args.epochs
     run = Run(args, chief, [len(images[s][1]) for s in ("train", "validation", "test")], head_epochs + (unfreezing["epochs"] if unfreezing else 0))
     cb = run.callback
     cb.validation = features["validation"]
     batches = EpochBatches(*features["train"], TRAINING["batchSize"])
     run.started([base, head], len(batches))
-    cb.event({"type": "features", "cache": "hit", "folder": os.path.join(HERE, "data"), "images": sum(len(images[s][1]) for s in images), "dim": FINE_TUNE["featureDim"], "seconds": 0,
-              "stepsPerEpoch": len(batches), "note": "computed by Gradient Lab when the experiment was exported (data/*-features.npy)"})
+    note = "computed by the converted base from the source's images" if args.data == "source" else "computed by Gradient Lab when the experiment was exported (data/*-features.npy)"
+    cb.event({"type": "features", "cache": "hit" if args.data != "source" else "miss", "folder": os.path.join(HERE, "data"), "images": sum(len(images[s][1]) for s in images),
+              "dim": FINE_TUNE["featureDim"], "seconds": 0, "stepsPerEpoch": len(batches), "note": note})
     head.fit(batches, epochs=head_epochs, shuffle=False, verbose=2, callbacks=[cb])
     base_weights = base.get_weights()
     if unfreezing:
@@ -531,6 +617,7 @@ def main():
     parser.add_argument("--fresh-init", action="store_true")
     parser.add_argument("--to-keras", metavar="FILE")
     parser.add_argument("--check-base", action="store_true")
+    parser.add_argument("--data", choices=["exported", "source"], default="exported")
     parser.add_argument("--distribute", choices=["mirrored", "multi-worker"])
     args = parser.parse_args()
     keras.utils.set_random_seed(SEED)

@@ -304,7 +304,7 @@ function compareArrays(sides: Node[], spec: ConvSpec, state: ConvState): ClaimRe
 }
 
 /** Every binding of the free letters (ranged over their arrays' indices). */
-function bindings(sides: Node[], spec: ConvSpec, exclude: string[]): { ranges: { l: string; lo: number; hi: number }[]; binds: Map<string, number>[] } {
+function bindings(sides: Node[], spec: ConvSpec, exclude: string[], shiftClaim = false): { ranges: { l: string; lo: number; hi: number }[]; binds: Map<string, number>[] } {
   // y^{(l)} and y^{(l-1)} are names: their layer letter is not an index to range over
   const layerOnly = new Set(sides.flatMap((s) => layerLetters(s)));
   const letters = [...new Set(sides.flatMap((s) => [...freeIndices(s)]))].filter((l) => !exclude.includes(l) && (!layerOnly.has(l) || sides.some((s) => subscriptLetters(s).has(l))));
@@ -312,6 +312,8 @@ function bindings(sides: Node[], spec: ConvSpec, exclude: string[]): { ranges: {
   const ranges = letters.map((l) => {
     const tryRange = (side: Node, fallback: boolean) => { try { return rangeOf(side, l, spec, fallback); } catch { return undefined; } };
     const direct = sides.map((side) => tryRange(side, false)).filter((r) => r !== undefined);
+    // beside a shift, a letter only ever added to an index is a shift the definition did not name
+    if (shiftClaim && !direct.length) throw new EvalError(`${l} shifts an index, but the definition of ${spec.names.x}′ above shifts by ${exclude.join(', ') || 'constants'}: use its letters`);
     const found = direct.length ? direct : sides.map((side) => tryRange(side, true)).filter((r) => r !== undefined);
     if (!found.length) throw new EvalError(`the range of ${l} cannot be inferred from its uses`);
     return { l, lo: Math.max(...found.map((r) => r.lo)), hi: Math.min(...found.map((r) => r.hi)) };
@@ -325,7 +327,7 @@ function compare(sides: Node[], spec: ConvSpec, state: ConvState): ClaimResult {
   if (sides.some((s) => isArraySide(s, (x) => roleOf(x, spec)))) return compareArrays(sides, spec, state);
   const shiftClaim = shiftLetters(sides, spec, state);
   const shiftBy = shiftClaim ?? [];
-  const { ranges, binds } = bindings(sides, spec, shiftBy);
+  const { ranges, binds } = bindings(sides, spec, shiftBy, !!shiftClaim);
   const layer = `${spec.operation}, input ${spec.input.join('×')}, kernel ${spec.kernel.join('×')}, stride ${spec.stride}, padding ${spec.padding}`;
   let [maxRel, skipped] = [0, 0];
   const shifts: Map<string, number>[] = [];
