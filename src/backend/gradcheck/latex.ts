@@ -3,7 +3,8 @@
 // in parentheses on a, z, w, \delta is a layer, \delta with two indices and no layer is Kronecker's.
 
 import { applyOperator, derivativeFraction, isOperator } from './latexDerivatives';
-import { ConditionParser, indicatorOf } from './latexConditions';
+import { indicatorOf } from './latexConditions';
+import { IndexParser } from './latexIndices';
 import { isArgumentList, LatexError, subscriptWord, type Token, tokenize } from './latexTokens';
 import { functionLetters, functionOfWeights, functions, greek, layered, mentions, type Node, raw } from './latexAst';
 
@@ -12,11 +13,9 @@ export type { Token } from './latexTokens';
 export { mentions, raw } from './latexAst';
 export type { Node } from './latexAst';
 
-export class Parser extends ConditionParser {
+export class Parser extends IndexParser {
   /** Inside |…|: a | closes it rather than opening another. */
   private absDepth = 0;
-  /** The subscript being read is one expression (x_{2i+1-b}), not indices side by side (w_{1k}). */
-  private products = false;
 
   static parse(src: string): Node {
     const p = new Parser(tokenize(src), src.length);
@@ -294,76 +293,7 @@ export class Parser extends ConditionParser {
     return last + 1 < factors.length ? product([node, ...factors.slice(last + 1)]) : node;
   }
 
-
-  /** Subscript contents: w_{jk} → j, k; w_{12} → 1, 2; w_{j,k}; a_{j+1}; a single token. */
-  private indices(): Node[] {
-    if (!this.is('{')) {
-      const t = this.next();
-      return [t.t === 'num' ? { k: 'num', v: Number(t.v), at: t.at } : this.symbolFrom(t, true)];
-    }
-    this.next();
-    const out: Node[] = [];
-    // with + or − and no comma, the subscript is one expression, where 2i is a product (x_{2i+1-b}); else
-    // letters and digits side by side are indices of their own (w_{1k}, w_{jk})
-    const close = this.toks.findIndex((x, n) => n >= this.i && x.t === '}');
-    const inside = this.toks.slice(this.i, close < 0 ? undefined : close);
-    this.products = inside.some((x) => x.t === '+' || x.t === '-') && !inside.some((x) => x.t === ',');
-    while (!this.is('}')) {
-      if (this.is(',')) { this.next(); continue; }
-      const t = this.peek()!;
-      if (t.t === 'num' && !this.is(',', undefined) && t.v.length > 1 && !this.toks.slice(this.i).some((x, n) => n > 0 && n < 3 && x.t === ',')) {
-        // digits without commas: one index per digit (w_{12})
-        this.next();
-        for (const [n, d] of [...t.v].entries()) out.push({ k: 'num', v: Number(d), at: t.at + n });
-        continue;
-      }
-      out.push(this.indexExpr());
-    }
-    this.expect('}');
-    return out;
-  }
-
-  private indexExpr(): Node {
-    let l: Node = this.indexProduct();
-    while (this.is('+') || this.is('-')) {
-      const op = this.next().t as '+' | '-';
-      l = { k: 'bin', op, l, r: this.indexProduct(), at: l.at };
-    }
-    return l;
-  }
-
-  /** 2i, 2(i-1), s \cdot i: strides in a convolution's subscripts. */
-  private indexProduct(): Node {
-    let l: Node = this.indexAtom();
-    // in one-expression subscripts, a number before a letter or a bracket multiplies (2i, 2(i-1))
-    while ((this.products && l.k === 'num' && (this.is('(') || this.is('letter'))) || this.is('cmd', '\\cdot') || this.is('/')) {
-      // s/2: a shift in units of a stride (x_{i-s/2}); checked to be a whole number where it is used
-      const op = this.is('/') ? '/' : '*';
-      if (this.is('cmd', '\\cdot') || this.is('/')) this.next();
-      l = { k: 'bin', op, l, r: this.indexAtom(), at: l.at };
-    }
-    return l;
-  }
-
-  private indexAtom(): Node {
-    const t = this.next();
-    if (t.t === 'num') return { k: 'num', v: Number(t.v), at: t.at };
-    if (t.t === 'letter' || (t.t === 'cmd' && greek.has(t.v))) return { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
-    if (t.t === 'name') return { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
-    if (t.t === 'cmd' && (t.v === '\\frac' || t.v === '\\tfrac')) {
-      const brace = () => { this.expect('{'); const e = this.indexExpr(); this.expect('}'); return e; };
-      const top = brace();
-      return { k: 'bin', op: '/', l: top, r: brace(), at: t.at };
-    }
-    if (t.t === '(') {
-      const e = this.indexExpr();
-      this.expect(')');
-      return e;
-    }
-    throw new LatexError(`unexpected '${t.v}' in a subscript`, t.at);
-  }
-
-  private symbolFrom(t: Token, bare = false): Node {
+  protected symbolFrom(t: Token, bare = false): Node {
     const node: Extract<Node, { k: 'sym' }> = { k: 'sym', name: t.v, sub: [], primes: 0, at: t.at, end: t.end };
     if (bare) return node;
     for (;;) {
