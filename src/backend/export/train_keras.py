@@ -624,6 +624,8 @@ def main():
     if args.check_base:
         return check_base() if FINE_TUNE else parser.error("--check-base: this experiment is not a fine-tune")
     if args.to_keras:
+        if FINE_TUNE:
+            parser.error("--to-keras: a fine-tune's trained weights are not exported; a run of this script saves its own (checkpoints/)")
         model = build_model()
         load_weights(model, "trained")
         model.save(args.to_keras)
