@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BatchEvent, RunEvent } from '../../src/protocol/runEvents';
 import { loadCheckpoint } from '../../src/backend/training/checkpoint';
+import { adaptInput, preprocessPixels } from '../../src/backend/models/pretrained';
 import { readEvents } from '../../src/runs/runFolder';
 import { packageRoot } from '../../src/paths';
 import { runCli } from '../helpers/backendProcess';
@@ -210,6 +211,33 @@ test('--data source reads the data where the experiment names it — Fashion-MNI
     assert.ok(exported.sizes[0] > 0 && exported.sizes[2] > 0);
     source.losses.forEach((loss, i) => assert.ok(Math.abs(loss - exported.losses[i]) <= 1e-6, `${experiment.name}, step ${i + 1}: ${loss} vs ${exported.losses[i]} — the same images in the same order`));
   }
+});
+
+test('a fine-tune\'s checkpoint (its base unfrozen) exported to .keras — images in, logits out — predicts as TF.js does on 100 test images (max |Δ| ≤ 1e-5)', async (t) => {
+  if (!keras(t)) return;
+  const dir = tempDir();
+  const file = writeExperiment(dir, fineTune);
+  assert.equal(runCli(['train', file, '--runs', join(dir, 'gl')], { cwd: dir }).code, 0);
+  const run = only(join(dir, 'gl'));
+  const exported = runCli(['export-keras', file, '--out', join(dir, 'k'), '--weights', run], { cwd: dir });
+  assert.equal(exported.code, 0, exported.stderr);
+  py([join(dir, 'k', 'train_keras.py'), '--to-keras', join(dir, 'fine-tuned.keras')], dir);
+  const script = 'import sys, json, keras; sys.path.insert(0, sys.argv[1]); import train_keras as t\n' +
+    'x, _ = t.load_split("test"); m = keras.models.load_model(sys.argv[2])\n' +
+    'print(json.dumps(keras.ops.convert_to_numpy(keras.ops.softmax(m(x[:100], training=False))).tolist()))';
+  const theirs = JSON.parse(py(['-c', script, join(dir, 'k'), join(dir, 'fine-tuned.keras')], dir).trim().split('\n').at(-1)!) as number[][];
+  await useBackend('wasm');
+  const model = await loadCheckpoint(join(run, 'checkpoints'), 'best'); // the base's input: resized, RGB, −1..1
+  const raw = gunzipSync(readFileSync(join(dir, 'k', 'data', 'test-images.idx.gz')));
+  const pixels = Float32Array.from(raw.subarray(16, 16 + 100 * 784), (v) => v * (1 / 255));
+  const ours = tf.tidy(() => {
+    const x = preprocessPixels(adaptInput(tf.tensor4d(pixels, [100, 28, 28, 1]), [48, 48, 3]), '-1..1');
+    return tf.softmax(model.predict(x) as tf.Tensor).arraySync() as number[][];
+  });
+  const diff = Math.max(...ours.flatMap((row, i) => row.map((p, c) => Math.abs(p - theirs[i][c]))));
+  console.log(`fine-tune checkpoint → .keras: max |Δp| over 100 images × 10 classes = ${diff.toExponential(2)}`);
+  assert.equal(theirs.length, 100);
+  assert.ok(diff <= 1e-5, `max |Δ| = ${diff}`);
 });
 
 test('weights the other way: a Keras SavedModel and a .keras file as a fine-tune base, run by the native engine — the same features as the TF.js base they came from', (t) => {

@@ -35,7 +35,7 @@ export async function writeFineTune(prep: Prepared, experiment: Experiment, imag
   const custom = base.cut.layers.map((l) => l.getClassName()).filter((c) => c.startsWith('GradientLab'));
   if (custom.length) throw new ExperimentError([{ path: 'base.cutAt', message: `cannot be exported exactly: the base up to "${base.cutAt}" holds Gradient Lab's own layers (${[...new Set(custom)].join(', ')}); cut it before them` }]);
   write('base/base.json', JSON.stringify(base.cut.toJSON(undefined, false), null, 1) + '\n');
-  writeNamedWeights(base.cut, 'base/base', write);
+  writeNamedWeights(base.cut.layers, 'base/base', write);
   // the head phase's data: the features Gradient Lab computes, exactly (its own cache, when the run had one)
   const { stage } = await ft.headStage(undefined);
   for (const split of splits) write(`data/${split}-features.npy`, npy(stage.data[split].images as Float32Array, [stage.data[split].count, 1, 1, base.featureDim]));
@@ -55,11 +55,20 @@ export async function writeFineTune(prep: Prepared, experiment: Experiment, imag
   };
 }
 
+/** A fine-tune run's checkpoint (the base cut and the head as one model): the base's layers by name
+ *  (trained-base.*), the head's by position (trained-head.*), for the script's --to-keras. */
+export function writeFineTuneWeights(checkpoint: tf.LayersModel, write: Write, writeWeights: (model: tf.LayersModel, name: string) => void): void {
+  const head = checkpoint.layers.find((l): l is tf.LayersModel => 'layers' in l && Array.isArray((l as tf.LayersModel).layers));
+  if (!head) throw new ExperimentError([{ path: 'base', message: 'cannot be exported exactly: this run\'s checkpoint holds no base and head to convert' }]);
+  writeNamedWeights(checkpoint.layers.filter((l) => l !== head), 'trained-base', write);
+  writeWeights(head, 'trained-head');
+}
+
 /** Each layer's weights by name, in Keras' order (a base's layers are found by name, not position). */
-function writeNamedWeights(model: tf.LayersModel, name: string, write: Write): void {
+function writeNamedWeights(all: tf.layers.Layer[], name: string, write: Write): void {
   const layers: { name: string; shapes: number[][] }[] = [];
   const chunks: Buffer[] = [];
-  for (const layer of model.layers) {
+  for (const layer of all) {
     const weights = layer.getWeights();
     if (!weights.length) continue;
     layers.push({ name: layer.name, shapes: weights.map((w) => w.shape) });

@@ -13,7 +13,7 @@ import { planLayers } from '../models/layerPlan';
 import { loadCheckpoint, readPointer } from '../training/checkpoint';
 import { prepare } from '../jobs/prepare';
 import { expandSweep } from '../jobs/sweep';
-import { type FineTuneScript, writeFineTune } from './fineTuneExport';
+import { type FineTuneScript, writeFineTune, writeFineTuneWeights } from './fineTuneExport';
 import { exportNotes, kerasLayers, unexportable } from './kerasModel';
 import template from './train_keras.py';
 
@@ -69,13 +69,13 @@ async function exportOne(experiment: Experiment, file: string, origin: string, f
       write(`data/${split}-labels.idx.gz`, labels);
     }
     if (prep.fineTune) {
-      if (weightsFrom) throw new ExperimentError([{ path: 'base', message: 'a fine-tune\'s trained weights are not exported yet (export the experiment and train it with Keras)' }], file);
       const ft = await writeFineTune(prep, prep.experiment, data, write, (model, name) => writeWeights(model, name, write));
+      if (weightsFrom) await withRunCheckpoint(weightsFrom, (model) => writeFineTuneWeights(model, write, (m, name) => writeWeights(m, name, write)));
       write('train_keras.py', script(prep.experiment, ft.layers, data.classNames, origin, ft.fineTune, [data.height, data.width, data.channels ?? 1]));
       return { folder, files, notes: exportNotes(experiment) };
     }
     writeWeights(prep.model, 'initial', write);
-    if (weightsFrom) await writeTrainedWeights(weightsFrom, write);
+    if (weightsFrom) await withRunCheckpoint(weightsFrom, (model) => writeWeights(model, 'trained', write));
     const input: [number, number, number] = [data.height, data.width, data.channels ?? 1];
     const plan = planLayers(prep.experiment.model!, { height: input[0], width: input[1], channels: input[2] }, data.classNames.length);
     write('train_keras.py', script(prep.experiment, kerasLayers(plan, input, prep.experiment), data.classNames, origin, undefined, input));
@@ -147,13 +147,14 @@ function writeWeights(model: tf.LayersModel, name: string, write: (file: string,
   write(`${name}.weights.json`, JSON.stringify({ layers }, null, 1) + '\n');
 }
 
-async function writeTrainedWeights(runFolder: string, write: (file: string, data: string | Uint8Array) => void): Promise<void> {
+/** A run's best checkpoint (else its last), loaded for `use`. */
+async function withRunCheckpoint(runFolder: string, use: (model: tf.LayersModel) => void): Promise<void> {
   const checkpoints = join(resolve(runFolder), 'checkpoints');
   const which = readPointer(checkpoints, 'best') ? 'best' : readPointer(checkpoints, 'last') ? 'last' : undefined;
   if (!which || !existsSync(checkpoints)) throw new ExperimentError([{ path: '', message: `${runFolder} has no checkpoint to export (a run writes checkpoints/best and last as it trains)` }]);
   const model = await loadCheckpoint(checkpoints, which);
   try {
-    writeWeights(model, 'trained', write);
+    use(model);
   } finally {
     model.dispose();
   }

@@ -9,7 +9,8 @@
 #
 #   python train_keras.py [--epochs N] [--runs DIR]
 #     --fresh-init        Keras' own initializers (same schemes and seeds) instead of Gradient Lab's initial weights
-#     --to-keras FILE     no training: the model with trained.weights.bin (exported from a run), saved as FILE
+#     --to-keras FILE     no training: the model with the weights exported from a run (trained*.weights.bin), saved
+#                         as FILE (a fine-tune: from images to logits, its base included)
 #     --check-base        a fine-tune: the Keras base's features of the test images against Gradient Lab's (base/)
 #     --data source       read the data where the experiment names it (an IDX folder, MNIST or Fashion-MNIST via
 #                         keras.datasets, an image folder via keras.utils.image_dataset_from_directory) instead of the
@@ -624,10 +625,14 @@ def main():
     if args.check_base:
         return check_base() if FINE_TUNE else parser.error("--check-base: this experiment is not a fine-tune")
     if args.to_keras:
-        if FINE_TUNE:
-            parser.error("--to-keras: a fine-tune's trained weights are not exported; a run of this script saves its own (checkpoints/)")
-        model = build_model()
-        load_weights(model, "trained")
+        if FINE_TUNE:  # the base and the head, trained together in Gradient Lab: one model from images to logits
+            base, head = build_base(), build_model()
+            load_weights(base, "trained-base")
+            load_weights(head, "trained-head")
+            model = build_full(image_features(base), head)
+        else:
+            model = build_model()
+            load_weights(model, "trained")
         model.save(args.to_keras)
         print(f"saved {args.to_keras}")
         return
