@@ -43,6 +43,22 @@ function py(args: string[], cwd: string): string {
 /** The image count an exported IDX labels file declares. */
 const idxCount = (file: string) => gunzipSync(readFileSync(file)).readUInt32BE(4);
 
+/** The `.keras` model's probabilities for the first 100 exported test images, computed by Keras. */
+function kerasProbabilities(exported: string, model: string, cwd: string): number[][] {
+  const script = 'import sys, json, keras; sys.path.insert(0, sys.argv[1]); import train_keras as t\n' +
+    'x, _ = t.load_split("test"); m = keras.models.load_model(sys.argv[2])\n' +
+    'print(json.dumps(keras.ops.convert_to_numpy(keras.ops.softmax(m(x[:100], training=False))).tolist()))';
+  return JSON.parse(py(['-c', script, exported, model], cwd).trim().split('\n').at(-1)!) as number[][];
+}
+
+/** The first 100 exported test digits as TF.js reads them: [100, 28, 28, 1], 0..1. */
+function testImages(exported: string): tf.Tensor4D {
+  const raw = gunzipSync(readFileSync(join(exported, 'data', 'test-images.idx.gz')));
+  return tf.tensor4d(Float32Array.from(raw.subarray(16, 16 + 100 * 784), (v) => v * (1 / 255)), [100, 28, 28, 1]);
+}
+
+const maxAbsDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((row, i) => row.map((p, c) => Math.abs(p - b[i][c]))));
+
 const only = (dir: string) => join(dir, readdirSync(dir).filter((f) => !f.startsWith('.'))[0]);
 const batches = (folder: string) => readEvents(folder).events.filter((e): e is BatchEvent => e.type === 'batch');
 
@@ -105,16 +121,11 @@ test('a TF.js checkpoint exported to .keras predicts the same probabilities on 1
   const run = only(join(dir, 'gl'));
   assert.equal(runCli(['export-keras', file, '--out', join(dir, 'k'), '--weights', run], { cwd: dir }).code, 0);
   py([join(dir, 'k', 'train_keras.py'), '--to-keras', join(dir, 'model.keras')], dir);
-  const script = 'import sys, json, keras, numpy as np; sys.path.insert(0, sys.argv[1]); import train_keras as t\n' +
-    'x, _ = t.load_split("test"); m = keras.models.load_model(sys.argv[2])\n' +
-    'print(json.dumps(keras.ops.convert_to_numpy(keras.ops.softmax(m(x[:100], training=False))).tolist()))';
-  const theirs = JSON.parse(py(['-c', script, join(dir, 'k'), join(dir, 'model.keras')], dir).trim().split('\n').at(-1)!) as number[][];
+  const theirs = kerasProbabilities(join(dir, 'k'), join(dir, 'model.keras'), dir);
   await useBackend('wasm');
   const model = await loadCheckpoint(join(run, 'checkpoints'), 'best');
-  const raw = gunzipSync(readFileSync(join(dir, 'k', 'data', 'test-images.idx.gz')));
-  const pixels = Float32Array.from(raw.subarray(16, 16 + 100 * 784), (v) => v * (1 / 255));
-  const ours = tf.tidy(() => tf.softmax(model.predict(tf.tensor4d(pixels, [100, 28, 28, 1])) as tf.Tensor).arraySync() as number[][]);
-  const diff = Math.max(...ours.flatMap((row, i) => row.map((p, c) => Math.abs(p - theirs[i][c]))));
+  const ours = tf.tidy(() => tf.softmax(model.predict(testImages(join(dir, 'k'))) as tf.Tensor).arraySync() as number[][]);
+  const diff = maxAbsDiff(ours, theirs);
   console.log(`checkpoint → .keras: max |Δp| over 100 images × 10 classes = ${diff.toExponential(2)}`);
   assert.equal(theirs.length, 100);
   assert.ok(diff <= 1e-5, `max |Δ| = ${diff}`);
@@ -222,19 +233,14 @@ test('a fine-tune\'s checkpoint (its base unfrozen) exported to .keras — image
   const exported = runCli(['export-keras', file, '--out', join(dir, 'k'), '--weights', run], { cwd: dir });
   assert.equal(exported.code, 0, exported.stderr);
   py([join(dir, 'k', 'train_keras.py'), '--to-keras', join(dir, 'fine-tuned.keras')], dir);
-  const script = 'import sys, json, keras; sys.path.insert(0, sys.argv[1]); import train_keras as t\n' +
-    'x, _ = t.load_split("test"); m = keras.models.load_model(sys.argv[2])\n' +
-    'print(json.dumps(keras.ops.convert_to_numpy(keras.ops.softmax(m(x[:100], training=False))).tolist()))';
-  const theirs = JSON.parse(py(['-c', script, join(dir, 'k'), join(dir, 'fine-tuned.keras')], dir).trim().split('\n').at(-1)!) as number[][];
+  const theirs = kerasProbabilities(join(dir, 'k'), join(dir, 'fine-tuned.keras'), dir);
   await useBackend('wasm');
   const model = await loadCheckpoint(join(run, 'checkpoints'), 'best'); // the base's input: resized, RGB, −1..1
-  const raw = gunzipSync(readFileSync(join(dir, 'k', 'data', 'test-images.idx.gz')));
-  const pixels = Float32Array.from(raw.subarray(16, 16 + 100 * 784), (v) => v * (1 / 255));
   const ours = tf.tidy(() => {
-    const x = preprocessPixels(adaptInput(tf.tensor4d(pixels, [100, 28, 28, 1]), [48, 48, 3]), '-1..1');
+    const x = preprocessPixels(adaptInput(testImages(join(dir, 'k')), [48, 48, 3]), '-1..1');
     return tf.softmax(model.predict(x) as tf.Tensor).arraySync() as number[][];
   });
-  const diff = Math.max(...ours.flatMap((row, i) => row.map((p, c) => Math.abs(p - theirs[i][c]))));
+  const diff = maxAbsDiff(ours, theirs);
   console.log(`fine-tune checkpoint → .keras: max |Δp| over 100 images × 10 classes = ${diff.toExponential(2)}`);
   assert.equal(theirs.length, 100);
   assert.ok(diff <= 1e-5, `max |Δ| = ${diff}`);
