@@ -1,7 +1,6 @@
 // Subscripts in derivations: indices side by side (w_{jk}, w_{12}), separated (w_{j,k}), or one expression with
 // offsets, strides and shifts (x_{2i+1-b}, a_{j+1}, y_{i-s/2}) — read apart from the rest of the formula.
-import type { Node } from './latexAst';
-import { greek } from './latexAst';
+import { greek, type Node } from './latexAst';
 import { ConditionParser } from './latexConditions';
 import { LatexError, type Token } from './latexTokens';
 
