@@ -64,6 +64,7 @@ test('the hover\'s picture: both trajectories over the contours — one path for
   assert.deepEqual(wrong[0].points[0], wrong[1].points[0], 'both start at θ_0');
   assert.notDeepEqual(wrong[1].points[1], wrong[0].points[1], 'they part at step 1, where the message says');
   assert.match(at(93).picture!.caption, /^your rule and momentum on a quadratic with condition number 20$/);
-  assert.ok((at(17).picture!.svg.match(/<rect /g) ?? []).length > 50, 'contour bands drawn under the paths');
+  assert.ok((at(17).picture!.svg.match(/M\d+ \d+h\d+v1/g) ?? []).length > 50, 'contour bands drawn under the paths');
+  assert.ok(at(17).picture!.svg.length < 16_000, `a picture of a few kilobytes: it travels with every check (${at(17).picture!.svg.length} bytes)`);
   assert.equal(at(93).picture!.svg, at(95).picture!.svg, 'every line of the rule shows the same picture');
 });

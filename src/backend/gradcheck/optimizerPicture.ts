@@ -26,7 +26,8 @@ export function trajectorySvg(p: TrajectoryPicture): string {
   const x = (v: number) => pad + ((v - box.x0) / (box.x1 - box.x0)) * (W - 2 * pad);
   const y = (v: number) => H - pad - ((v - box.y0) / (box.y1 - box.y0)) * (H - 2 * pad);
   const path = (pts: Vec[]) => pts.map((t) => `${x(t[0]).toFixed(1)},${y(t[1]).toFixed(1)}`).join(' ');
-  const dots = (pts: Vec[], colour: string, r: number) => pts.map((t) => `<circle cx="${x(t[0]).toFixed(1)}" cy="${y(t[1]).toFixed(1)}" r="${r}" fill="${colour}"/>`).join('');
+  // each step a dot: a zero-length stroke with round caps, a few bytes each
+  const dots = (pts: Vec[], colour: string, r: number) => `<path d="${pts.map((t) => `M${x(t[0]).toFixed(1)} ${y(t[1]).toFixed(1)}h0`).join('')}" stroke="${colour}" stroke-width="${2 * r}" stroke-linecap="round"/>`;
   const start = p.reference[0];
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
@@ -70,20 +71,22 @@ function bands(problem: TestProblem, box: ReturnType<typeof boundsOf>, x: (v: nu
   const low = Math.min(...values);
   const logs = values.map((v) => Math.log1p(v - low));
   const high = Math.max(...logs, 1e-12);
-  const [cw, ch] = [(x(box.x1) - x(box.x0)) / cols, (y(box.y0) - y(box.y1)) / rows];
-  // one rectangle per run of equal level along a row: a few hundred shapes, a hover-sized image
+  // in cell units (row 0 at the bottom), one path per level, one short run per stretch of a row at that level: the
+  // picture travels with every check of the file, so it is kept to a few kilobytes
   const level = (v: number) => Math.min(9, Math.floor((v / high) * 10));
-  const out: string[] = [];
+  const paths: string[][] = Array.from({ length: 10 }, () => []);
   for (let j = 0; j < rows; j++) {
     for (let i = 0; i < cols;) {
       const l = level(logs[j * cols + i]);
       let end = i + 1;
       while (end < cols && level(logs[j * cols + end]) === l) end++;
-      out.push(`<rect x="${(x(box.x0) + i * cw).toFixed(1)}" y="${(y(box.y0) - (j + 1) * ch).toFixed(1)}" width="${((end - i) * cw).toFixed(1)}" height="${ch.toFixed(1)}" fill-opacity="${(0.04 + 0.045 * l).toFixed(2)}"/>`);
+      paths[l].push(`M${i} ${rows - 1 - j}h${end - i}v1h${i - end}z`);
       i = end;
     }
   }
-  return `<g fill="rgb(${colours.band})" shape-rendering="crispEdges">${out.join('')}</g>`;
+  const [sx, sy] = [(x(box.x1) - x(box.x0)) / cols, (y(box.y0) - y(box.y1)) / rows];
+  const drawn = paths.map((d, l) => (d.length ? `<path d="${d.join('')}" fill-opacity="${(0.04 + 0.045 * l).toFixed(2)}"/>` : '')).join('');
+  return `<g fill="rgb(${colours.band})" shape-rendering="crispEdges" transform="translate(${x(box.x0).toFixed(2)} ${y(box.y1).toFixed(2)}) scale(${sx.toFixed(4)} ${sy.toFixed(4)})">${drawn}</g>`;
 }
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&#39;');
