@@ -45,36 +45,36 @@ async function newExperiment(label?: string): Promise<void> {
   await vscode.window.showTextDocument(uri);
 }
 
-async function probeGradients(lab: Lab, given?: vscode.Uri) {
+/** A request about the experiment given (or picked), under a progress notice; a rejected experiment is marked in
+ *  the Problems panel at its fields, as training marks it. */
+async function onExperiment<T>(lab: Lab, given: vscode.Uri | undefined, task: { what: string; title: string; location: vscode.ProgressLocation }, request: (text: string, path: string) => Promise<T>): Promise<{ uri: vscode.Uri; result: T } | undefined> {
   const document = await openExperiment(given);
   if (!document) return undefined;
-  const uri = document.uri;
   try {
-    const profile = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Gradient Lab: probing gradients (one batch)' }, () => lab.client.probeGradients(document.getText(), uri.fsPath));
-    const runId = `probe:${vscode.workspace.asRelativePath(uri)}:${Date.now()}`;
-    const name = `gradient probe of ${vscode.workspace.asRelativePath(uri)}`;
-    lab.store.addView({ runId, name, folder: '', status: 'completed', events: [{ type: 'gradients', runId, epoch: 0, step: 0, layers: profile.layers }] });
-    lab.showPanel(runId);
-    return profile;
+    const result = await vscode.window.withProgress({ location: task.location, title: `Gradient Lab: ${task.title}` }, () => request(document.getText(), document.uri.fsPath));
+    return { uri: document.uri, result };
   } catch (e) {
-    lab.showFailure('gradient probe', e);
+    reportRejection(lab, document.uri, task.what, e);
     return undefined;
   }
 }
 
+async function probeGradients(lab: Lab, given?: vscode.Uri) {
+  const done = await onExperiment(lab, given, { what: 'gradient probe', title: 'probing gradients (one batch)', location: vscode.ProgressLocation.Notification }, (text, path) => lab.client.probeGradients(text, path));
+  if (!done) return undefined;
+  const file = vscode.workspace.asRelativePath(done.uri);
+  const runId = `probe:${file}:${Date.now()}`;
+  lab.store.addView({ runId, name: `gradient probe of ${file}`, folder: '', status: 'completed', events: [{ type: 'gradients', runId, epoch: 0, step: 0, layers: done.result.layers }] });
+  lab.showPanel(runId);
+  return done.result;
+}
+
 async function showModelSummary(lab: Lab, given?: vscode.Uri) {
-  const document = await openExperiment(given);
-  if (!document) return undefined;
-  const uri = document.uri;
-  try {
-    const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Gradient Lab: building the model' }, () => lab.client.modelSummary(document.getText(), uri.fsPath));
-    lab.log.appendLine(`\nmodel of ${vscode.workspace.asRelativePath(uri)}:\n${formatModelSummary(summary)}`);
-    lab.log.show(true);
-    return summary;
-  } catch (e) {
-    lab.showFailure('model summary', e);
-    return undefined;
-  }
+  const done = await onExperiment(lab, given, { what: 'model summary', title: 'building the model', location: vscode.ProgressLocation.Window }, (text, path) => lab.client.modelSummary(text, path));
+  if (!done) return undefined;
+  lab.log.appendLine(`\nmodel of ${vscode.workspace.asRelativePath(done.uri)}:\n${formatModelSummary(done.result)}`);
+  lab.log.show(true);
+  return done.result;
 }
 
 /** An experiment file, or a run (its experiment, and its trained weights when asked for), as a Keras script. */
