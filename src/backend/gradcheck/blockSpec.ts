@@ -100,8 +100,8 @@ export function parseNetwork(value: string, line: number): number[] {
   throw new BlockError(`network: unknown syntax '${value}': expected units per layer like 3-4-4-1 (layer 1 = inputs), or "chain N" for N layers of one unit`, line);
 }
 
-/** What the lines of a block have declared so far. */
-interface Declared {
+/** What the lines of a block have declared so far (a network's loss, weight range and bias as NetworkSpec has them). */
+interface Declared extends Pick<NetworkSpec, 'loss' | 'weights' | 'bias'> {
   consts: Map<string, number>;
   defines: { name: string; index?: string; body: Node; line: number }[];
   inputs: Map<string, { indexed: boolean }>;
@@ -118,9 +118,6 @@ interface Declared {
   params: string;
   hidden: keyof typeof activations;
   output: keyof typeof activations | 'softmax';
-  loss: 'squared' | 'cross-entropy';
-  weights: [number, number];
-  bias?: 'yes' | 'absorbed';
   inputRange: [number, number];
   draws: number;
   tolerance: number;
