@@ -2,10 +2,11 @@
 // TensorFlow SavedModel by Keras itself, once, into the model cache — the native engine then runs it. Needs a Python
 // with Keras 3: GRADIENT_LAB_PYTHON, Gradient Lab's own venv (where "Install TensorFlow for Gradient Lab…" puts
 // it), or python3.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { defaultStorageRoots, pythonEnvVar } from '../../native/tensorflowLocate';
 import { DataError } from '../data/idxReader';
 
@@ -45,8 +46,9 @@ function pythons(): string[] {
   return [process.env[pythonEnvVar], ...own, 'python3'].filter((p): p is string => !!p && (p === 'python3' || existsSync(p)));
 }
 
-/** The SavedModel folder for a .keras file (converted now, or found in the cache), and the layer it was cut at. */
-export function savedModelFromKeras(file: string, cutAt: string | undefined, cacheDir: string): { folder: string; cutAt: string } {
+/** The SavedModel folder for a .keras file (converted now, or found in the cache), and the layer it was cut at.
+ *  Keras runs in a child process, awaited: the backend keeps answering (a cancel, another request) meanwhile. */
+export async function savedModelFromKeras(file: string, cutAt: string | undefined, cacheDir: string): Promise<{ folder: string; cutAt: string }> {
   const key = createHash('sha256').update(readFileSync(file)).update(`cut:${cutAt ?? ''}`).digest('hex').slice(0, 16);
   const folder = join(cacheDir, `keras-${key}`);
   if (existsSync(join(folder, 'saved_model.pb')) && existsSync(join(folder, 'cut.txt'))) return { folder, cutAt: readFileSync(join(folder, 'cut.txt'), 'utf8') };
@@ -56,7 +58,8 @@ export function savedModelFromKeras(file: string, cutAt: string | undefined, cac
   const failures: string[] = [];
   for (const python of pythons()) {
     try {
-      const cut = execFileSync(python, ['-c', converter, file, tmp, cutAt ?? ''], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 }).trim().split('\n').at(-1)!;
+      const { stdout } = await promisify(execFile)(python, ['-c', converter, file, tmp, cutAt ?? ''], { encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
+      const cut = stdout.trim().split('\n').at(-1)!;
       writeFileSync(join(tmp, 'cut.txt'), cut);
       rmSync(folder, { recursive: true, force: true });
       renameSync(tmp, folder);

@@ -65,7 +65,7 @@ export async function resolveBaseModel(model: string, options: { baseDir?: strin
   }
   if (/\.keras$/i.test(path) && statSync(path).isFile()) {
     options.onProgress?.(`converting ${path} to a SavedModel with Keras (once; kept in ${cacheDir})`);
-    const converted = savedModelFromKeras(path, options.cutAt, cacheDir);
+    const converted = await savedModelFromKeras(path, options.cutAt, cacheDir);
     return { file: converted.folder, kerasCut: converted.cutAt };
   }
   // a TensorFlow SavedModel (the native engine runs it): the folder itself
