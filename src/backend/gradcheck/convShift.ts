@@ -78,12 +78,13 @@ export function layerOn(d: ConvDraw, xs: Grid[]): Grid[] {
   return d.forward(xs, d.ws, shifted ? NaN : 0);
 }
 
-/** A shape for messages: "s = 1", "u = 1, v = 2". */
+/** The shifts of every draw, for messages: "s = 1, 2, -1", "u = 1, 2, -1; v = 2, -1, 1". */
 export const shiftText = (values: Map<string, number>[]): string => {
   const letters = [...(values[0]?.keys() ?? [])];
   return letters.map((l) => `${l} = ${values.map((v) => v.get(l)).join(', ')}`).join('; ');
 };
 
+/** A claim about x′ or y′ before any definition of x′: said, never guessed. */
 export function needsDefinition(spec: ConvSpec): EvalError {
   return new EvalError(`${spec.names.y}′ is the layer applied to ${spec.names.x}′: define ${spec.names.x}′ first (x'_{i} = x_{i-s}, or x' = \\text{shift}(x, s))`);
 }
