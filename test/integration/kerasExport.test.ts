@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -217,7 +217,9 @@ test('--data source reads the data where the experiment names it — Fashion-MNI
       const started = events[0] as Extract<RunEvent, { type: 'started' }>;
       return { sizes: [started.trainSize, started.validationSize, started.testSize], losses: events.filter((e): e is BatchEvent => e.type === 'batch').map((e) => e.loss) };
     };
-    const [exported, source] = [run('exported'), run('source')];
+    const exported = run('exported');
+    renameSync(join(out, 'data'), join(out, 'data-exported')); // the source run must read the source, not these copies
+    const source = run('source');
     assert.deepEqual(source.sizes, exported.sizes, `${experiment.name}: the same split sizes`);
     assert.ok(exported.sizes[0] > 0 && exported.sizes[2] > 0);
     source.losses.forEach((loss, i) => assert.ok(Math.abs(loss - exported.losses[i]) <= 1e-6, `${experiment.name}, step ${i + 1}: ${loss} vs ${exported.losses[i]} — the same images in the same order`));
