@@ -36,7 +36,7 @@ export async function writeFineTune(prep: Prepared, experiment: Experiment, imag
   if (custom.length) throw new ExperimentError([{ path: 'base.cutAt', message: `cannot be exported exactly: the base up to "${base.cutAt}" holds Gradient Lab's own layers (${[...new Set(custom)].join(', ')}); cut it before them` }]);
   write('base/base.json', JSON.stringify(base.cut.toJSON(undefined, false), null, 1) + '\n');
   writeNamedWeights(base.cut.layers, 'base/base', write);
-  // the head phase's data: the features Gradient Lab computes, exactly (its own cache, when the run had one)
+  // the head phase's data: the base's features, computed here as a run computes them for its feature cache
   const { stage } = await ft.headStage(undefined);
   for (const split of splits) write(`data/${split}-features.npy`, npy(stage.data[split].images as Float32Array, [stage.data[split].count, 1, 1, base.featureDim]));
   writeWeights(ft.head, 'initial');

@@ -18,7 +18,7 @@
 #     --distribute mirrored | multi-worker
 #
 # A fine-tune trains as Gradient Lab trains it: the head on the base's features (data/*-features.npy, computed by
-# Gradient Lab at export — its feature cache, as arrays), then, with "unfreeze", the top layers of the base with the
+# Gradient Lab at export: what its feature cache holds, as arrays), then, with "unfreeze", the top layers of the base with the
 # head, end to end on the images, at the smaller learning rate. The base is the TF.js model cut where Gradient Lab
 # cuts it, rebuilt by Keras from its layer config (base/base.json) with its weights set layer by layer.
 #
